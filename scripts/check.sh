@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# check.sh is kit's one test command (run it as `make check`). On a fresh
+# machine with only Go installed it installs what the integration tests need,
+# checks formatting and static analysis, and runs every test with the race
+# detector, integration tests included. CI runs exactly this (.ci/run).
+#
+# Integration tests start their own servers (on loopback, in temp dirs) from
+# the binaries installed here and stop them when they finish. This script sets
+# KIT_INTEGRATION=1 so that a test whose server or peer is missing fails
+# rather than skips.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# --- Install what integration tests need -----------------------------------
+# Each entry is "binary:debian-package". A package is installed only when its
+# binary is missing, and only when we are root (a developer's laptop is left
+# alone; its tests skip instead, naming what is missing).
+APT_NEEDS=(
+	curl:curl
+)
+
+# Go tools: "binary:module/path@version".
+GO_TOOLS=(
+)
+
+apt_updated=0
+install_apt() {
+	local missing=()
+	for need in "${APT_NEEDS[@]}"; do
+		command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
+	done
+	((${#missing[@]})) || return 0
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "not root: not installing ${missing[*]}; tests that need them will fail" >&2
+		return 0
+	fi
+	step "apt-get install ${missing[*]}"
+	if ((apt_updated == 0)); then
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_go_tools() {
+	local gobin
+	gobin=$(go env GOPATH)/bin
+	for need in "${GO_TOOLS[@]}"; do
+		local bin=${need%%:*} mod=${need#*:}
+		command -v "$bin" >/dev/null 2>&1 || [[ -x $gobin/$bin ]] && continue
+		step "go install $mod"
+		go install "$mod"
+	done
+	export PATH=$gobin:$PATH
+}
+
+install_apt
+install_go_tools
+export KIT_INTEGRATION=1
+
+# --- Static checks ---------------------------------------------------------
+step "gofmt"
+unformatted=$(gofmt -l .)
+if [[ -n $unformatted ]]; then
+	echo "gofmt -l reports unformatted files:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+(cd benchmarks && go vet ./...)
+
+step "staticcheck"
+go run "$STATICCHECK" ./...
+(cd benchmarks && go run "$STATICCHECK" ./...)
+
+# --- Tests -----------------------------------------------------------------
+step "go test -race ./..."
+go test -race -count=1 ./...
+
+# The benchmarks module's tests check that every contestant computes the same
+# thing; running them keeps the module compiling. Benchmarks run separately
+# (see benchmarks/README.md).
+step "go test ./... in benchmarks/"
+(cd benchmarks && go test -count=1 ./...)
+
+step "all checks passed"
