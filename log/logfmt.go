@@ -12,7 +12,8 @@ import (
 //
 // Values are bare when that is safe and quoted otherwise, with `"`, `\` and
 // control characters escaped and invalid UTF-8 replaced by U+FFFD. Keys are
-// never quoted: spaces, '=', '"' and control characters in them become '_'.
+// never quoted: spaces, '=', '"', control characters and invalid UTF-8 in
+// them become '_'.
 // nil is written as null; errors, fmt.Stringers and encoding.TextMarshalers
 // by their text; time.Time as RFC 3339 with nanoseconds; time.Duration as its
 // String. An odd number of keyvals gets [ErrMissingValue] as its last value.
@@ -67,9 +68,11 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 			i++
 			continue
 		}
+		// Invalid UTF-8, and U+FFFD which stands for it, would make
+		// logfmt readers reject the key.
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, "\uFFFD"...)
+		if r == utf8.RuneError {
+			dst = append(dst, '_')
 		} else {
 			dst = append(dst, s[i:i+size]...)
 		}
@@ -137,7 +140,7 @@ func appendLogfmtString(dst []byte, s string) []byte {
 }
 
 // needsQuotes reports whether s must be quoted: it contains a space, '=',
-// '"', a control character, a non-printable rune or invalid UTF-8. The empty
+// '"', a control character, a non-printable rune, invalid UTF-8 or U+FFFD. The empty
 // string is written bare (k=), as logfmt readers expect.
 func needsQuotes(s string) bool {
 	for i := 0; i < len(s); {
@@ -150,7 +153,7 @@ func needsQuotes(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || !unicode.IsPrint(r) {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return true
 		}
 		i += size
