@@ -1,5 +1,10 @@
 package log
 
+import (
+	"reflect"
+	"sync/atomic"
+)
+
 // With returns a Logger that adds keyvals to every Log call, after any
 // keyvals it already binds and before the call's own. Values that are
 // Valuers are called anew on every Log call. With on a Logger returned by
@@ -23,11 +28,24 @@ func WithPrefix(logger Logger, keyvals ...any) Logger {
 	if len(keyvals) == 0 {
 		return logger
 	}
-	c := contextOf(logger)
+	c, existing := logger.(*context)
+	if !existing {
+		c = &context{logger: logger}
+	}
+	memoize := existing && len(keyvals) == 2 && memoizable(keyvals[0], keyvals[1])
+	if memoize {
+		if d := c.memoized(keyvals[0].(string), keyvals[1]); d != nil {
+			return d
+		}
+	}
 	prefix := make([]any, 0, len(c.prefix)+len(keyvals)+1)
 	prefix = appendPadded(prefix, keyvals)
 	prefix = append(prefix, c.prefix...)
-	return c.derive(prefix, c.suffix)
+	d := c.derive(prefix, c.suffix)
+	if memoize {
+		c.memoize(keyvals[0].(string), keyvals[1], d)
+	}
+	return d
 }
 
 // WithSuffix returns a Logger that adds keyvals after every other key of
@@ -53,8 +71,9 @@ func appendPadded(dst, keyvals []any) []any {
 	return dst
 }
 
-// context is the Logger returned by With, WithPrefix and WithSuffix. It is
-// immutable once built, so it is safe for concurrent use when its logger is.
+// context is the Logger returned by With, WithPrefix and WithSuffix. Apart
+// from its memo, which is a cache, it is immutable once built, so it is safe
+// for concurrent use when its logger is.
 type context struct {
 	logger Logger
 	prefix []any // before the call's keyvals; even length
@@ -62,6 +81,66 @@ type context struct {
 	// hasValuer records whether prefix or suffix holds a Valuer, so that
 	// the common case skips the scan.
 	hasValuer bool
+	// discard is set when logger said, as the context was built, that it
+	// drops every line carrying prefix or suffix; Log then returns
+	// discardErr at once, without calling Valuers.
+	discard    bool
+	discardErr error
+	// memo caches the contexts derived by WithPrefix with one constant
+	// pair, which is how level helpers are called on every line.
+	memo atomic.Pointer[[]memoEntry]
+}
+
+// discarder is implemented by Loggers that can tell from bound keyvals alone
+// that they would drop every line (a level filter, for a disallowed level).
+// The method is exported so that other packages can implement it.
+type discarder interface {
+	LogDiscards(bound []any) (bool, error)
+}
+
+type memoEntry struct {
+	key     string
+	value   any // a pointer, so that == never panics
+	derived *context
+}
+
+// maxMemo bounds the memo: level helpers need four entries.
+const maxMemo = 8
+
+// memoizable reports whether WithPrefix(c, key, value) may be cached: the key
+// is a string and the value a pointer, so that equal pairs bind the same
+// keyvals and comparing them is cheap and cannot panic.
+func memoizable(key, value any) bool {
+	if _, ok := key.(string); !ok || value == nil {
+		return false
+	}
+	return reflect.TypeOf(value).Kind() == reflect.Pointer
+}
+
+func (c *context) memoized(key string, value any) *context {
+	if m := c.memo.Load(); m != nil {
+		for _, e := range *m {
+			if e.key == key && e.value == value {
+				return e.derived
+			}
+		}
+	}
+	return nil
+}
+
+// memoize adds an entry by copy on write. Racing writers may lose an entry;
+// that costs only a rebuild later.
+func (c *context) memoize(key string, value any, d *context) {
+	old := c.memo.Load()
+	var entries []memoEntry
+	if old != nil {
+		if len(*old) >= maxMemo {
+			return
+		}
+		entries = append(entries, *old...)
+	}
+	entries = append(entries, memoEntry{key, value, d})
+	c.memo.CompareAndSwap(old, &entries)
 }
 
 func contextOf(logger Logger) *context {
@@ -72,18 +151,29 @@ func contextOf(logger Logger) *context {
 }
 
 func (c *context) derive(prefix, suffix []any) *context {
-	return &context{
+	d := &context{
 		logger:    c.logger,
 		prefix:    prefix,
 		suffix:    suffix,
 		hasValuer: containsValuer(prefix) || containsValuer(suffix),
 	}
+	if dl, ok := c.logger.(discarder); ok {
+		if drop, err := dl.LogDiscards(prefix); drop {
+			d.discard, d.discardErr = true, err
+		} else if drop, err := dl.LogDiscards(suffix); drop {
+			d.discard, d.discardErr = true, err
+		}
+	}
+	return d
 }
 
 // Log merges the bound keyvals with the call's into a pooled slice, calls
 // the Valuers among the bound values, and passes the result on. The pooled
 // slice is safe to reuse afterwards because Loggers must not retain keyvals.
 func (c *context) Log(keyvals ...any) error {
+	if c.discard {
+		return c.discardErr
+	}
 	buf := getKeyvals()
 	kv := append(buf.kv, c.prefix...)
 	kv = append(kv, keyvals...)
