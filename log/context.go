@@ -193,6 +193,18 @@ func (c *context) Log(keyvals ...any) error {
 	return err
 }
 
+// LogDiscards implements the discarder protocol for contexts too, so that a
+// filter stays visible through any number of With calls.
+func (c *context) LogDiscards(bound []any) (bool, error) {
+	if c.discard {
+		return true, c.discardErr
+	}
+	if d, ok := c.logger.(discarder); ok {
+		return d.LogDiscards(bound)
+	}
+	return false, nil
+}
+
 // bindValues replaces each Valuer among the values of keyvals by its result.
 func bindValues(keyvals []any) {
 	for i := 1; i < len(keyvals); i += 2 {
