@@ -4,4 +4,4 @@ go 1.24
 
 require go.uber.org/goleak v1.3.0
 
-require github.com/go-logfmt/logfmt v0.6.0 // indirect
+require github.com/go-logfmt/logfmt v0.6.0
