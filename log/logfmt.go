@@ -58,6 +58,9 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 	if s == "" {
 		return append(dst, '_')
 	}
+	if cleanKey(s) {
+		return append(dst, s...) // the common case: one copy
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -79,6 +82,16 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 		i += size
 	}
 	return dst
+}
+
+// cleanKey reports whether s is printable ASCII without '=' or '"'.
+func cleanKey(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == '=' || c == '"' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func appendLogfmtValue(dst []byte, v any) []byte {
