@@ -86,6 +86,9 @@ type context struct {
 	// discardErr at once, without calling Valuers.
 	discard    bool
 	discardErr error
+	// direct says whether logger is one of this package's encoders, which
+	// Log then calls without merging the keyvals into one slice.
+	direct uint8
 	// memo caches the contexts derived by WithPrefix with one constant
 	// pair, which is how level helpers are called on every line.
 	memo atomic.Pointer[[]memoEntry]
@@ -157,6 +160,14 @@ func (c *context) derive(prefix, suffix []any) *context {
 		suffix:    suffix,
 		hasValuer: containsValuer(prefix) || containsValuer(suffix),
 	}
+	if len(prefix) <= maxDirect && len(suffix) <= maxDirect {
+		switch c.logger.(type) {
+		case *logfmtLogger:
+			d.direct = directLogfmt
+		case *jsonLogger:
+			d.direct = directJSON
+		}
+	}
 	if dl, ok := c.logger.(discarder); ok {
 		if drop, err := dl.LogDiscards(prefix); drop {
 			d.discard, d.discardErr = true, err
@@ -173,6 +184,24 @@ func (c *context) derive(prefix, suffix []any) *context {
 func (c *context) Log(keyvals ...any) error {
 	if c.discard {
 		return c.discardErr
+	}
+	if c.direct != directNone {
+		// The bound keyvals with Valuers called are copied to the stack:
+		// the encoders are called directly, not through the Logger
+		// interface, so escape analysis keeps the copies there and
+		// filling them costs no write barriers.
+		var pre, suf [maxDirect]any
+		prefix, suffix := c.prefix, c.suffix
+		if c.hasValuer {
+			prefix = pre[:copy(pre[:], c.prefix)]
+			suffix = suf[:copy(suf[:], c.suffix)]
+			bindValues(prefix) // called from Log itself: see Caller
+			bindValues(suffix)
+		}
+		if c.direct == directLogfmt {
+			return c.logger.(*logfmtLogger).logParts(prefix, keyvals, suffix)
+		}
+		return c.logger.(*jsonLogger).logParts(prefix, keyvals, suffix)
 	}
 	buf := getKeyvals()
 	kv := append(buf.kv, c.prefix...)
@@ -204,6 +233,18 @@ func (c *context) LogDiscards(bound []any) (bool, error) {
 	}
 	return false, nil
 }
+
+// maxDirect is the most bound keyvals (per side) a context copies to the
+// stack to write straight to one of this package's encoders.
+const maxDirect = 16
+
+// Values of context.direct: which of this package's encoders the context
+// writes to directly, if any.
+const (
+	directNone = iota
+	directLogfmt
+	directJSON
+)
 
 // bindValues replaces each Valuer among the values of keyvals by its result.
 func bindValues(keyvals []any) {

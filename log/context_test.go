@@ -209,3 +209,41 @@ func TestConcurrentLinesDoNotInterleave(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultCallerWithEncoders(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		new  func(*bytes.Buffer) log.Logger
+	}{
+		{"logfmt", func(b *bytes.Buffer) log.Logger { return log.NewLogfmtLogger(b) }},
+		{"json", func(b *bytes.Buffer) log.Logger { return log.NewJSONLogger(b) }},
+		{"sync", func(b *bytes.Buffer) log.Logger { return log.NewSyncLogger(log.NewLogfmtLogger(b)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := log.WithSuffix(log.With(tc.new(&buf), "caller", log.DefaultCaller), "s", log.DefaultCaller)
+			_, file, line, _ := runtime.Caller(0)
+			l.Log("k", "v")
+			want := file[strings.LastIndexByte(file, '/')+1:] + ":" + strconv.Itoa(line+1)
+			if got := buf.String(); strings.Count(got, want) != 2 {
+				t.Errorf("line = %q, want caller and s = %s", got, want)
+			}
+		})
+	}
+}
+
+func TestContextDirectAndMergedAgree(t *testing.T) {
+	// Contexts write to kit's encoders directly and to other Loggers by
+	// merging; both must give the same line, odd keyvals included.
+	for _, kv := range [][]any{{"k", "v"}, {"odd"}, {}, {"a", 1, "b"}} {
+		var direct, merged bytes.Buffer
+		bind := func(l log.Logger) log.Logger {
+			return log.WithSuffix(log.With(l, "p", 1, "v", log.Valuer(func() any { return "x" })), "s", 2)
+		}
+		bind(log.NewLogfmtLogger(&direct)).Log(kv...)
+		bind(log.LoggerFunc(log.NewLogfmtLogger(&merged).Log)).Log(kv...)
+		if direct.String() != merged.String() {
+			t.Errorf("Log(%q): direct %q, merged %q", kv, direct.String(), merged.String())
+		}
+	}
+}

@@ -28,18 +28,28 @@ func NewJSONLogger(w io.Writer) Logger { return &jsonLogger{w: w} }
 type jsonLogger struct{ w io.Writer }
 
 func (l *jsonLogger) Log(keyvals ...any) error {
+	return l.logParts(nil, keyvals, nil)
+}
+
+// logParts writes one object made of the pairs of prefix, keyvals and
+// suffix. Contexts call it directly, which saves merging the three.
+func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
-	line.b = appendJSON(line.b, keyvals)
+	b := append(line.b, '{')
+	b = appendJSONPairs(b, prefix, false)
+	b = appendJSONPairs(b, keyvals, len(prefix) > 0)
+	b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	line.b = append(b, '}', '\n')
 	_, err := l.w.Write(line.b)
 	putLine(line)
 	return err
 }
 
-// appendJSON appends one JSON object, newline included.
-func appendJSON(dst []byte, keyvals []any) []byte {
-	dst = append(dst, '{')
+// appendJSONPairs appends the members of keyvals, preceded by a comma if
+// more is set, with ErrMissingValue for an odd key.
+func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 	for i := 0; i < len(keyvals); i += 2 {
-		if i > 0 {
+		if more || i > 0 {
 			dst = append(dst, ',')
 		}
 		if s, ok := keyvals[i].(string); ok {
@@ -54,7 +64,7 @@ func appendJSON(dst []byte, keyvals []any) []byte {
 			dst = appendJSONValue(dst, ErrMissingValue)
 		}
 	}
-	return append(dst, '}', '\n')
+	return dst
 }
 
 func appendJSONValue(dst []byte, v any) []byte {

@@ -25,17 +25,27 @@ func NewLogfmtLogger(w io.Writer) Logger { return &logfmtLogger{w: w} }
 type logfmtLogger struct{ w io.Writer }
 
 func (l *logfmtLogger) Log(keyvals ...any) error {
+	return l.logParts(nil, keyvals, nil)
+}
+
+// logParts writes one line made of the pairs of prefix, keyvals and suffix.
+// Contexts call it directly, which saves merging the three into one slice.
+func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
-	line.b = appendLogfmt(line.b, keyvals)
+	b := appendLogfmtPairs(line.b, prefix, false)
+	b = appendLogfmtPairs(b, keyvals, len(prefix) > 0)
+	b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	line.b = append(b, '\n')
 	_, err := l.w.Write(line.b)
 	putLine(line)
 	return err
 }
 
-// appendLogfmt appends one logfmt line, newline included.
-func appendLogfmt(dst []byte, keyvals []any) []byte {
+// appendLogfmtPairs appends the pairs of keyvals, preceded by a space if
+// more is set, with ErrMissingValue for an odd key.
+func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 	for i := 0; i < len(keyvals); i += 2 {
-		if i > 0 {
+		if more || i > 0 {
 			dst = append(dst, ' ')
 		}
 		dst = appendLogfmtKey(dst, keyvals[i])
@@ -46,7 +56,7 @@ func appendLogfmt(dst []byte, keyvals []any) []byte {
 			dst = appendLogfmtValue(dst, ErrMissingValue)
 		}
 	}
-	return append(dst, '\n')
+	return dst
 }
 
 func appendLogfmtKey(dst []byte, k any) []byte {
