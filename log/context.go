@@ -87,8 +87,12 @@ type context struct {
 	discard    bool
 	discardErr error
 	// direct says whether logger is one of this package's encoders, which
-	// Log then calls without merging the keyvals into one slice.
-	direct uint8
+	// Log then calls with directPrefix and directSuffix without merging.
+	// These are prefix and suffix with the default timestamps replaced by
+	// nowValues; directValuer says whether Valuers remain in them.
+	direct                     uint8
+	directPrefix, directSuffix []any
+	directValuer               bool
 	// memo caches the contexts derived by WithPrefix with one constant
 	// pair, which is how level helpers are called on every line.
 	memo atomic.Pointer[[]memoEntry]
@@ -167,6 +171,11 @@ func (c *context) derive(prefix, suffix []any) *context {
 		case *jsonLogger:
 			d.direct = directJSON
 		}
+		if d.direct != directNone {
+			d.directPrefix = withNowValues(prefix)
+			d.directSuffix = withNowValues(suffix)
+			d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
+		}
 	}
 	if dl, ok := c.logger.(discarder); ok {
 		if drop, err := dl.LogDiscards(prefix); drop {
@@ -191,10 +200,10 @@ func (c *context) Log(keyvals ...any) error {
 		// interface, so escape analysis keeps the copies there and
 		// filling them costs no write barriers.
 		var pre, suf [maxDirect]any
-		prefix, suffix := c.prefix, c.suffix
-		if c.hasValuer {
-			prefix = pre[:copy(pre[:], c.prefix)]
-			suffix = suf[:copy(suf[:], c.suffix)]
+		prefix, suffix := c.directPrefix, c.directSuffix
+		if c.directValuer {
+			prefix = pre[:copy(pre[:], prefix)]
+			suffix = suf[:copy(suf[:], suffix)]
 			bindValues(prefix) // called from Log itself: see Caller
 			bindValues(suffix)
 		}
@@ -253,6 +262,25 @@ func bindValues(keyvals []any) {
 			keyvals[i] = v()
 		}
 	}
+}
+
+// withNowValues returns keyvals with DefaultTimestamp and DefaultTimestampUTC
+// replaced by their nowValues, copied only if there are any.
+func withNowValues(keyvals []any) []any {
+	out := keyvals
+	for i := 1; i < len(keyvals); i += 2 {
+		v, ok := keyvals[i].(Valuer)
+		if !ok {
+			continue
+		}
+		if n := asNowValue(v); n != nil {
+			if &out[0] == &keyvals[0] {
+				out = append([]any(nil), keyvals...)
+			}
+			out[i] = n
+		}
+	}
+	return out
 }
 
 func containsValuer(keyvals []any) bool {

@@ -247,3 +247,19 @@ func TestContextDirectAndMergedAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultTimestampLocal(t *testing.T) {
+	var buf bytes.Buffer
+	before := time.Now().Add(-time.Second)
+	log.With(log.NewLogfmtLogger(&buf), "ts", log.DefaultTimestamp).Log()
+	got, err := time.Parse(time.RFC3339Nano, strings.TrimSuffix(strings.TrimPrefix(buf.String(), "ts="), "\n"))
+	if err != nil || got.Before(before) || got.After(time.Now().Add(time.Second)) {
+		t.Errorf("DefaultTimestamp logged %q (%v), want the current time", buf.String(), err)
+	}
+	// Through a Logger other than kit's encoders, the Valuer is called.
+	var r recorder
+	log.With(&r, "ts", log.DefaultTimestamp).Log()
+	if s, ok := r.lines[0][1].(fmt.Stringer); !ok || !strings.HasPrefix(s.String(), time.Now().Format("2006-")) {
+		t.Errorf("DefaultTimestamp through a recorder = %#v, want a formatted time", r.lines[0][1])
+	}
+}

@@ -88,6 +88,9 @@ func appendJSONValue(dst []byte, v any) []byte {
 			dst = append(dst, '"')
 			return append(x.t.AppendFormat(dst, x.layout.layout), '"')
 		}
+	case *nowValue:
+		dst = append(dst, '"')
+		return append(x.now().AppendFormat(dst, time.RFC3339Nano), '"')
 	case time.Duration:
 		dst = append(dst, '"')
 		return append(appendDuration(dst, x), '"')

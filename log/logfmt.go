@@ -2,6 +2,7 @@ package log
 
 import (
 	"io"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -116,6 +117,8 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 		if x.layout.bare {
 			return x.t.AppendFormat(dst, x.layout.layout)
 		}
+	case *nowValue:
+		return x.now().AppendFormat(dst, time.RFC3339Nano)
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -33,10 +34,54 @@ func TimestampFormat(t func() time.Time, layout string) Valuer {
 // the local time zone, written as RFC 3339 with nanoseconds. It and the
 // other Default Valuers are package variables, as in Go kit, so that
 // existing code keeps compiling; treat them as constants.
-var DefaultTimestamp = TimestampFormat(time.Now, time.RFC3339Nano)
+//
+// Bound by With, WithPrefix or WithSuffix over one of this package's
+// encoders, DefaultTimestamp and DefaultTimestampUTC cost no allocation: the
+// context recognises them and the encoder reads the clock itself, during the
+// same Log call. Other Valuers return their value boxed in an interface,
+// which usually allocates.
+var DefaultTimestamp Valuer = defaultTimestamp
 
 // DefaultTimestampUTC is like DefaultTimestamp but in UTC.
-var DefaultTimestampUTC = TimestampFormat(func() time.Time { return time.Now().UTC() }, time.RFC3339Nano)
+var DefaultTimestampUTC Valuer = defaultTimestampUTC
+
+// rfc3339Nano is the layout of the default timestamps; it is never modified.
+var rfc3339Nano = &timeLayout{layout: time.RFC3339Nano, bare: true}
+
+func defaultTimestamp() any { return timeFormat{t: time.Now(), layout: rfc3339Nano} }
+
+func defaultTimestampUTC() any { return timeFormat{t: time.Now().UTC(), layout: rfc3339Nano} }
+
+// nowValue stands for DefaultTimestamp or DefaultTimestampUTC in the keyvals
+// that a context passes straight to an encoder (never to other Loggers):
+// the encoder formats the current time without boxing it.
+type nowValue struct{ utc bool }
+
+// localNow and utcNow are the only nowValues; they are never modified.
+var (
+	localNow = &nowValue{utc: false}
+	utcNow   = &nowValue{utc: true}
+)
+
+func (n *nowValue) now() time.Time {
+	if n.utc {
+		return time.Now().UTC()
+	}
+	return time.Now()
+}
+
+// asNowValue returns the nowValue for v if v is DefaultTimestamp or
+// DefaultTimestampUTC, comparing code pointers: Valuers are funcs, which Go
+// cannot compare, and these two are top-level functions, not closures.
+func asNowValue(v Valuer) *nowValue {
+	switch reflect.ValueOf(v).Pointer() {
+	case reflect.ValueOf(defaultTimestamp).Pointer():
+		return localNow
+	case reflect.ValueOf(defaultTimestampUTC).Pointer():
+		return utcNow
+	}
+	return nil
+}
 
 // Caller returns a Valuer that returns the "file:line" of a caller of the
 // Log call, depth frames up the stack counted from the Valuer itself: 3 is
