@@ -2,6 +2,7 @@ package log
 
 import (
 	"io"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -133,12 +134,18 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 // appendLogfmtString appends s bare when a logfmt reader would read it back
 // unchanged, and quoted otherwise.
 func appendLogfmtString(dst []byte, s string) []byte {
-	if !needsQuotes(s) {
+	i := quoteFrom(s)
+	if i < 0 {
 		return append(dst, s...)
+	}
+	// Bytes before i need no escaping, bar backslashes, which are fine in
+	// bare values but not in quoted ones: resume from the first of those.
+	if j := strings.IndexByte(s[:i], '\\'); j >= 0 {
+		i = j
 	}
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= ' ' && c != '"' && c != '\\' && c != 0x7f {
@@ -166,25 +173,29 @@ func appendLogfmtString(dst []byte, s string) []byte {
 }
 
 // needsQuotes reports whether s must be quoted: it contains a space, '=',
-// '"', a control character, a non-printable rune, invalid UTF-8 or U+FFFD. The empty
-// string is written bare (k=), as logfmt readers expect.
-func needsQuotes(s string) bool {
+// '"', a control character, a non-printable rune, invalid UTF-8 or U+FFFD.
+// The empty string is written bare (k=), as logfmt readers expect.
+func needsQuotes(s string) bool { return quoteFrom(s) >= 0 }
+
+// quoteFrom returns the index of the first byte of s that makes it need
+// quotes, or -1.
+func quoteFrom(s string) int {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c <= ' ' || c == '=' || c == '"' || c == 0x7f {
-				return true
+				return i
 			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			return true
+			return i
 		}
 		i += size
 	}
-	return false
+	return -1
 }
 
 const hexDigits = "0123456789abcdef"
