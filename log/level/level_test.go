@@ -201,3 +201,32 @@ func TestKey(t *testing.T) {
 		t.Errorf("Key() = %v, want level", level.Key())
 	}
 }
+
+// TestConcurrentHelpers hammers the helpers' memo from many goroutines; run
+// with -race.
+func TestConcurrentHelpers(t *testing.T) {
+	var buf bytes.Buffer
+	base := level.NewFilter(log.NewLogfmtLogger(log.NewSyncWriter(&buf)), level.AllowInfo())
+	l := log.With(base, "ts", log.DefaultTimestampUTC)
+	const goroutines, lines = 8, 100
+	done := make(chan struct{})
+	for g := range goroutines {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range lines {
+				level.Debug(l).Log("g", g, "i", i)
+				level.Info(l).Log("g", g, "i", i)
+				level.Warn(log.With(l, "k", i)).Log("g", g)
+			}
+		}()
+	}
+	for range goroutines {
+		<-done
+	}
+	if got, want := strings.Count(buf.String(), "\n"), 2*goroutines*lines; got != want {
+		t.Errorf("got %d lines, want %d", got, want)
+	}
+	if strings.Contains(buf.String(), "level=debug") {
+		t.Errorf("debug lines passed the filter")
+	}
+}

@@ -30,14 +30,14 @@ type HandlerOptions struct {
 type Handler struct {
 	logger   log.Logger
 	minLevel slog.Leveler
-	keys     [3]string // time, level, message
+	keys     [3]any    // time, level, message: strings, boxed once here rather than per record
 	bound    []any     // keyvals from WithAttrs, groups applied
 	group    string    // prefix for keys: the open groups joined by dots, ending in a dot
 }
 
 // NewHandler returns a Handler that writes to logger. opts may be nil.
 func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
-	h := &Handler{logger: logger, minLevel: slog.LevelInfo, keys: [3]string{"ts", "level", "msg"}}
+	h := &Handler{logger: logger, minLevel: slog.LevelInfo, keys: [3]any{"ts", "level", "msg"}}
 	if opts != nil {
 		if opts.Level != nil {
 			h.minLevel = opts.Level
