@@ -23,7 +23,9 @@ func With(logger Logger, keyvals ...any) Logger {
 
 // WithPrefix returns a Logger that adds keyvals before every other key of
 // every Log call, including those bound earlier. Level helpers use it so that
-// the level comes first.
+// the level comes first, once per line: so WithPrefix with one pair whose key
+// is a string and whose value is a pointer (a level) on a Logger returned by
+// With returns a cached Logger after the first call, without allocating.
 func WithPrefix(logger Logger, keyvals ...any) Logger {
 	if len(keyvals) == 0 {
 		return logger
@@ -89,7 +91,8 @@ type context struct {
 	// direct says whether logger is one of this package's encoders, which
 	// Log then calls with directPrefix and directSuffix without merging.
 	// These are prefix and suffix with the default timestamps replaced by
-	// nowValues; directValuer says whether Valuers remain in them.
+	// nowValues and runs of constant pairs encoded once (see preEncode);
+	// directValuer says whether Valuers remain in them.
 	direct                     uint8
 	directPrefix, directSuffix []any
 	directValuer               bool
@@ -172,8 +175,8 @@ func (c *context) derive(prefix, suffix []any) *context {
 			d.direct = directJSON
 		}
 		if d.direct != directNone {
-			d.directPrefix = withNowValues(prefix)
-			d.directSuffix = withNowValues(suffix)
+			d.directPrefix = preEncode(withNowValues(prefix), d.direct)
+			d.directSuffix = preEncode(withNowValues(suffix), d.direct)
 			d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
 		}
 	}

@@ -2,7 +2,9 @@ package log_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -233,17 +235,31 @@ func TestDefaultCallerWithEncoders(t *testing.T) {
 }
 
 func TestContextDirectAndMergedAgree(t *testing.T) {
-	// Contexts write to kit's encoders directly and to other Loggers by
-	// merging; both must give the same line, odd keyvals included.
-	for _, kv := range [][]any{{"k", "v"}, {"odd"}, {}, {"a", 1, "b"}} {
-		var direct, merged bytes.Buffer
-		bind := func(l log.Logger) log.Logger {
-			return log.WithSuffix(log.With(l, "p", 1, "v", log.Valuer(func() any { return "x" })), "s", 2)
-		}
-		bind(log.NewLogfmtLogger(&direct)).Log(kv...)
-		bind(log.LoggerFunc(log.NewLogfmtLogger(&merged).Log)).Log(kv...)
-		if direct.String() != merged.String() {
-			t.Errorf("Log(%q): direct %q, merged %q", kv, direct.String(), merged.String())
+	// Contexts write to kit's encoders directly, with constant pairs
+	// encoded in advance, and to other Loggers by merging; both must give
+	// the same line.
+	encoders := map[string]func(io.Writer) log.Logger{"logfmt": log.NewLogfmtLogger, "json": log.NewJSONLogger}
+	binds := map[string]func(log.Logger) log.Logger{
+		"mixed": func(l log.Logger) log.Logger {
+			return log.WithSuffix(log.With(l, "p", 1, "q", "a b", "v", log.Valuer(func() any { return "x" }), 7, 2.5), "s", 2)
+		},
+		"constants only": func(l log.Logger) log.Logger { return log.With(l, "a", true, "b", time.Second, "c", nil) },
+		"odd bound":      func(l log.Logger) log.Logger { return log.WithPrefix(log.With(l, "a", 1, "odd"), "first", "x") },
+		"error bound":    func(l log.Logger) log.Logger { return log.With(l, "err", errors.New("e"), "k", "v") },
+		"times": func(l log.Logger) log.Logger {
+			return log.With(l, "t", time.Unix(0, 5).UTC(), "ts", log.Timestamp(func() time.Time { return time.Unix(1, 0).UTC() }))
+		},
+	}
+	for encName, enc := range encoders {
+		for bindName, bind := range binds {
+			for _, kv := range [][]any{{"k", "v"}, {"odd"}, {}, {"a", 1, "b"}} {
+				var direct, merged bytes.Buffer
+				bind(enc(&direct)).Log(kv...)
+				bind(log.LoggerFunc(enc(&merged).Log)).Log(kv...)
+				if direct.String() != merged.String() {
+					t.Errorf("%s %s Log(%q): direct %q, merged %q", encName, bindName, kv, direct.String(), merged.String())
+				}
+			}
 		}
 	}
 }

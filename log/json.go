@@ -52,6 +52,10 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		if more || i > 0 {
 			dst = append(dst, ',')
 		}
+		if p, ok := keyvals[i].(*preEncoded); ok {
+			dst = append(dst, p.b...)
+			continue
+		}
 		if s, ok := keyvals[i].(string); ok {
 			dst = appendJSONString(dst, s)
 		} else {

@@ -50,6 +50,10 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 		if more || i > 0 {
 			dst = append(dst, ' ')
 		}
+		if p, ok := keyvals[i].(*preEncoded); ok {
+			dst = append(dst, p.b...)
+			continue
+		}
 		dst = appendLogfmtKey(dst, keyvals[i])
 		dst = append(dst, '=')
 		if i+1 < len(keyvals) {

@@ -30,9 +30,9 @@ type HandlerOptions struct {
 type Handler struct {
 	logger   log.Logger
 	minLevel slog.Leveler
-	keys     [3]any    // time, level, message: strings, boxed once here rather than per record
-	bound    []any     // keyvals from WithAttrs, groups applied
-	group    string    // prefix for keys: the open groups joined by dots, ending in a dot
+	keys     [3]any // time, level, message: strings, boxed once here rather than per record
+	bound    []any  // keyvals from WithAttrs, groups applied
+	group    string // prefix for keys: the open groups joined by dots, ending in a dot
 }
 
 // NewHandler returns a Handler that writes to logger. opts may be nil.
