@@ -34,11 +34,16 @@ func WithPrefix(logger Logger, keyvals ...any) Logger {
 	if !existing {
 		c = &context{logger: logger}
 	}
-	memoize := existing && len(keyvals) == 2 && memoizable(keyvals[0], keyvals[1])
-	if memoize {
-		if d := c.memoized(keyvals[0].(string), keyvals[1]); d != nil {
-			return d
+	memoize := false
+	if existing && len(keyvals) == 2 {
+		// Looking up first is safe whatever the pair: memo entries hold
+		// pointers, and == on interfaces of different types is false.
+		if k, ok := keyvals[0].(string); ok {
+			if d := c.memoized(k, keyvals[1]); d != nil {
+				return d
+			}
 		}
+		memoize = memoizable(keyvals[0], keyvals[1])
 	}
 	prefix := make([]any, 0, len(c.prefix)+len(keyvals)+1)
 	prefix = appendPadded(prefix, keyvals)
