@@ -3,6 +3,9 @@ package slogbridge
 import (
 	"context"
 	"log/slog"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/endpointkit/kit/log"
@@ -20,6 +23,9 @@ type HandlerOptions struct {
 	// level and message. Empty means "ts", "level" and "msg", the keys kit
 	// and Go kit services use. A record with a zero time gets no time key.
 	TimeKey, LevelKey, MessageKey string
+	// AddSource adds the record's source, as "file.go:line" under the key
+	// "caller" (as log.DefaultCaller writes it) after the message.
+	AddSource bool
 }
 
 // Handler is a slog.Handler that writes records through a kit Logger as
@@ -27,10 +33,14 @@ type HandlerOptions struct {
 // the names of groups joined to keys by dots ("req.method"), as slog's
 // TextHandler does. A Handler is immutable and safe for concurrent use when
 // its Logger is.
+//
+// log.DefaultCaller counts frames from a kit Log call, so bound in a Logger
+// under a Handler it names a frame inside log/slog; set AddSource instead.
 type Handler struct {
 	logger   log.Logger
 	minLevel slog.Leveler
 	keys     [3]any // time, level, message: strings, boxed once here rather than per record
+	source   bool   // log the record's source
 	bound    []any  // keyvals from WithAttrs, groups applied
 	group    string // prefix for keys: the open groups joined by dots, ending in a dot
 }
@@ -42,6 +52,7 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 		if opts.Level != nil {
 			h.minLevel = opts.Level
 		}
+		h.source = opts.AddSource
 		for i, k := range []string{opts.TimeKey, opts.LevelKey, opts.MessageKey} {
 			if k != "" {
 				h.keys[i] = k
@@ -101,6 +112,10 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 		kv = append(kv, h.keys[0], r.Time)
 	}
 	kv = append(kv, h.keys[1], KitLevel(r.Level), h.keys[2], r.Message)
+	if h.source && r.PC != 0 {
+		f, _ := runtime.CallersFrames([]uintptr{r.PC}).Next()
+		kv = append(kv, "caller", f.File[strings.LastIndexByte(f.File, '/')+1:]+":"+strconv.Itoa(f.Line))
+	}
 	kv = append(kv, h.bound...)
 	r.Attrs(func(a slog.Attr) bool {
 		kv = appendAttr(kv, h.group, a)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/log"
@@ -17,7 +18,8 @@ import (
 // its message; both are removed from the attributes. The other pairs become
 // attributes in order, keys that are not strings by their fmt text. Lines at
 // levels the Handler does not enable are dropped before any attribute is
-// built. The record's time is the time of the Log call.
+// built. The record's time is the time of the Log call, and its source (for
+// handlers with AddSource) the first caller outside kit's log packages.
 //
 // A Logger is safe for concurrent use when its Handler is.
 type Logger struct {
@@ -80,9 +82,7 @@ func (l *Logger) Log(keyvals ...any) error {
 			break
 		}
 	}
-	var pcs [1]uintptr
-	runtime.Callers(2, pcs[:]) // the caller of Log, for handlers that add the source
-	r := slog.NewRecord(l.now(), lvl, msg, pcs[0])
+	r := slog.NewRecord(l.now(), lvl, msg, callerPC())
 	for i := 0; i < len(keyvals); i += 2 {
 		if i+1 == levelAt || i+1 == msgAt {
 			continue
@@ -111,4 +111,33 @@ func slogLevel(v level.Value) slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
+}
+
+// callerPC returns the program counter of the first caller outside kit's log
+// packages, for handlers that add the source (slog.HandlerOptions.AddSource).
+func callerPC() uintptr {
+	var pcs [16]uintptr
+	n := runtime.Callers(3, pcs[:]) // skip Callers, callerPC and Log
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !inKitLog(f.Function) {
+			return f.PC
+		}
+		if !more {
+			return 0
+		}
+	}
+}
+
+// inKitLog reports whether function (as runtime names it: "path.Func" or
+// "path.(*T).Method") belongs to package log or one of its subpackages,
+// tests excluded.
+func inKitLog(function string) bool {
+	for _, pkg := range []string{"github.com/endpointkit/kit/log.", "github.com/endpointkit/kit/log/level.", "github.com/endpointkit/kit/log/slogbridge."} {
+		if strings.HasPrefix(function, pkg) {
+			return true
+		}
+	}
+	return false
 }

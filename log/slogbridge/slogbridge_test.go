@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/slogtest"
@@ -130,5 +132,36 @@ func TestRoundTrip(t *testing.T) {
 	outer.Warn("disk", "free", "2%")
 	if got, want := buf.String(), "level=WARN msg=disk ts="; !strings.HasPrefix(got, want) || !strings.HasSuffix(got, " free=2%\n") {
 		t.Errorf("round trip = %q, want %q... free=2%%", got, want)
+	}
+}
+
+func TestLoggerSource(t *testing.T) {
+	var buf bytes.Buffer
+	h := slog.NewJSONHandler(&buf, &slog.HandlerOptions{AddSource: true})
+	logger := log.With(slogbridge.NewLogger(h), "svc", "adder")
+	_, file, line, _ := runtime.Caller(0)
+	level.Info(logger).Log("msg", "here")
+	var got struct {
+		Source struct {
+			File string
+			Line int
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("line %q: %v", buf.String(), err)
+	}
+	if got.Source.File != file || got.Source.Line != line+1 {
+		t.Errorf("source = %s:%d, want %s:%d", got.Source.File, got.Source.Line, file, line+1)
+	}
+}
+
+func TestHandlerAddSource(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slogbridge.NewHandler(log.NewLogfmtLogger(&buf), &slogbridge.HandlerOptions{AddSource: true}))
+	_, file, line, _ := runtime.Caller(0)
+	l.Info("here")
+	want := fmt.Sprintf("caller=%s:%d\n", file[strings.LastIndexByte(file, '/')+1:], line+1)
+	if got := buf.String(); !strings.HasSuffix(got, want) {
+		t.Errorf("line = %q, want it to end with %q", got, want)
 	}
 }
