@@ -11,6 +11,10 @@
 //	level.Info(logger).Log("msg", "listening", "addr", addr)
 //	level.Debug(logger).Log("msg", "dropped by the filter")
 //
+// Keep the filter inside the With, as above: log.DefaultCaller counts the
+// frames of one context, and a filter between two contexts adds frames, so
+// the caller would name a line inside kit. Go kit has the same rule.
+//
 // A level is a key-value pair like any other, so lines keep their level in
 // every encoder, and the filter finds it wherever it is among the keyvals.
 //
