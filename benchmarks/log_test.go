@@ -291,3 +291,29 @@ func BenchmarkLogFilteredPrebuilt(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLogSlogFrontEnd is slog's front end alone (slog.Logger.LogAttrs
+// with a handler that is enabled and does nothing) for the line workload:
+// the floor under any slog handler, the bridge included.
+func BenchmarkLogSlogFrontEnd(b *testing.B) {
+	l := slog.New(nopHandler{})
+	ctx := context.Background()
+	b.Run("impl=slog-nop", func(b *testing.B) {
+		b.ReportAllocs()
+		start, n := cpuTime(), 0
+		for b.Loop() {
+			l.LogAttrs(ctx, slog.LevelInfo, logMsg, slog.Int("status", logStatus), slog.Float64("took", logTook),
+				slog.Bool("cached", logCached), slog.Any("err", errLog), slog.Duration("elapsed", logElapsed))
+			n++
+		}
+		reportCPU(b, start, n)
+	})
+}
+
+// nopHandler is an enabled slog.Handler that writes nothing.
+type nopHandler struct{}
+
+func (nopHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (nopHandler) Handle(context.Context, slog.Record) error { return nil }
+func (h nopHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h nopHandler) WithGroup(string) slog.Handler           { return h }

@@ -2,11 +2,13 @@ package slogbridge
 
 import (
 	"context"
+	"hash/maphash"
 	"log/slog"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
@@ -39,7 +41,8 @@ type HandlerOptions struct {
 type Handler struct {
 	logger   log.Logger
 	minLevel slog.Leveler
-	keys     [3]any // time, level, message: strings, boxed once here rather than per record
+	names    [3]any // time, level, message keys: strings, boxed once here rather than per record
+	keys     *keyCache
 	source   bool   // log the record's source
 	bound    []any  // keyvals from WithAttrs, groups applied
 	group    string // prefix for keys: the open groups joined by dots, ending in a dot
@@ -47,7 +50,7 @@ type Handler struct {
 
 // NewHandler returns a Handler that writes to logger. opts may be nil.
 func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
-	h := &Handler{logger: logger, minLevel: slog.LevelInfo, keys: [3]any{"ts", "level", "msg"}}
+	h := &Handler{logger: logger, minLevel: slog.LevelInfo, names: [3]any{"ts", "level", "msg"}, keys: newKeyCache()}
 	if opts != nil {
 		if opts.Level != nil {
 			h.minLevel = opts.Level
@@ -55,7 +58,7 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 		h.source = opts.AddSource
 		for i, k := range []string{opts.TimeKey, opts.LevelKey, opts.MessageKey} {
 			if k != "" {
-				h.keys[i] = k
+				h.names[i] = k
 			}
 		}
 	}
@@ -75,7 +78,7 @@ func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
 		return false
 	}
 	if d, ok := h.logger.(discarder); ok {
-		bound := [2]any{h.keys[1], KitLevel(l)}
+		bound := [2]any{h.names[1], KitLevel(l)}
 		if drop, _ := d.LogDiscards(bound[:]); drop {
 			return false
 		}
@@ -109,16 +112,16 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	buf := keyvalsPool.Get().(*keyvals)
 	kv := buf.kv[:0]
 	if !r.Time.IsZero() {
-		kv = append(kv, h.keys[0], r.Time)
+		kv = append(kv, h.names[0], r.Time)
 	}
-	kv = append(kv, h.keys[1], KitLevel(r.Level), h.keys[2], r.Message)
+	kv = append(kv, h.names[1], KitLevel(r.Level), h.names[2], r.Message)
 	if h.source && r.PC != 0 {
 		f, _ := runtime.CallersFrames([]uintptr{r.PC}).Next()
 		kv = append(kv, "caller", f.File[strings.LastIndexByte(f.File, '/')+1:]+":"+strconv.Itoa(f.Line))
 	}
 	kv = append(kv, h.bound...)
 	r.Attrs(func(a slog.Attr) bool {
-		kv = appendAttr(kv, h.group, a)
+		kv = h.keys.appendAttr(kv, h.group, a)
 		return true
 	})
 	err := h.logger.Log(kv...)
@@ -138,7 +141,7 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	h2.bound = make([]any, len(h.bound), len(h.bound)+2*len(attrs))
 	copy(h2.bound, h.bound)
 	for _, a := range attrs {
-		h2.bound = appendAttr(h2.bound, h.group, a)
+		h2.bound = h.keys.appendAttr(h2.bound, h.group, a)
 	}
 	return &h2
 }
@@ -157,7 +160,7 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 // appendAttr appends a as keyvals under the key prefix group, following the
 // rules of slog.Handler: LogValuers resolved, empty attributes and empty
 // groups dropped, the attributes of a group with an empty key inlined.
-func appendAttr(kv []any, group string, a slog.Attr) []any {
+func (c *keyCache) appendAttr(kv []any, group string, a slog.Attr) []any {
 	a.Value = a.Value.Resolve()
 	if a.Equal(slog.Attr{}) {
 		return kv
@@ -171,15 +174,14 @@ func appendAttr(kv []any, group string, a slog.Attr) []any {
 			group += a.Key + "."
 		}
 		for _, ga := range attrs {
-			kv = appendAttr(kv, group, ga)
+			kv = c.appendAttr(kv, group, ga)
 		}
 		return kv
 	}
-	key := a.Key
 	if group != "" {
-		key = group + key
+		return append(kv, group+a.Key, value(a.Value))
 	}
-	return append(kv, key, value(a.Value))
+	return append(kv, c.box(a.Key), value(a.Value))
 }
 
 // value returns v as the Go value kit's encoders know best.
@@ -204,3 +206,37 @@ func value(v slog.Value) any {
 }
 
 var _ slog.Handler = (*Handler)(nil)
+
+// keyCache holds attribute keys already boxed in an interface, so that the
+// constant keys of typical call sites (slog.Int("status", ...)) are not
+// boxed, which allocates, on every record: a kit Logger takes []any. It is
+// shared by a Handler and those derived from it, and safe for concurrent
+// use. A slot, once filled, keeps its key: keys that vary per record miss
+// and are boxed as before, but never evict the common ones.
+type keyCache struct {
+	seed  maphash.Seed
+	slots [keyCacheSlots]atomic.Pointer[boxedKey]
+}
+
+const keyCacheSlots = 128
+
+type boxedKey struct {
+	s string
+	v any // s, boxed
+}
+
+func newKeyCache() *keyCache { return &keyCache{seed: maphash.MakeSeed()} }
+
+// box returns key as an interface value, from the cache when it is there.
+func (c *keyCache) box(key string) any {
+	slot := &c.slots[maphash.String(c.seed, key)%keyCacheSlots]
+	if e := slot.Load(); e != nil {
+		if e.s == key {
+			return e.v
+		}
+		return key
+	}
+	e := &boxedKey{s: key, v: key}
+	slot.CompareAndSwap(nil, e)
+	return e.v
+}

@@ -165,3 +165,37 @@ func TestHandlerAddSource(t *testing.T) {
 		t.Errorf("line = %q, want it to end with %q", got, want)
 	}
 }
+
+// TestHandlerManyKeys logs more distinct keys than the handler caches, from
+// several goroutines, and checks each line keeps its own keys.
+func TestHandlerManyKeys(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slogbridge.NewHandler(log.NewLogfmtLogger(log.NewSyncWriter(&buf)), nil))
+	const goroutines, keys = 4, 300
+	done := make(chan struct{})
+	for g := range goroutines {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range keys {
+				l.Info("m", fmt.Sprintf("k%d_%d", g, i), i, "same", g)
+			}
+		}()
+	}
+	for range goroutines {
+		<-done
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != goroutines*keys {
+		t.Fatalf("got %d lines, want %d", len(lines), goroutines*keys)
+	}
+	for _, line := range lines {
+		var g, i int
+		idx := strings.Index(line, " k")
+		if _, err := fmt.Sscanf(line[idx+1:], "k%d_%d=", &g, &i); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if want := fmt.Sprintf(" k%d_%d=%d same=%d", g, i, i, g); !strings.HasSuffix(line, want) {
+			t.Errorf("line %q, want suffix %q", line, want)
+		}
+	}
+}
