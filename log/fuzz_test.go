@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -231,6 +232,40 @@ func FuzzStdlibAdapter(f *testing.F) {
 		pairs := decodeLogfmt(t, buf.String())
 		if last := pairs[len(pairs)-1]; last.key != "msg" {
 			t.Errorf("Write(%q) logged %q, want msg last", line, buf.String())
+		}
+	})
+}
+
+// FuzzContext binds fuzzed pairs with With, WithPrefix and WithSuffix and
+// checks that a context writing straight to an encoder (constant pairs
+// encoded in advance) gives the same line as one merging keyvals for another
+// Logger, and that the line decodes.
+func FuzzContext(f *testing.F) {
+	f.Add("k", "v", int64(1), 2.5, "call", "x y")
+	f.Add("", "\xff\"", int64(-300), math.NaN(), "=", "")
+	f.Fuzz(func(t *testing.T, key, s string, n int64, fl float64, callKey, callVal string) {
+		bind := func(l log.Logger) log.Logger {
+			l = log.With(l, key, s, "n", n, "err", errors.New(s))
+			l = log.WithPrefix(l, "f", fl, key, time.Duration(n))
+			return log.WithSuffix(l, "odd")
+		}
+		for _, enc := range []func(io.Writer) log.Logger{log.NewLogfmtLogger, log.NewJSONLogger} {
+			var direct, merged bytes.Buffer
+			bind(enc(&direct)).Log(callKey, callVal, "after", n)
+			bind(log.LoggerFunc(enc(&merged).Log)).Log(callKey, callVal, "after", n)
+			if direct.String() != merged.String() {
+				t.Fatalf("direct %q, merged %q", direct.String(), merged.String())
+			}
+		}
+		var buf bytes.Buffer
+		bind(log.NewLogfmtLogger(&buf)).Log(callKey, callVal)
+		if pairs := decodeLogfmt(t, buf.String()); len(pairs) != 7 {
+			t.Errorf("line %q decodes to %d pairs, want 7", buf.String(), len(pairs))
+		}
+		buf.Reset()
+		bind(log.NewJSONLogger(&buf)).Log(callKey, callVal)
+		if !json.Valid(buf.Bytes()) {
+			t.Errorf("JSON line %q is not valid", buf.String())
 		}
 	})
 }
