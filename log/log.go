@@ -1,5 +1,7 @@
 package log
 
+import "errors"
+
 // Logger is the fundamental interface for all log operations. Log creates a
 // log event from keyvals, a variadic sequence of alternating keys and values.
 // Implementations must be safe for concurrent use by multiple goroutines, and
@@ -23,3 +25,7 @@ func NewNopLogger() Logger { return nopLogger{} }
 type nopLogger struct{}
 
 func (nopLogger) Log(...any) error { return nil }
+
+// ErrMissingValue is appended to keyvals slices with odd length to substitute
+// the missing value, so that a key is never silently dropped.
+var ErrMissingValue = errors.New("log: missing value")

@@ -1,0 +1,301 @@
+package log
+
+import (
+	"reflect"
+	"sync/atomic"
+)
+
+// With returns a Logger that adds keyvals to every Log call, after any
+// keyvals it already binds and before the call's own. Values that are
+// Valuers are called anew on every Log call. With on a Logger returned by
+// With, WithPrefix or WithSuffix flattens the two into one, so chains of
+// With cost one merge per Log call, not one per With.
+func With(logger Logger, keyvals ...any) Logger {
+	if len(keyvals) == 0 {
+		return logger
+	}
+	c := contextOf(logger)
+	prefix := make([]any, 0, len(c.prefix)+len(keyvals)+1)
+	prefix = append(prefix, c.prefix...)
+	prefix = appendPadded(prefix, keyvals)
+	return c.derive(prefix, c.suffix)
+}
+
+// WithPrefix returns a Logger that adds keyvals before every other key of
+// every Log call, including those bound earlier. Level helpers use it so that
+// the level comes first, once per line: so WithPrefix with one pair whose key
+// is a string and whose value is a pointer (a level) on a Logger returned by
+// With returns a cached Logger after the first call, without allocating.
+func WithPrefix(logger Logger, keyvals ...any) Logger {
+	if len(keyvals) == 0 {
+		return logger
+	}
+	c, existing := logger.(*context)
+	if !existing {
+		c = &context{logger: logger}
+	}
+	memoize := false
+	if existing && len(keyvals) == 2 {
+		// Looking up first is safe whatever the pair: memo entries hold
+		// pointers, and == on interfaces of different types is false.
+		if k, ok := keyvals[0].(string); ok {
+			if d := c.memoized(k, keyvals[1]); d != nil {
+				return d
+			}
+		}
+		memoize = memoizable(keyvals[0], keyvals[1])
+	}
+	prefix := make([]any, 0, len(c.prefix)+len(keyvals)+1)
+	prefix = appendPadded(prefix, keyvals)
+	prefix = append(prefix, c.prefix...)
+	d := c.derive(prefix, c.suffix)
+	if memoize {
+		c.memoize(keyvals[0].(string), keyvals[1], d)
+	}
+	return d
+}
+
+// WithSuffix returns a Logger that adds keyvals after every other key of
+// every Log call, including suffixes bound earlier.
+func WithSuffix(logger Logger, keyvals ...any) Logger {
+	if len(keyvals) == 0 {
+		return logger
+	}
+	c := contextOf(logger)
+	suffix := make([]any, 0, len(c.suffix)+len(keyvals)+1)
+	suffix = append(suffix, c.suffix...)
+	suffix = appendPadded(suffix, keyvals)
+	return c.derive(c.prefix, suffix)
+}
+
+// appendPadded appends keyvals, and ErrMissingValue if their count is odd,
+// so that bound keyvals always come in pairs.
+func appendPadded(dst, keyvals []any) []any {
+	dst = append(dst, keyvals...)
+	if len(keyvals)%2 != 0 {
+		dst = append(dst, ErrMissingValue)
+	}
+	return dst
+}
+
+// context is the Logger returned by With, WithPrefix and WithSuffix. Apart
+// from its memo, which is a cache, it is immutable once built, so it is safe
+// for concurrent use when its logger is.
+type context struct {
+	logger Logger
+	prefix []any // before the call's keyvals; even length
+	suffix []any // after the call's keyvals; even length
+	// hasValuer records whether prefix or suffix holds a Valuer, so that
+	// the common case skips the scan.
+	hasValuer bool
+	// discard is set when logger said, as the context was built, that it
+	// drops every line carrying prefix or suffix; Log then returns
+	// discardErr at once, without calling Valuers.
+	discard    bool
+	discardErr error
+	// direct says whether logger is one of this package's encoders, which
+	// Log then calls with directPrefix and directSuffix without merging.
+	// These are prefix and suffix with the default timestamps replaced by
+	// nowValues and runs of constant pairs encoded once (see preEncode);
+	// directValuer says whether Valuers remain in them.
+	direct                     uint8
+	directPrefix, directSuffix []any
+	directValuer               bool
+	// memo caches the contexts derived by WithPrefix with one constant
+	// pair, which is how level helpers are called on every line.
+	memo atomic.Pointer[[]memoEntry]
+}
+
+// discarder is implemented by Loggers that can tell from bound keyvals alone
+// that they would drop every line (a level filter, for a disallowed level).
+// The method is exported so that other packages can implement it.
+type discarder interface {
+	LogDiscards(bound []any) (bool, error)
+}
+
+type memoEntry struct {
+	key     string
+	value   any // a pointer, so that == never panics
+	derived *context
+}
+
+// maxMemo bounds the memo: level helpers need four entries.
+const maxMemo = 8
+
+// memoizable reports whether WithPrefix(c, key, value) may be cached: the key
+// is a string and the value a pointer, so that equal pairs bind the same
+// keyvals and comparing them is cheap and cannot panic.
+func memoizable(key, value any) bool {
+	if _, ok := key.(string); !ok || value == nil {
+		return false
+	}
+	return reflect.TypeOf(value).Kind() == reflect.Pointer
+}
+
+func (c *context) memoized(key string, value any) *context {
+	if m := c.memo.Load(); m != nil {
+		for _, e := range *m {
+			if e.key == key && e.value == value {
+				return e.derived
+			}
+		}
+	}
+	return nil
+}
+
+// memoize adds an entry by copy on write. Racing writers may lose an entry;
+// that costs only a rebuild later.
+func (c *context) memoize(key string, value any, d *context) {
+	old := c.memo.Load()
+	var entries []memoEntry
+	if old != nil {
+		if len(*old) >= maxMemo {
+			return
+		}
+		entries = append(entries, *old...)
+	}
+	entries = append(entries, memoEntry{key, value, d})
+	c.memo.CompareAndSwap(old, &entries)
+}
+
+func contextOf(logger Logger) *context {
+	if c, ok := logger.(*context); ok {
+		return c
+	}
+	return &context{logger: logger}
+}
+
+func (c *context) derive(prefix, suffix []any) *context {
+	d := &context{
+		logger:    c.logger,
+		prefix:    prefix,
+		suffix:    suffix,
+		hasValuer: containsValuer(prefix) || containsValuer(suffix),
+	}
+	if len(prefix) <= maxDirect && len(suffix) <= maxDirect {
+		switch c.logger.(type) {
+		case *logfmtLogger:
+			d.direct = directLogfmt
+		case *jsonLogger:
+			d.direct = directJSON
+		}
+		if d.direct != directNone {
+			d.directPrefix = preEncode(withNowValues(prefix), d.direct)
+			d.directSuffix = preEncode(withNowValues(suffix), d.direct)
+			d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
+		}
+	}
+	if dl, ok := c.logger.(discarder); ok {
+		if drop, err := dl.LogDiscards(prefix); drop {
+			d.discard, d.discardErr = true, err
+		} else if drop, err := dl.LogDiscards(suffix); drop {
+			d.discard, d.discardErr = true, err
+		}
+	}
+	return d
+}
+
+// Log merges the bound keyvals with the call's into a pooled slice, calls
+// the Valuers among the bound values, and passes the result on. The pooled
+// slice is safe to reuse afterwards because Loggers must not retain keyvals.
+func (c *context) Log(keyvals ...any) error {
+	if c.discard {
+		return c.discardErr
+	}
+	if c.direct != directNone {
+		// The bound keyvals with Valuers called are copied to the stack:
+		// the encoders are called directly, not through the Logger
+		// interface, so escape analysis keeps the copies there and
+		// filling them costs no write barriers.
+		var pre, suf [maxDirect]any
+		prefix, suffix := c.directPrefix, c.directSuffix
+		if c.directValuer {
+			prefix = pre[:copy(pre[:], prefix)]
+			suffix = suf[:copy(suf[:], suffix)]
+			bindValues(prefix) // called from Log itself: see Caller
+			bindValues(suffix)
+		}
+		if c.direct == directLogfmt {
+			return c.logger.(*logfmtLogger).logParts(prefix, keyvals, suffix)
+		}
+		return c.logger.(*jsonLogger).logParts(prefix, keyvals, suffix)
+	}
+	buf := getKeyvals()
+	kv := append(buf.kv, c.prefix...)
+	kv = append(kv, keyvals...)
+	if len(keyvals)%2 != 0 && len(c.suffix) > 0 {
+		kv = append(kv, ErrMissingValue) // keep the suffix's keys in key position
+	}
+	kv = append(kv, c.suffix...)
+	if c.hasValuer {
+		// bindValues is called from here, directly, so that Caller's depth
+		// counts the same frames whatever the bound keyvals.
+		bindValues(kv[:len(c.prefix)])
+		bindValues(kv[len(kv)-len(c.suffix):])
+	}
+	err := c.logger.Log(kv...)
+	buf.kv = kv
+	putKeyvals(buf)
+	return err
+}
+
+// LogDiscards implements the discarder protocol for contexts too, so that a
+// filter stays visible through any number of With calls.
+func (c *context) LogDiscards(bound []any) (bool, error) {
+	if c.discard {
+		return true, c.discardErr
+	}
+	if d, ok := c.logger.(discarder); ok {
+		return d.LogDiscards(bound)
+	}
+	return false, nil
+}
+
+// maxDirect is the most bound keyvals (per side) a context copies to the
+// stack to write straight to one of this package's encoders.
+const maxDirect = 16
+
+// Values of context.direct: which of this package's encoders the context
+// writes to directly, if any.
+const (
+	directNone = iota
+	directLogfmt
+	directJSON
+)
+
+// bindValues replaces each Valuer among the values of keyvals by its result.
+func bindValues(keyvals []any) {
+	for i := 1; i < len(keyvals); i += 2 {
+		if v, ok := keyvals[i].(Valuer); ok {
+			keyvals[i] = v()
+		}
+	}
+}
+
+// withNowValues returns keyvals with DefaultTimestamp and DefaultTimestampUTC
+// replaced by their nowValues, copied only if there are any.
+func withNowValues(keyvals []any) []any {
+	out := keyvals
+	for i := 1; i < len(keyvals); i += 2 {
+		v, ok := keyvals[i].(Valuer)
+		if !ok {
+			continue
+		}
+		if n := asNowValue(v); n != nil {
+			if &out[0] == &keyvals[0] {
+				out = append([]any(nil), keyvals...)
+			}
+			out[i] = n
+		}
+	}
+	return out
+}
+
+func containsValuer(keyvals []any) bool {
+	for i := 1; i < len(keyvals); i += 2 {
+		if _, ok := keyvals[i].(Valuer); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,186 @@
+package log
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// NewJSONLogger returns a Logger that encodes each Log call as one JSON
+// object on its own line and writes it to w with a single Write call.
+//
+// The line is valid JSON whatever the keyvals: keys that are not strings are
+// written as their text; NaN and infinities as the strings "NaN", "+Inf" and
+// "-Inf"; invalid UTF-8 is replaced by U+FFFD; errors, fmt.Stringers and
+// encoding.TextMarshalers become strings; json.Marshalers and other values
+// (maps, slices, structs) are marshalled with encoding/json, and a value it
+// cannot marshal is written as its fmt text instead. Keys are written in
+// order; a repeated key is repeated, and JSON readers keep the last. An odd
+// number of keyvals gets [ErrMissingValue] as its last value.
+//
+// The Logger is safe for concurrent use when w is; see [NewSyncWriter].
+func NewJSONLogger(w io.Writer) Logger { return &jsonLogger{w: w} }
+
+type jsonLogger struct{ w io.Writer }
+
+func (l *jsonLogger) Log(keyvals ...any) error {
+	return l.logParts(nil, keyvals, nil)
+}
+
+// logParts writes one object made of the pairs of prefix, keyvals and
+// suffix. Contexts call it directly, which saves merging the three.
+func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
+	line := getLine()
+	b := append(line.b, '{')
+	b = appendJSONPairs(b, prefix, false)
+	b = appendJSONPairs(b, keyvals, len(prefix) > 0)
+	b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	line.b = append(b, '}', '\n')
+	_, err := l.w.Write(line.b)
+	putLine(line)
+	return err
+}
+
+// appendJSONPairs appends the members of keyvals, preceded by a comma if
+// more is set, with ErrMissingValue for an odd key.
+func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
+	for i := 0; i < len(keyvals); i += 2 {
+		if more || i > 0 {
+			dst = append(dst, ',')
+		}
+		if p, ok := keyvals[i].(*preEncoded); ok {
+			dst = append(dst, p.b...)
+			continue
+		}
+		if s, ok := keyvals[i].(string); ok {
+			dst = appendJSONString(dst, s)
+		} else {
+			dst = appendJSONString(dst, string(appendPlain(nil, keyvals[i])))
+		}
+		dst = append(dst, ':')
+		if i+1 < len(keyvals) {
+			dst = appendJSONValue(dst, keyvals[i+1])
+		} else {
+			dst = appendJSONValue(dst, ErrMissingValue)
+		}
+	}
+	return dst
+}
+
+func appendJSONValue(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case string:
+		return appendJSONString(dst, x)
+	case []byte:
+		return appendJSONString(dst, string(x))
+	case float64:
+		return appendJSONFloat(dst, x, 64)
+	case float32:
+		return appendJSONFloat(dst, float64(x), 32)
+	case time.Time:
+		// Before json.Marshaler, which time.Time implements at a cost.
+		dst = append(dst, '"')
+		return append(x.AppendFormat(dst, time.RFC3339Nano), '"')
+	case timeFormat:
+		if x.layout.bare {
+			dst = append(dst, '"')
+			return append(x.t.AppendFormat(dst, x.layout.layout), '"')
+		}
+	case *nowValue:
+		dst = append(dst, '"')
+		return append(x.now().AppendFormat(dst, time.RFC3339Nano), '"')
+	case time.Duration:
+		dst = append(dst, '"')
+		return append(appendDuration(dst, x), '"')
+	case json.Marshaler:
+		return appendMarshalled(dst, v)
+	}
+	if b, ok := appendScalar(dst, v); ok {
+		return b // bools and integers: floats, times and durations are above
+	}
+	switch v.(type) {
+	case error, fmt.Stringer, interface{ MarshalText() ([]byte, error) }:
+		s, null := stringOf(v)
+		if null {
+			return append(dst, "null"...)
+		}
+		return appendJSONString(dst, s)
+	}
+	return appendMarshalled(dst, v)
+}
+
+// appendMarshalled appends v as encoding/json marshals it, or its fmt text as
+// a string when it cannot be marshalled or marshalling panics.
+func appendMarshalled(dst []byte, v any) (out []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, null := panicText(v, "MarshalJSON", p)
+			if null {
+				out = append(dst, "null"...)
+			} else {
+				out = appendJSONString(dst, s)
+			}
+		}
+	}()
+	b, err := json.Marshal(v)
+	if err != nil {
+		return appendJSONString(dst, fmt.Sprintf("%+v", v))
+	}
+	return append(dst, b...)
+}
+
+func appendJSONFloat(dst []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(dst, `"+Inf"`...)
+	case math.IsInf(f, -1):
+		return append(dst, `"-Inf"`...)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, bits)
+}
+
+// appendJSONString appends s as a JSON string. Unlike encoding/json it does
+// not escape <, > and &: log lines are not HTML.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= ' ' && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			// Valid JSON, but not valid JavaScript before ES2019.
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,222 @@
+package log
+
+import (
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// NewLogfmtLogger returns a Logger that encodes each Log call as one logfmt
+// line (key=value pairs separated by spaces, ended by a newline) and writes it
+// to w with a single Write call.
+//
+// Values are bare when that is safe and quoted otherwise, with `"`, `\` and
+// control characters escaped and invalid UTF-8 replaced by U+FFFD. Keys are
+// never quoted: spaces, '=', '"', control characters and invalid UTF-8 in
+// them become '_'.
+// nil is written as null; errors, fmt.Stringers and encoding.TextMarshalers
+// by their text; time.Time as RFC 3339 with nanoseconds; time.Duration as its
+// String. An odd number of keyvals gets [ErrMissingValue] as its last value.
+//
+// The Logger is safe for concurrent use when w is: an *os.File is, a
+// bytes.Buffer or bufio.Writer is not and needs [NewSyncWriter].
+func NewLogfmtLogger(w io.Writer) Logger { return &logfmtLogger{w: w} }
+
+type logfmtLogger struct{ w io.Writer }
+
+func (l *logfmtLogger) Log(keyvals ...any) error {
+	return l.logParts(nil, keyvals, nil)
+}
+
+// logParts writes one line made of the pairs of prefix, keyvals and suffix.
+// Contexts call it directly, which saves merging the three into one slice.
+func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
+	line := getLine()
+	b := appendLogfmtPairs(line.b, prefix, false)
+	b = appendLogfmtPairs(b, keyvals, len(prefix) > 0)
+	b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	line.b = append(b, '\n')
+	_, err := l.w.Write(line.b)
+	putLine(line)
+	return err
+}
+
+// appendLogfmtPairs appends the pairs of keyvals, preceded by a space if
+// more is set, with ErrMissingValue for an odd key.
+func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
+	for i := 0; i < len(keyvals); i += 2 {
+		if more || i > 0 {
+			dst = append(dst, ' ')
+		}
+		if p, ok := keyvals[i].(*preEncoded); ok {
+			dst = append(dst, p.b...)
+			continue
+		}
+		dst = appendLogfmtKey(dst, keyvals[i])
+		dst = append(dst, '=')
+		if i+1 < len(keyvals) {
+			dst = appendLogfmtValue(dst, keyvals[i+1])
+		} else {
+			dst = appendLogfmtValue(dst, ErrMissingValue)
+		}
+	}
+	return dst
+}
+
+func appendLogfmtKey(dst []byte, k any) []byte {
+	s, ok := k.(string)
+	if !ok {
+		// Non-string keys are rare; their text needs a scratch buffer.
+		s = string(appendPlain(nil, k))
+	}
+	if s == "" {
+		return append(dst, '_')
+	}
+	if cleanKey(s) {
+		return append(dst, s...) // the common case: one copy
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c <= ' ' || c == '=' || c == '"' || c == 0x7f {
+				c = '_'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		// Invalid UTF-8, and U+FFFD which stands for it, would make
+		// logfmt readers reject the key.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError {
+			dst = append(dst, '_')
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// cleanKey reports whether s is printable ASCII without '=' or '"'.
+func cleanKey(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == '=' || c == '"' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func appendLogfmtValue(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case string:
+		return appendLogfmtString(dst, x)
+	case []byte:
+		return appendLogfmtString(dst, string(x))
+	case timeFormat:
+		if x.layout.bare {
+			return x.t.AppendFormat(dst, x.layout.layout)
+		}
+	case *nowValue:
+		return x.now().AppendFormat(dst, time.RFC3339Nano)
+	}
+	if b, ok := appendScalar(dst, v); ok {
+		return b
+	}
+	s, null := stringOf(v)
+	if null {
+		return append(dst, "null"...)
+	}
+	return appendLogfmtString(dst, s)
+}
+
+// appendLogfmtString appends s bare when a logfmt reader would read it back
+// unchanged, and quoted otherwise.
+func appendLogfmtString(dst []byte, s string) []byte {
+	i := quoteFrom(s)
+	if i < 0 {
+		return append(dst, s...)
+	}
+	// Bytes before i need no escaping, bar backslashes, which are fine in
+	// bare values but not in quoted ones: resume from the first of those.
+	if j := strings.IndexByte(s[:i], '\\'); j >= 0 {
+		i = j
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= ' ' && c != '"' && c != '\\' && c != 0x7f {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// needsQuotes reports whether s must be quoted: it contains a space, '=',
+// '"', a control character, a non-printable rune, invalid UTF-8 or U+FFFD.
+// The empty string is written bare (k=), as logfmt readers expect.
+func needsQuotes(s string) bool { return quoteFrom(s) >= 0 }
+
+// quoteFrom returns the index of the first byte of s that makes it need
+// quotes, or -1.
+func quoteFrom(s string) int {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c <= ' ' || c == '=' || c == '"' || c == 0x7f {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendEscape appends the escape sequence of an ASCII byte that may not
+// appear raw inside a quoted string. Both encoders use JSON's escapes, which
+// logfmt readers understand too.
+func appendEscape(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}

@@ -1,0 +1,67 @@
+package log
+
+import "time"
+
+// preEncoded is a run of bound pairs whose keys and values cannot change,
+// encoded once when a context is built rather than on every Log call. It
+// takes the place of the run's first key in the keyvals a context passes
+// straight to its encoder (never to other Loggers), followed by a nil in
+// place of a value; the encoder copies b.
+type preEncoded struct{ b []byte }
+
+// preEncode returns keyvals with each run of constant pairs replaced by one
+// preEncoded pair, encoded for the encoder named by direct. It returns
+// keyvals itself when there is nothing to gain.
+func preEncode(keyvals []any, direct uint8) []any {
+	constant := 0
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		if isConstant(keyvals[i]) && isConstant(keyvals[i+1]) {
+			constant++
+		}
+	}
+	if constant == 0 {
+		return keyvals
+	}
+	out := make([]any, 0, len(keyvals))
+	var run []byte
+	flush := func() {
+		if run != nil {
+			out = append(out, &preEncoded{b: run}, nil)
+			run = nil
+		}
+	}
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		k, v := keyvals[i], keyvals[i+1]
+		if !isConstant(k) || !isConstant(v) {
+			flush()
+			out = append(out, k, v)
+			continue
+		}
+		if direct == directLogfmt {
+			if run != nil {
+				run = append(run, ' ')
+			}
+			run = appendLogfmtValue(append(appendLogfmtKey(run, k), '='), v)
+		} else {
+			if run != nil {
+				run = append(run, ',')
+			}
+			run = appendJSONPairs(run, []any{k, v}, false)
+		}
+	}
+	flush()
+	return out
+}
+
+// isConstant reports whether v's text can never change: strings, numbers,
+// bools, durations, times and nil. Errors, Stringers and pointers may, and
+// Valuers do.
+func isConstant(v any) bool {
+	switch v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64,
+		uint, uint8, uint16, uint32, uint64, uintptr, float32, float64,
+		time.Duration, time.Time:
+		return true
+	}
+	return false
+}

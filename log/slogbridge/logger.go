@@ -1,0 +1,143 @@
+package slogbridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/level"
+)
+
+// Logger is a kit Logger that writes each line as a slog.Record to a
+// slog.Handler. The first value that is a level.Value becomes the record's
+// level (slog.LevelInfo when there is none) and the value of the message key
+// its message; both are removed from the attributes. The other pairs become
+// attributes in order, keys that are not strings by their fmt text. Lines at
+// levels the Handler does not enable are dropped before any attribute is
+// built. The record's time is the time of the Log call, and its source (for
+// handlers with AddSource) the first caller outside kit's log packages.
+//
+// A Logger is safe for concurrent use when its Handler is.
+type Logger struct {
+	handler    slog.Handler
+	messageKey string
+	ctx        context.Context
+	now        func() time.Time
+}
+
+// LoggerOption sets an optional parameter of a Logger.
+type LoggerOption func(*Logger)
+
+// LoggerMessageKey sets the key whose value becomes the record's message.
+// The default is "msg".
+func LoggerMessageKey(key string) LoggerOption {
+	return func(l *Logger) { l.messageKey = key }
+}
+
+// LoggerContext sets the context passed to the Handler. The default is
+// context.Background().
+func LoggerContext(ctx context.Context) LoggerOption {
+	return func(l *Logger) { l.ctx = ctx }
+}
+
+// LoggerClock sets the clock that stamps records. The default is time.Now.
+func LoggerClock(now func() time.Time) LoggerOption {
+	return func(l *Logger) { l.now = now }
+}
+
+// NewLogger returns a Logger that writes to h.
+func NewLogger(h slog.Handler, options ...LoggerOption) *Logger {
+	l := &Logger{handler: h, messageKey: "msg", ctx: context.Background(), now: time.Now}
+	for _, o := range options {
+		o(l)
+	}
+	return l
+}
+
+// Log turns keyvals into a record and passes it to the Handler.
+func (l *Logger) Log(keyvals ...any) error {
+	lvl, levelAt := slog.LevelInfo, -1
+	for i := 1; i < len(keyvals); i += 2 {
+		if v, ok := keyvals[i].(level.Value); ok {
+			lvl, levelAt = slogLevel(v), i
+			break
+		}
+	}
+	if !l.handler.Enabled(l.ctx, lvl) {
+		return nil
+	}
+	msg, msgAt := "", -1
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		if k, ok := keyvals[i].(string); ok && k == l.messageKey {
+			msgAt = i + 1
+			if s, ok := keyvals[i+1].(string); ok {
+				msg = s
+			} else {
+				msg = fmt.Sprint(keyvals[i+1])
+			}
+			break
+		}
+	}
+	r := slog.NewRecord(l.now(), lvl, msg, callerPC())
+	for i := 0; i < len(keyvals); i += 2 {
+		if i+1 == levelAt || i+1 == msgAt {
+			continue
+		}
+		var v any = log.ErrMissingValue
+		if i+1 < len(keyvals) {
+			v = keyvals[i+1]
+		}
+		key, ok := keyvals[i].(string)
+		if !ok {
+			key = fmt.Sprint(keyvals[i])
+		}
+		r.AddAttrs(slog.Any(key, v))
+	}
+	return l.handler.Handle(l.ctx, r)
+}
+
+// slogLevel maps a kit level to slog's.
+func slogLevel(v level.Value) slog.Level {
+	switch v {
+	case level.DebugValue():
+		return slog.LevelDebug
+	case level.WarnValue():
+		return slog.LevelWarn
+	case level.ErrorValue():
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// callerPC returns the program counter of the first caller outside kit's log
+// packages, for handlers that add the source (slog.HandlerOptions.AddSource).
+func callerPC() uintptr {
+	var pcs [16]uintptr
+	n := runtime.Callers(3, pcs[:]) // skip Callers, callerPC and Log
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !inKitLog(f.Function) {
+			return f.PC
+		}
+		if !more {
+			return 0
+		}
+	}
+}
+
+// inKitLog reports whether function (as runtime names it: "path.Func" or
+// "path.(*T).Method") belongs to package log or one of its subpackages,
+// tests excluded.
+func inKitLog(function string) bool {
+	for _, pkg := range []string{"github.com/endpointkit/kit/log.", "github.com/endpointkit/kit/log/level.", "github.com/endpointkit/kit/log/slogbridge."} {
+		if strings.HasPrefix(function, pkg) {
+			return true
+		}
+	}
+	return false
+}
