@@ -1,0 +1,329 @@
+package prometheus
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/endpointkit/kit/metrics"
+	"github.com/endpointkit/kit/metrics/internal/lv"
+)
+
+// ErrRegistration is wrapped by the error of a constructor whose collector
+// the Registerer refused.
+var ErrRegistration = errors.New("prometheus: registration failed")
+
+// ErrUnknownLabel is wrapped by the error passed to the [ErrorHandler] when
+// With is given a label name the instrument was not built with.
+var ErrUnknownLabel = errors.New("prometheus: unknown label name")
+
+// Option configures an instrument.
+type Option func(*settings)
+
+type settings struct {
+	errorHandler func(error)
+}
+
+// ErrorHandler sets the function told about label lists whose child drops
+// its updates (see the package documentation). It is called once per such
+// list, on the goroutine that called With, and must not block. By default
+// such errors are discarded.
+func ErrorHandler(f func(error)) Option {
+	return func(s *settings) {
+		if f != nil {
+			s.errorHandler = f
+		}
+	}
+}
+
+func apply(options []Option) settings {
+	s := settings{errorHandler: func(error) {}}
+	for _, o := range options {
+		o(&s)
+	}
+	return s
+}
+
+// validate checks names by Prometheus' classic rules, which every server
+// version accepts. client_golang itself now also accepts any UTF-8 name, but
+// a Prometheus 2 server scraping such a name fails the whole scrape, so kit
+// refuses it at construction. reserved is the label name the metric type
+// keeps for itself ("le" or "quantile"), if any.
+func validate(fqName string, labelNames []string, reserved string) error {
+	if !validName(fqName, true) {
+		return fmt.Errorf("%w: invalid metric name %q", ErrRegistration, fqName)
+	}
+	for i, n := range labelNames {
+		if !validName(n, false) || strings.HasPrefix(n, "__") || n == reserved {
+			return fmt.Errorf("%w: %q: invalid label name %q", ErrRegistration, fqName, n)
+		}
+		if slices.Contains(labelNames[:i], n) {
+			return fmt.Errorf("%w: %q: duplicate label name %q", ErrRegistration, fqName, n)
+		}
+	}
+	return nil
+}
+
+func validName(s string, colon bool) bool {
+	for i, r := range s {
+		ok := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || (i > 0 && r >= '0' && r <= '9') || (colon && r == ':')
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func register(reg prometheus.Registerer, c prometheus.Collector, name string) error {
+	if reg == nil {
+		return fmt.Errorf("%w: %q: nil Registerer", ErrRegistration, name)
+	}
+	if err := reg.Register(c); err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrRegistration, name, err)
+	}
+	return nil
+}
+
+// vec is what kit needs of a client_golang metric vector.
+type vec[M any] interface {
+	GetMetricWithLabelValues(lvs ...string) (M, error)
+}
+
+// series is a child's client_golang metric, looked up on the child's first
+// update rather than when With first sees its labels: an intermediate child
+// (requests.With("method", "sum") on the way to .With("code", "200")) or an
+// instrument only ever used through With must not expose a series with
+// empty labels.
+type series[M any] struct {
+	p       atomic.Pointer[resolved[M]]
+	resolve func() resolved[M]
+}
+
+type resolved[M any] struct {
+	m  M
+	ok bool // false: the label list was refused; updates are dropped
+}
+
+func (s *series[M]) get() (M, bool) {
+	if r := s.p.Load(); r != nil {
+		return r.m, r.ok
+	}
+	// Two goroutines may both resolve; client_golang returns the same
+	// metric to both, and an error may be reported twice.
+	r := s.resolve()
+	s.p.Store(&r)
+	return r.m, r.ok
+}
+
+// newFamily returns the family of children over v, whose label names are
+// names; build makes a child from its label list and its series' resolver.
+func newFamily[M, T any](v vec[M], names []string, s settings, build func(lvs []string, resolve func() resolved[M]) *T) *lv.Family[T] {
+	names = append([]string(nil), names...)
+	return lv.New(func(lvs []string) *T {
+		return build(lvs, func() resolved[M] { return lookup(v, names, s, lvs) })
+	})
+}
+
+// lookup maps the name/value pairs lvs onto v's label order and gets the
+// metric; a refused list is reported and gives a dropping series.
+func lookup[M any](v vec[M], names []string, s settings, lvs []string) (r resolved[M]) {
+	// client_golang panics rather than return some errors (a histogram
+	// vector built elsewhere with an "le" label); that too becomes a
+	// dropping series, like any other refused label list.
+	defer func() {
+		if p := recover(); p != nil {
+			s.errorHandler(fmt.Errorf("prometheus: label values %q: %v", lvs, p))
+			r = resolved[M]{}
+		}
+	}()
+	values := make([]string, len(names))
+	for i := 0; i+1 < len(lvs); i += 2 {
+		j := index(names, lvs[i])
+		if j < 0 {
+			s.errorHandler(fmt.Errorf("%w: %q (have %q)", ErrUnknownLabel, lvs[i], names))
+			return resolved[M]{}
+		}
+		values[j] = lvs[i+1]
+	}
+	m, err := v.GetMetricWithLabelValues(values...)
+	if err != nil {
+		s.errorHandler(fmt.Errorf("prometheus: label values %q: %w", lvs, err))
+		return resolved[M]{}
+	}
+	return resolved[M]{m: m, ok: true}
+}
+
+func index(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Counter is a kit Counter over a prometheus.CounterVec.
+type Counter struct {
+	lvs []string
+	s   series[prometheus.Counter]
+	fam *lv.Family[Counter]
+}
+
+// NewCounterFrom builds a CounterVec from opts and labelNames, registers it
+// with reg and returns a Counter over it.
+func NewCounterFrom(reg prometheus.Registerer, opts prometheus.CounterOpts, labelNames []string, options ...Option) (*Counter, error) {
+	if err := validate(prometheus.BuildFQName(opts.Namespace, opts.Subsystem, opts.Name), labelNames, ""); err != nil {
+		return nil, err
+	}
+	cv := prometheus.NewCounterVec(opts, labelNames)
+	if err := register(reg, cv, opts.Name); err != nil {
+		return nil, err
+	}
+	return newCounter(cv, labelNames, options), nil
+}
+
+// NewCounter returns a Counter over cv, which the caller has registered;
+// labelNames must be those cv was built with.
+func NewCounter(cv *prometheus.CounterVec, labelNames []string, options ...Option) *Counter {
+	return newCounter(cv, labelNames, options)
+}
+
+func newCounter(cv *prometheus.CounterVec, labelNames []string, options []Option) *Counter {
+	var fam *lv.Family[Counter]
+	fam = newFamily(cv, labelNames, apply(options), func(lvs []string, resolve func() resolved[prometheus.Counter]) *Counter {
+		return &Counter{lvs: lvs, s: series[prometheus.Counter]{resolve: resolve}, fam: fam}
+	})
+	return fam.Get(nil, nil)
+}
+
+// With returns the child with c's label values followed by labelValues.
+func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get(c.lvs, labelValues) }
+
+// Add adds delta; NaN, ±Inf and negative deltas are dropped.
+func (c *Counter) Add(delta float64) {
+	if m, ok := c.s.get(); ok && delta >= 0 && delta <= math.MaxFloat64 {
+		m.Add(delta)
+	}
+}
+
+// Gauge is a kit Gauge over a prometheus.GaugeVec.
+type Gauge struct {
+	lvs []string
+	s   series[prometheus.Gauge]
+	fam *lv.Family[Gauge]
+}
+
+// NewGaugeFrom builds a GaugeVec from opts and labelNames, registers it with
+// reg and returns a Gauge over it.
+func NewGaugeFrom(reg prometheus.Registerer, opts prometheus.GaugeOpts, labelNames []string, options ...Option) (*Gauge, error) {
+	if err := validate(prometheus.BuildFQName(opts.Namespace, opts.Subsystem, opts.Name), labelNames, ""); err != nil {
+		return nil, err
+	}
+	gv := prometheus.NewGaugeVec(opts, labelNames)
+	if err := register(reg, gv, opts.Name); err != nil {
+		return nil, err
+	}
+	return newGauge(gv, labelNames, options), nil
+}
+
+// NewGauge returns a Gauge over gv, which the caller has registered;
+// labelNames must be those gv was built with.
+func NewGauge(gv *prometheus.GaugeVec, labelNames []string, options ...Option) *Gauge {
+	return newGauge(gv, labelNames, options)
+}
+
+func newGauge(gv *prometheus.GaugeVec, labelNames []string, options []Option) *Gauge {
+	var fam *lv.Family[Gauge]
+	fam = newFamily(gv, labelNames, apply(options), func(lvs []string, resolve func() resolved[prometheus.Gauge]) *Gauge {
+		return &Gauge{lvs: lvs, s: series[prometheus.Gauge]{resolve: resolve}, fam: fam}
+	})
+	return fam.Get(nil, nil)
+}
+
+// With returns the child with g's label values followed by labelValues.
+func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.lvs, labelValues) }
+
+// Set sets the value; NaN and ±Inf are dropped.
+func (g *Gauge) Set(value float64) {
+	if m, ok := g.s.get(); ok && metrics.Valid(value) {
+		m.Set(value)
+	}
+}
+
+// Add adds delta; NaN and ±Inf are dropped.
+func (g *Gauge) Add(delta float64) {
+	if m, ok := g.s.get(); ok && metrics.Valid(delta) {
+		m.Add(delta)
+	}
+}
+
+// Histogram is a kit Histogram over a prometheus.HistogramVec or
+// prometheus.SummaryVec.
+type Histogram struct {
+	lvs []string
+	s   series[prometheus.Observer]
+	fam *lv.Family[Histogram]
+}
+
+// NewHistogramFrom builds a HistogramVec from opts and labelNames, registers
+// it with reg and returns a Histogram over it.
+func NewHistogramFrom(reg prometheus.Registerer, opts prometheus.HistogramOpts, labelNames []string, options ...Option) (*Histogram, error) {
+	if err := validate(prometheus.BuildFQName(opts.Namespace, opts.Subsystem, opts.Name), labelNames, "le"); err != nil {
+		return nil, err
+	}
+	hv := prometheus.NewHistogramVec(opts, labelNames)
+	if err := register(reg, hv, opts.Name); err != nil {
+		return nil, err
+	}
+	return newHistogram(hv, labelNames, options), nil
+}
+
+// NewHistogram returns a Histogram over hv, which the caller has registered;
+// labelNames must be those hv was built with.
+func NewHistogram(hv *prometheus.HistogramVec, labelNames []string, options ...Option) *Histogram {
+	return newHistogram(hv, labelNames, options)
+}
+
+// NewSummaryFrom builds a SummaryVec from opts and labelNames, registers it
+// with reg and returns a Histogram over it.
+func NewSummaryFrom(reg prometheus.Registerer, opts prometheus.SummaryOpts, labelNames []string, options ...Option) (*Histogram, error) {
+	if err := validate(prometheus.BuildFQName(opts.Namespace, opts.Subsystem, opts.Name), labelNames, "quantile"); err != nil {
+		return nil, err
+	}
+	sv := prometheus.NewSummaryVec(opts, labelNames)
+	if err := register(reg, sv, opts.Name); err != nil {
+		return nil, err
+	}
+	return newHistogram(sv, labelNames, options), nil
+}
+
+// NewSummary returns a Histogram over sv, which the caller has registered;
+// labelNames must be those sv was built with.
+func NewSummary(sv *prometheus.SummaryVec, labelNames []string, options ...Option) *Histogram {
+	return newHistogram(sv, labelNames, options)
+}
+
+func newHistogram(v vec[prometheus.Observer], labelNames []string, options []Option) *Histogram {
+	var fam *lv.Family[Histogram]
+	fam = newFamily(v, labelNames, apply(options), func(lvs []string, resolve func() resolved[prometheus.Observer]) *Histogram {
+		return &Histogram{lvs: lvs, s: series[prometheus.Observer]{resolve: resolve}, fam: fam}
+	})
+	return fam.Get(nil, nil)
+}
+
+// With returns the child with h's label values followed by labelValues.
+func (h *Histogram) With(labelValues ...string) metrics.Histogram {
+	return h.fam.Get(h.lvs, labelValues)
+}
+
+// Observe records value; NaN and ±Inf are dropped.
+func (h *Histogram) Observe(value float64) {
+	if m, ok := h.s.get(); ok && metrics.Valid(value) {
+		m.Observe(value)
+	}
+}
