@@ -376,4 +376,3 @@ func (h *Histogram) Observe(value float64) {
 	h.obs = append(h.obs, value)
 	h.mu.Unlock()
 }
-
