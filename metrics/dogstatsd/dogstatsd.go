@@ -48,6 +48,7 @@ func New(addr string, s Settings) (*Dogstatsd, error) {
 		global = append(global, metrics.UnknownLabelValue)
 	}
 	e, err := statsdwire.New(addr, statsdwire.Config{
+		Name:   "dogstatsd",
 		Prefix: s.Prefix, FlushInterval: s.FlushInterval, MaxPacketSize: s.MaxPacketSize,
 		Format: func(name string, lvs []string) (string, string) {
 			return name, tags(append(global[:len(global):len(global)], lvs...))

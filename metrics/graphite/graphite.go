@@ -157,8 +157,7 @@ func (g *Graphite) send() {
 // dropFlush discards one flush's histogram windows (counters and gauges
 // keep their values for the next) and counts it.
 func (g *Graphite) dropFlush() {
-	_, _ = g.WriteTo(io.Discard)
-	g.sent.Add(^uint64(0)) // WriteTo counted it as sent
+	_, _ = g.write(io.Discard)
 	g.dropped.Add(1)
 }
 
@@ -185,6 +184,17 @@ func (g *Graphite) Dropped() uint64 { return g.dropped.Load() }
 // failed write counts as a dropped flush. The flushing goroutine uses it;
 // call it yourself when New was given no address.
 func (g *Graphite) WriteTo(w io.Writer) (int64, error) {
+	n, err := g.write(w)
+	if err != nil {
+		g.dropped.Add(1)
+	} else {
+		g.sent.Add(1)
+	}
+	return n, err
+}
+
+// write writes one flush to w without counting it.
+func (g *Graphite) write(w io.Writer) (int64, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	cw := &countingWriter{w: w}
@@ -194,11 +204,6 @@ func (g *Graphite) WriteTo(w io.Writer) (int64, error) {
 		f(bw, ts)
 	}
 	err := bw.Flush()
-	if err != nil {
-		g.dropped.Add(1)
-	} else {
-		g.sent.Add(1)
-	}
 	return cw.n, err
 }
 

@@ -42,6 +42,7 @@ type Statsd struct{ e *statsdwire.Engine }
 // not know whether a daemon listens.
 func New(addr string, s Settings) (*Statsd, error) {
 	e, err := statsdwire.New(addr, statsdwire.Config{
+		Name:   "statsd",
 		Prefix: s.Prefix, FlushInterval: s.FlushInterval, MaxPacketSize: s.MaxPacketSize,
 		Format:    format,
 		ValidName: ValidName,

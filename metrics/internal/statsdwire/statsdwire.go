@@ -32,6 +32,7 @@ type Errors struct {
 
 // Config is what the public packages pass to New.
 type Config struct {
+	Name          string // the public package's name, for error messages
 	Prefix        string
 	FlushInterval time.Duration // zero means 1s
 	MaxPacketSize int           // zero means 1432
@@ -75,7 +76,7 @@ func New(addr string, cfg Config) (*Engine, error) {
 	}
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: address %q: %w", cfg.Name, addr, err)
 	}
 	e.conn, e.stop, e.done = conn, make(chan struct{}), make(chan struct{})
 	go e.loop()
