@@ -94,51 +94,42 @@ type vec[M any] interface {
 	GetMetricWithLabelValues(lvs ...string) (M, error)
 }
 
-// series is a child's client_golang metric, looked up on the child's first
-// update rather than when With first sees its labels: an intermediate child
+// A child looks up its client_golang metric on its first update rather
+// than when With first sees its labels: an intermediate child
 // (requests.With("method", "sum") on the way to .With("code", "200")) or an
 // instrument only ever used through With must not expose a series with
-// empty labels.
-type series[M any] struct {
-	p       atomic.Pointer[resolved[M]]
-	resolve func() resolved[M]
-}
+// empty labels. Until then its atomic pointer is nil; after, it points to
+// the metric, or to a nil interface when the label list was refused (and
+// updates are dropped). Two goroutines may both look up; client_golang
+// returns the same metric to both, and a refusal may be reported twice.
+//
+// The hot path (load, dereference, call) is written out per type rather
+// than shared through a generic helper: calls on a generic type's
+// interface go through a dictionary and cost more.
 
-type resolved[M any] struct {
-	m  M
-	ok bool // false: the label list was refused; updates are dropped
-}
-
-func (s *series[M]) get() (M, bool) {
-	if r := s.p.Load(); r != nil {
-		return r.m, r.ok
-	}
-	// Two goroutines may both resolve; client_golang returns the same
-	// metric to both, and an error may be reported twice.
-	r := s.resolve()
-	s.p.Store(&r)
-	return r.m, r.ok
-}
+// resolver looks up a child's metric.
+type resolver[M any] func() (M, bool)
 
 // newFamily returns the family of children over v, whose label names are
 // names; build makes a child from its label list and its series' resolver.
-func newFamily[M, T any](v vec[M], names []string, s settings, build func(lvs []string, resolve func() resolved[M]) *T) *lv.Family[T] {
+func newFamily[M, T any](v vec[M], names []string, s settings, build func(lvs []string, resolve resolver[M]) *T) *lv.Family[T] {
 	names = append([]string(nil), names...)
 	return lv.New(func(lvs []string) *T {
-		return build(lvs, func() resolved[M] { return lookup(v, names, s, lvs) })
+		return build(lvs, func() (M, bool) { return lookup(v, names, s, lvs) })
 	})
 }
 
 // lookup maps the name/value pairs lvs onto v's label order and gets the
 // metric; a refused list is reported and gives a dropping series.
-func lookup[M any](v vec[M], names []string, s settings, lvs []string) (r resolved[M]) {
+func lookup[M any](v vec[M], names []string, s settings, lvs []string) (m M, ok bool) {
 	// client_golang panics rather than return some errors (a histogram
 	// vector built elsewhere with an "le" label); that too becomes a
 	// dropping series, like any other refused label list.
 	defer func() {
 		if p := recover(); p != nil {
 			s.errorHandler(fmt.Errorf("prometheus: label values %q: %v", lvs, p))
-			r = resolved[M]{}
+			var zero M
+			m, ok = zero, false
 		}
 	}()
 	values := make([]string, len(names))
@@ -146,16 +137,17 @@ func lookup[M any](v vec[M], names []string, s settings, lvs []string) (r resolv
 		j := index(names, lvs[i])
 		if j < 0 {
 			s.errorHandler(fmt.Errorf("%w: %q (have %q)", ErrUnknownLabel, lvs[i], names))
-			return resolved[M]{}
+			return m, false
 		}
 		values[j] = lvs[i+1]
 	}
 	m, err := v.GetMetricWithLabelValues(values...)
 	if err != nil {
 		s.errorHandler(fmt.Errorf("prometheus: label values %q: %w", lvs, err))
-		return resolved[M]{}
+		var zero M
+		return zero, false
 	}
-	return resolved[M]{m: m, ok: true}
+	return m, true
 }
 
 func index(names []string, name string) int {
@@ -169,9 +161,10 @@ func index(names []string, name string) int {
 
 // Counter is a kit Counter over a prometheus.CounterVec.
 type Counter struct {
-	lvs []string
-	s   series[prometheus.Counter]
-	fam *lv.Family[Counter]
+	lvs     []string
+	m       atomic.Pointer[prometheus.Counter] // see resolver
+	resolve resolver[prometheus.Counter]
+	fam     *lv.Family[Counter]
 }
 
 // NewCounterFrom builds a CounterVec from opts and labelNames, registers it
@@ -195,10 +188,21 @@ func NewCounter(cv *prometheus.CounterVec, labelNames []string, options ...Optio
 
 func newCounter(cv *prometheus.CounterVec, labelNames []string, options []Option) *Counter {
 	var fam *lv.Family[Counter]
-	fam = newFamily(cv, labelNames, apply(options), func(lvs []string, resolve func() resolved[prometheus.Counter]) *Counter {
-		return &Counter{lvs: lvs, s: series[prometheus.Counter]{resolve: resolve}, fam: fam}
+	fam = newFamily(cv, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Counter]) *Counter {
+		return &Counter{lvs: lvs, resolve: resolve, fam: fam}
 	})
 	return fam.Get(nil, nil)
+}
+
+// lookup resolves the child's metric; its updates call it while the
+// pointer is nil (written out in each, to save a call on the hot path).
+func (c *Counter) lookup() *prometheus.Counter {
+	m, ok := c.resolve()
+	if !ok {
+		m = nil
+	}
+	c.m.Store(&m)
+	return &m
 }
 
 // With returns the child with c's label values followed by labelValues.
@@ -206,16 +210,21 @@ func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get
 
 // Add adds delta; NaN, ±Inf and negative deltas are dropped.
 func (c *Counter) Add(delta float64) {
-	if m, ok := c.s.get(); ok && delta >= 0 && delta <= math.MaxFloat64 {
+	p := c.m.Load()
+	if p == nil {
+		p = c.lookup()
+	}
+	if m := *p; m != nil && delta >= 0 && delta <= math.MaxFloat64 {
 		m.Add(delta)
 	}
 }
 
 // Gauge is a kit Gauge over a prometheus.GaugeVec.
 type Gauge struct {
-	lvs []string
-	s   series[prometheus.Gauge]
-	fam *lv.Family[Gauge]
+	lvs     []string
+	m       atomic.Pointer[prometheus.Gauge] // see resolver
+	resolve resolver[prometheus.Gauge]
+	fam     *lv.Family[Gauge]
 }
 
 // NewGaugeFrom builds a GaugeVec from opts and labelNames, registers it with
@@ -239,10 +248,21 @@ func NewGauge(gv *prometheus.GaugeVec, labelNames []string, options ...Option) *
 
 func newGauge(gv *prometheus.GaugeVec, labelNames []string, options []Option) *Gauge {
 	var fam *lv.Family[Gauge]
-	fam = newFamily(gv, labelNames, apply(options), func(lvs []string, resolve func() resolved[prometheus.Gauge]) *Gauge {
-		return &Gauge{lvs: lvs, s: series[prometheus.Gauge]{resolve: resolve}, fam: fam}
+	fam = newFamily(gv, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Gauge]) *Gauge {
+		return &Gauge{lvs: lvs, resolve: resolve, fam: fam}
 	})
 	return fam.Get(nil, nil)
+}
+
+// lookup resolves the child's metric; its updates call it while the
+// pointer is nil (written out in each, to save a call on the hot path).
+func (g *Gauge) lookup() *prometheus.Gauge {
+	m, ok := g.resolve()
+	if !ok {
+		m = nil
+	}
+	g.m.Store(&m)
+	return &m
 }
 
 // With returns the child with g's label values followed by labelValues.
@@ -250,14 +270,22 @@ func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.l
 
 // Set sets the value; NaN and ±Inf are dropped.
 func (g *Gauge) Set(value float64) {
-	if m, ok := g.s.get(); ok && metrics.Valid(value) {
+	p := g.m.Load()
+	if p == nil {
+		p = g.lookup()
+	}
+	if m := *p; m != nil && metrics.Valid(value) {
 		m.Set(value)
 	}
 }
 
 // Add adds delta; NaN and ±Inf are dropped.
 func (g *Gauge) Add(delta float64) {
-	if m, ok := g.s.get(); ok && metrics.Valid(delta) {
+	p := g.m.Load()
+	if p == nil {
+		p = g.lookup()
+	}
+	if m := *p; m != nil && metrics.Valid(delta) {
 		m.Add(delta)
 	}
 }
@@ -265,9 +293,10 @@ func (g *Gauge) Add(delta float64) {
 // Histogram is a kit Histogram over a prometheus.HistogramVec or
 // prometheus.SummaryVec.
 type Histogram struct {
-	lvs []string
-	s   series[prometheus.Observer]
-	fam *lv.Family[Histogram]
+	lvs     []string
+	m       atomic.Pointer[prometheus.Observer] // see resolver
+	resolve resolver[prometheus.Observer]
+	fam     *lv.Family[Histogram]
 }
 
 // NewHistogramFrom builds a HistogramVec from opts and labelNames, registers
@@ -310,10 +339,21 @@ func NewSummary(sv *prometheus.SummaryVec, labelNames []string, options ...Optio
 
 func newHistogram(v vec[prometheus.Observer], labelNames []string, options []Option) *Histogram {
 	var fam *lv.Family[Histogram]
-	fam = newFamily(v, labelNames, apply(options), func(lvs []string, resolve func() resolved[prometheus.Observer]) *Histogram {
-		return &Histogram{lvs: lvs, s: series[prometheus.Observer]{resolve: resolve}, fam: fam}
+	fam = newFamily(v, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Observer]) *Histogram {
+		return &Histogram{lvs: lvs, resolve: resolve, fam: fam}
 	})
 	return fam.Get(nil, nil)
+}
+
+// lookup resolves the child's metric; its updates call it while the
+// pointer is nil (written out in each, to save a call on the hot path).
+func (h *Histogram) lookup() *prometheus.Observer {
+	m, ok := h.resolve()
+	if !ok {
+		m = nil
+	}
+	h.m.Store(&m)
+	return &m
 }
 
 // With returns the child with h's label values followed by labelValues.
@@ -323,7 +363,11 @@ func (h *Histogram) With(labelValues ...string) metrics.Histogram {
 
 // Observe records value; NaN and ±Inf are dropped.
 func (h *Histogram) Observe(value float64) {
-	if m, ok := h.s.get(); ok && metrics.Valid(value) {
+	p := h.m.Load()
+	if p == nil {
+		p = h.lookup()
+	}
+	if m := *p; m != nil && metrics.Valid(value) {
 		m.Observe(value)
 	}
 }
