@@ -12,7 +12,8 @@
 // nonNegativeDerivative), gauges as their current value, histograms as the
 // configured quantiles of what was observed since the previous flush, plus
 // the count of those observations: "latency.p50", "latency.p99",
-// "latency.count". Label pairs become path components, as in package
+// "latency.count". A series is sent once it has been updated: an instrument
+// used only through With sends only its children. Label pairs become path components, as in package
 // statsd; characters that would break a path or a line become "_".
 //
 // Updates stay in memory and never touch the network; a goroutine writes

@@ -268,6 +268,10 @@ type Counter struct {
 	lvs  []string
 	path string
 	bits atomic.Uint64
+	// used is set by the first update: a child never updated itself (the
+	// instrument used only through With, or an intermediate child on the
+	// way to more labels) sends no series.
+	used atomic.Bool
 	fam  *lv.Family[Counter]
 }
 
@@ -276,7 +280,11 @@ func (g *Graphite) NewCounter(name string) (*Counter, error) {
 	var fam *lv.Family[Counter]
 	fam = lv.New(func(lvs []string) *Counter { return &Counter{lvs: lvs, path: g.path(name, lvs), fam: fam} })
 	err := g.register(name, func(w *bufio.Writer, ts int64) {
-		fam.Each(func(_ []string, c *Counter) { line(w, c.path, math.Float64frombits(c.bits.Load()), ts) })
+		fam.Each(func(_ []string, c *Counter) {
+			if c.used.Load() {
+				line(w, c.path, math.Float64frombits(c.bits.Load()), ts)
+			}
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -291,6 +299,15 @@ func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get
 func (c *Counter) Add(delta float64) {
 	if delta >= 0 && metrics.Valid(delta) {
 		addFloat(&c.bits, delta)
+		markUsed(&c.used)
+	}
+}
+
+// markUsed sets used, reading first so that the hot path does not write
+// the shared cache line again and again.
+func markUsed(used *atomic.Bool) {
+	if !used.Load() {
+		used.Store(true)
 	}
 }
 
@@ -308,6 +325,7 @@ type Gauge struct {
 	lvs  []string
 	path string
 	bits atomic.Uint64
+	used atomic.Bool // see Counter.used
 	fam  *lv.Family[Gauge]
 }
 
@@ -316,7 +334,11 @@ func (g *Graphite) NewGauge(name string) (*Gauge, error) {
 	var fam *lv.Family[Gauge]
 	fam = lv.New(func(lvs []string) *Gauge { return &Gauge{lvs: lvs, path: g.path(name, lvs), fam: fam} })
 	err := g.register(name, func(w *bufio.Writer, ts int64) {
-		fam.Each(func(_ []string, ga *Gauge) { line(w, ga.path, math.Float64frombits(ga.bits.Load()), ts) })
+		fam.Each(func(_ []string, ga *Gauge) {
+			if ga.used.Load() {
+				line(w, ga.path, math.Float64frombits(ga.bits.Load()), ts)
+			}
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -331,6 +353,7 @@ func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.l
 func (g *Gauge) Set(value float64) {
 	if metrics.Valid(value) {
 		g.bits.Store(math.Float64bits(value))
+		markUsed(&g.used)
 	}
 }
 
@@ -338,6 +361,7 @@ func (g *Gauge) Set(value float64) {
 func (g *Gauge) Add(delta float64) {
 	if metrics.Valid(delta) {
 		addFloat(&g.bits, delta)
+		markUsed(&g.used)
 	}
 }
 

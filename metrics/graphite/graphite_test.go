@@ -118,14 +118,14 @@ func TestLinesAndWindows(t *testing.T) {
 	if _, err := g.WriteTo(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "svc.requests 0 1700000000\nsvc.requests.path._a_b_c 2 1700000000\nsvc.latency.p50 3 1700000000\nsvc.latency.count 1 1700000000\n"
+	want := "svc.requests.path._a_b_c 2 1700000000\nsvc.latency.p50 3 1700000000\nsvc.latency.count 1 1700000000\n"
 	if b.String() != want {
 		t.Errorf("flush =\n%s\nwant\n%s", b.String(), want)
 	}
 	// The histogram window is empty now; the counter is still sent.
 	b.Reset()
 	_, _ = g.WriteTo(&b)
-	if want := "svc.requests 0 1700000000\nsvc.requests.path._a_b_c 2 1700000000\n"; b.String() != want {
+	if want := "svc.requests.path._a_b_c 2 1700000000\n"; b.String() != want {
 		t.Errorf("second flush =\n%s\nwant\n%s", b.String(), want)
 	}
 }
