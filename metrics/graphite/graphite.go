@@ -162,7 +162,9 @@ func (g *Graphite) dropFlush() {
 }
 
 // Stop sends what is pending (if carbon can be reached), stops the flushing
-// goroutine and closes the connection. It is safe to call more than once.
+// goroutine and closes the connection. It waits for that last flush, which
+// takes at most about twice Timeout (a dial, then the writes) when carbon is
+// unreachable or stalled. It is safe to call more than once.
 func (g *Graphite) Stop() {
 	if g.stop == nil {
 		return

@@ -22,9 +22,13 @@
 // At run time, With takes name/value pairs. A name the instrument was not
 // built with, or a value client_golang refuses (invalid UTF-8), makes that
 // child drop its updates, and the error goes to the handler set by
-// [ErrorHandler], once per label list. Label names not given get the empty
-// value, as in Prometheus itself. NaN and ±Inf values and negative counter
-// deltas are dropped (client_golang would panic on the latter).
+// [ErrorHandler] at the child's first update (about once per label list).
+// A child's series is created at its first update too, so a child that is
+// never updated (the instrument used only through With, or
+// requests.With("method", "sum") on the way to .With("code", "200")) shows
+// no empty-labelled series in the exposition. Label names not given get the
+// empty value, as in Prometheus itself. NaN and ±Inf values and negative
+// counter deltas are dropped (client_golang would panic on the latter).
 //
 // # Performance
 //

@@ -30,8 +30,9 @@ type settings struct {
 }
 
 // ErrorHandler sets the function told about label lists whose child drops
-// its updates (see the package documentation). It is called once per such
-// list, on the goroutine that called With, and must not block. By default
+// its updates (see the package documentation). It is called at the child's
+// first update (rarely twice, if two goroutines race to it), on the updating
+// goroutine, and must not block. By default
 // such errors are discarded.
 func ErrorHandler(f func(error)) Option {
 	return func(s *settings) {
