@@ -130,6 +130,19 @@ func (d *Dogstatsd) NewHistogram(name string, sampleRate float64) (metrics.Histo
 	return h, nil
 }
 
+// NewDistribution returns a histogram sent as DogStatsD distributions
+// (type "d"), keeping each observation with probability sampleRate. The
+// agent forwards the observations rather than aggregating them per host, so
+// that Datadog computes quantiles over every host sending the metric. Plain
+// StatsD daemons do not know type "d".
+func (d *Dogstatsd) NewDistribution(name string, sampleRate float64) (metrics.Histogram, error) {
+	h, err := d.e.NewHistogram(name, "d", sampleRate)
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
 // WriteTo writes every pending line to w, in packets of at most
 // MaxPacketSize bytes, one Write call per packet.
 func (d *Dogstatsd) WriteTo(w io.Writer) (int64, error) { return d.e.WriteTo(w) }

@@ -3,12 +3,14 @@ package dogstatsd_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/endpointkit/kit/internal/testenv"
+	"github.com/endpointkit/kit/metrics"
 	"github.com/endpointkit/kit/metrics/dogstatsd"
 	"github.com/endpointkit/kit/metrics/internal/statsdtest"
 	"github.com/endpointkit/kit/metrics/metricstest"
@@ -104,6 +106,49 @@ func TestTagsAndEscaping(t *testing.T) {
 				t.Errorf("packets = %q, want [%q]", rec.Packets, tt.want)
 			}
 		})
+	}
+}
+
+func TestLineTypes(t *testing.T) {
+	tests := []struct {
+		name string
+		new  func(*dogstatsd.Dogstatsd) (metrics.Histogram, error)
+		want string
+	}{
+		{"timing", func(d *dogstatsd.Dogstatsd) (metrics.Histogram, error) { return d.NewTiming("latency", 1) }, "latency:250|ms|#method:sum\n"},
+		{"histogram", func(d *dogstatsd.Dogstatsd) (metrics.Histogram, error) { return d.NewHistogram("latency", 1) }, "latency:250|h|#method:sum\n"},
+		{"distribution", func(d *dogstatsd.Dogstatsd) (metrics.Histogram, error) { return d.NewDistribution("latency", 1) }, "latency:250|d|#method:sum\n"},
+		{"sampled distribution", func(d *dogstatsd.Dogstatsd) (metrics.Histogram, error) {
+			return d.NewDistribution("latency", math.Nextafter(1, 0))
+		}, "latency:250|d|@0.9999999999999999|#method:sum\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := dogstatsd.New("", dogstatsd.Settings{})
+			h, err := tt.new(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// At a rate just below 1 an observation is dropped with
+			// probability 2^-53: observe until one is kept.
+			rec := statsdtest.NewRecorder()
+			for range 10 {
+				h.With("method", "sum").Observe(250)
+				if _, err := d.WriteTo(rec); err != nil {
+					t.Fatal(err)
+				}
+				if len(rec.Packets) > 0 {
+					break
+				}
+			}
+			if len(rec.Packets) != 1 || string(rec.Packets[0]) != tt.want {
+				t.Errorf("packets = %q, want [%q]", rec.Packets, tt.want)
+			}
+		})
+	}
+	d, _ := dogstatsd.New("", dogstatsd.Settings{})
+	if _, err := d.NewDistribution("bad|name", 1); !errors.Is(err, dogstatsd.ErrInvalidName) {
+		t.Errorf("NewDistribution(bad|name) error = %v, want ErrInvalidName", err)
 	}
 }
 

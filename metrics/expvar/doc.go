@@ -3,9 +3,12 @@
 // global expvar namespace unless the caller does it, e.g. with
 // expvar.Publish("metrics", m), which makes them appear on /debug/vars.
 //
-// An instrument named "requests" is the map key "requests"; its child with
-// labels method=sum and code=200 is the key "requests{method=sum,code=200}",
-// added the first time With sees that label list. Counters and gauges are
+// An instrument named "requests" is the map key "requests", added by its
+// constructor (which claims the name); its child with labels method=sum and
+// code=200 is the key "requests{method=sum,code=200}", added at that
+// child's first update. A child that is never updated, such as
+// requests.With("method", "sum") on the way to .With("code", "200"), is not
+// published. Counters and gauges are
 // JSON numbers; a histogram is an object with its count, sum and the
 // quantiles p50, p90, p95 and p99 (null while empty).
 //

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/endpointkit/kit/metrics"
 	"github.com/endpointkit/kit/metrics/internal/lv"
@@ -20,8 +21,11 @@ var (
 	ErrDuplicate = errors.New("expvar: duplicate metric name")
 )
 
-// family publishes each child of an instrument in m under key(name, lvs).
-func family[T any](m *expvar.Map, name string, build func(lvs []string) (*T, expvar.Var)) (*lv.Family[T], error) {
+// family returns the children of an instrument named name, each published
+// in m under key(name, lvs) by its publication: the root at once, which
+// claims the name, any other at its first update. build makes a child and
+// sets pub.v to its variable.
+func family[T any](m *expvar.Map, name string, build func(lvs []string, pub *publication) *T) (*lv.Family[T], error) {
 	switch {
 	case m == nil:
 		return nil, errors.New("expvar: nil map")
@@ -31,10 +35,31 @@ func family[T any](m *expvar.Map, name string, build func(lvs []string) (*T, exp
 		return nil, fmt.Errorf("%w: %q", ErrDuplicate, name)
 	}
 	return lv.New(func(lvs []string) *T {
-		child, v := build(lvs)
-		m.Set(key(name, lvs), v)
+		pub := &publication{m: m, key: key(name, lvs)}
+		child := build(lvs, pub)
+		if len(lvs) == 0 {
+			pub.publish()
+		}
 		return child
 	}), nil
+}
+
+// publication puts a child's variable in the map at the child's first
+// update, so that a child only passed through (requests.With("method",
+// "sum") on the way to .With("code", "200")) never shows as a 0. Two
+// goroutines may both set it; they set the same variable.
+type publication struct {
+	done atomic.Bool
+	m    *expvar.Map
+	key  string
+	v    expvar.Var
+}
+
+func (p *publication) publish() {
+	if !p.done.Load() {
+		p.m.Set(p.key, p.v)
+		p.done.Store(true)
+	}
 }
 
 // key returns the map key of a child: name, then its labels in braces.
@@ -61,15 +86,17 @@ func key(name string, lvs []string) string {
 type Counter struct {
 	lvs []string
 	f   *expvar.Float
+	pub *publication
 	fam *lv.Family[Counter]
 }
 
 // NewCounter publishes a counter named name in m.
 func NewCounter(m *expvar.Map, name string) (*Counter, error) {
 	var fam *lv.Family[Counter]
-	fam, err := family(m, name, func(lvs []string) (*Counter, expvar.Var) {
-		c := &Counter{lvs: lvs, f: new(expvar.Float), fam: fam}
-		return c, c.f
+	fam, err := family(m, name, func(lvs []string, pub *publication) *Counter {
+		c := &Counter{lvs: lvs, f: new(expvar.Float), pub: pub, fam: fam}
+		pub.v = c.f
+		return c
 	})
 	if err != nil {
 		return nil, err
@@ -84,6 +111,7 @@ func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get
 func (c *Counter) Add(delta float64) {
 	if delta >= 0 && metrics.Valid(delta) {
 		c.f.Add(delta)
+		c.pub.publish()
 	}
 }
 
@@ -91,15 +119,17 @@ func (c *Counter) Add(delta float64) {
 type Gauge struct {
 	lvs []string
 	f   *expvar.Float
+	pub *publication
 	fam *lv.Family[Gauge]
 }
 
 // NewGauge publishes a gauge named name in m.
 func NewGauge(m *expvar.Map, name string) (*Gauge, error) {
 	var fam *lv.Family[Gauge]
-	fam, err := family(m, name, func(lvs []string) (*Gauge, expvar.Var) {
-		g := &Gauge{lvs: lvs, f: new(expvar.Float), fam: fam}
-		return g, g.f
+	fam, err := family(m, name, func(lvs []string, pub *publication) *Gauge {
+		g := &Gauge{lvs: lvs, f: new(expvar.Float), pub: pub, fam: fam}
+		pub.v = g.f
+		return g
 	})
 	if err != nil {
 		return nil, err
@@ -114,6 +144,7 @@ func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.l
 func (g *Gauge) Set(value float64) {
 	if metrics.Valid(value) {
 		g.f.Set(value)
+		g.pub.publish()
 	}
 }
 
@@ -121,6 +152,7 @@ func (g *Gauge) Set(value float64) {
 func (g *Gauge) Add(delta float64) {
 	if metrics.Valid(delta) {
 		g.f.Add(delta)
+		g.pub.publish()
 	}
 }
 
@@ -129,6 +161,7 @@ func (g *Gauge) Add(delta float64) {
 type Histogram struct {
 	lvs []string
 	s   *sketch.Sketch
+	pub *publication
 	fam *lv.Family[Histogram]
 }
 
@@ -158,9 +191,10 @@ func (v histogramVar) String() string {
 // NewHistogram publishes a histogram named name in m.
 func NewHistogram(m *expvar.Map, name string) (*Histogram, error) {
 	var fam *lv.Family[Histogram]
-	fam, err := family(m, name, func(lvs []string) (*Histogram, expvar.Var) {
-		h := &Histogram{lvs: lvs, s: new(sketch.Sketch), fam: fam}
-		return h, histogramVar{h.s}
+	fam, err := family(m, name, func(lvs []string, pub *publication) *Histogram {
+		h := &Histogram{lvs: lvs, s: new(sketch.Sketch), pub: pub, fam: fam}
+		pub.v = histogramVar{h.s}
+		return h
 	})
 	if err != nil {
 		return nil, err
@@ -177,5 +211,6 @@ func (h *Histogram) With(labelValues ...string) metrics.Histogram {
 func (h *Histogram) Observe(value float64) {
 	if metrics.Valid(value) {
 		h.s.Observe(value)
+		h.pub.publish()
 	}
 }

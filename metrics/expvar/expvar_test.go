@@ -5,6 +5,7 @@ import (
 	"errors"
 	"expvar"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,6 +116,34 @@ func TestConstructionErrors(t *testing.T) {
 	}
 	if _, err := kitexpvar.NewCounter(nil, "x"); err == nil {
 		t.Errorf("NewCounter(nil, ...) succeeded, want an error")
+	}
+}
+
+func TestOnlyUpdatedChildrenArePublished(t *testing.T) {
+	m := new(expvar.Map)
+	c, _ := kitexpvar.NewCounter(m, "requests")
+	g, _ := kitexpvar.NewGauge(m, "depth")
+	h, _ := kitexpvar.NewHistogram(m, "latency")
+	c.With("method", "sum").With("code", "200").Add(1)
+	g.With("method", "sum").With("code", "200").Set(2)
+	h.With("method", "sum").With("code", "200").Observe(3)
+	c.With("method", "never")
+	vars, err := readMap(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{
+		"depth", "depth{method=sum,code=200}",
+		"latency", "latency{method=sum,code=200}",
+		"requests", "requests{method=sum,code=200}",
+	}
+	if !slices.Equal(keys, want) {
+		t.Errorf("published keys = %q, want %q", keys, want)
 	}
 }
 

@@ -99,14 +99,40 @@ type vec[M any] interface {
 // than when With first sees its labels: an intermediate child
 // (requests.With("method", "sum") on the way to .With("code", "200")) or an
 // instrument only ever used through With must not expose a series with
-// empty labels. Until then its atomic pointer is nil; after, it points to
-// the metric, or to a nil interface when the label list was refused (and
-// updates are dropped). Two goroutines may both look up; client_golang
-// returns the same metric to both, and a refusal may be reported twice.
+// empty labels.
 //
-// The hot path (load, dereference, call) is written out per type rather
-// than shared through a generic helper: calls on a generic type's
-// interface go through a dictionary and cost more.
+// Each child holds an atomic pointer to the series its updates go to. It
+// starts at a lazy stand-in (lazyCounter, lazyGauge, lazyObserver) whose
+// methods look the metric up, point the child at it and forward the
+// update; from then on the pointer leads straight to client_golang's
+// metric, or to dropped when the label list was refused. An update is thus
+// a load and one call, with no first-time check on its path. Two goroutines
+// may both look up; client_golang returns the same metric to both, and a
+// refusal may be reported twice.
+//
+// The hot paths are written out per type rather than shared through a
+// generic helper: calls on a generic type's interface go through a
+// dictionary and cost more.
+
+// counterSeries is what a Counter's updates need of its series.
+type counterSeries interface {
+	Inc()
+	Add(float64)
+}
+
+// gaugeSeries is what a Gauge's updates need of its series.
+type gaugeSeries interface {
+	Set(float64)
+	Add(float64)
+}
+
+// dropped is the series of a child whose label list was refused.
+type dropped struct{}
+
+func (dropped) Inc()            {}
+func (dropped) Add(float64)     {}
+func (dropped) Set(float64)     {}
+func (dropped) Observe(float64) {}
 
 // resolver looks up a child's metric.
 type resolver[M any] func() (M, bool)
@@ -162,8 +188,8 @@ func index(names []string, name string) int {
 
 // Counter is a kit Counter over a prometheus.CounterVec.
 type Counter struct {
+	s       atomic.Pointer[counterSeries] // see counterSeries
 	lvs     []string
-	m       atomic.Pointer[prometheus.Counter] // see resolver
 	resolve resolver[prometheus.Counter]
 	fam     *lv.Family[Counter]
 }
@@ -190,40 +216,46 @@ func NewCounter(cv *prometheus.CounterVec, labelNames []string, options ...Optio
 func newCounter(cv *prometheus.CounterVec, labelNames []string, options []Option) *Counter {
 	var fam *lv.Family[Counter]
 	fam = newFamily(cv, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Counter]) *Counter {
-		return &Counter{lvs: lvs, resolve: resolve, fam: fam}
+		c := &Counter{lvs: lvs, resolve: resolve, fam: fam}
+		var s counterSeries = lazyCounter{c}
+		c.s.Store(&s)
+		return c
 	})
 	return fam.Get(nil, nil)
 }
 
-// lookup resolves the child's metric; its updates call it while the
-// pointer is nil (written out in each, to save a call on the hot path).
-func (c *Counter) lookup() *prometheus.Counter {
-	m, ok := c.resolve()
-	if !ok {
-		m = nil
+// lazyCounter is a Counter's series until its first update.
+type lazyCounter struct{ c *Counter }
+
+func (l lazyCounter) Inc()          { l.series().Inc() }
+func (l lazyCounter) Add(d float64) { l.series().Add(d) }
+
+func (l lazyCounter) series() counterSeries {
+	var s counterSeries = dropped{}
+	if m, ok := l.c.resolve(); ok {
+		s = m
 	}
-	c.m.Store(&m)
-	return &m
+	l.c.s.Store(&s)
+	return s
 }
 
 // With returns the child with c's label values followed by labelValues.
 func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get(c.lvs, labelValues) }
 
-// Add adds delta; NaN, ±Inf and negative deltas are dropped.
+// Add adds delta; NaN, ±Inf and negative deltas are dropped. Add(1) costs
+// what client_golang's Inc does.
 func (c *Counter) Add(delta float64) {
-	p := c.m.Load()
-	if p == nil {
-		p = c.lookup()
-	}
-	if m := *p; m != nil && delta >= 0 && delta <= math.MaxFloat64 {
-		m.Add(delta)
+	if delta == 1 {
+		(*c.s.Load()).Inc()
+	} else if delta >= 0 && delta <= math.MaxFloat64 {
+		(*c.s.Load()).Add(delta)
 	}
 }
 
 // Gauge is a kit Gauge over a prometheus.GaugeVec.
 type Gauge struct {
+	s       atomic.Pointer[gaugeSeries] // see counterSeries
 	lvs     []string
-	m       atomic.Pointer[prometheus.Gauge] // see resolver
 	resolve resolver[prometheus.Gauge]
 	fam     *lv.Family[Gauge]
 }
@@ -250,20 +282,27 @@ func NewGauge(gv *prometheus.GaugeVec, labelNames []string, options ...Option) *
 func newGauge(gv *prometheus.GaugeVec, labelNames []string, options []Option) *Gauge {
 	var fam *lv.Family[Gauge]
 	fam = newFamily(gv, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Gauge]) *Gauge {
-		return &Gauge{lvs: lvs, resolve: resolve, fam: fam}
+		g := &Gauge{lvs: lvs, resolve: resolve, fam: fam}
+		var s gaugeSeries = lazyGauge{g}
+		g.s.Store(&s)
+		return g
 	})
 	return fam.Get(nil, nil)
 }
 
-// lookup resolves the child's metric; its updates call it while the
-// pointer is nil (written out in each, to save a call on the hot path).
-func (g *Gauge) lookup() *prometheus.Gauge {
-	m, ok := g.resolve()
-	if !ok {
-		m = nil
+// lazyGauge is a Gauge's series until its first update.
+type lazyGauge struct{ g *Gauge }
+
+func (l lazyGauge) Set(v float64) { l.series().Set(v) }
+func (l lazyGauge) Add(d float64) { l.series().Add(d) }
+
+func (l lazyGauge) series() gaugeSeries {
+	var s gaugeSeries = dropped{}
+	if m, ok := l.g.resolve(); ok {
+		s = m
 	}
-	g.m.Store(&m)
-	return &m
+	l.g.s.Store(&s)
+	return s
 }
 
 // With returns the child with g's label values followed by labelValues.
@@ -271,31 +310,23 @@ func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.l
 
 // Set sets the value; NaN and ±Inf are dropped.
 func (g *Gauge) Set(value float64) {
-	p := g.m.Load()
-	if p == nil {
-		p = g.lookup()
-	}
-	if m := *p; m != nil && metrics.Valid(value) {
-		m.Set(value)
+	if metrics.Valid(value) {
+		(*g.s.Load()).Set(value)
 	}
 }
 
 // Add adds delta; NaN and ±Inf are dropped.
 func (g *Gauge) Add(delta float64) {
-	p := g.m.Load()
-	if p == nil {
-		p = g.lookup()
-	}
-	if m := *p; m != nil && metrics.Valid(delta) {
-		m.Add(delta)
+	if metrics.Valid(delta) {
+		(*g.s.Load()).Add(delta)
 	}
 }
 
 // Histogram is a kit Histogram over a prometheus.HistogramVec or
 // prometheus.SummaryVec.
 type Histogram struct {
+	s       atomic.Pointer[prometheus.Observer] // see counterSeries
 	lvs     []string
-	m       atomic.Pointer[prometheus.Observer] // see resolver
 	resolve resolver[prometheus.Observer]
 	fam     *lv.Family[Histogram]
 }
@@ -341,20 +372,24 @@ func NewSummary(sv *prometheus.SummaryVec, labelNames []string, options ...Optio
 func newHistogram(v vec[prometheus.Observer], labelNames []string, options []Option) *Histogram {
 	var fam *lv.Family[Histogram]
 	fam = newFamily(v, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Observer]) *Histogram {
-		return &Histogram{lvs: lvs, resolve: resolve, fam: fam}
+		h := &Histogram{lvs: lvs, resolve: resolve, fam: fam}
+		var s prometheus.Observer = lazyObserver{h}
+		h.s.Store(&s)
+		return h
 	})
 	return fam.Get(nil, nil)
 }
 
-// lookup resolves the child's metric; its updates call it while the
-// pointer is nil (written out in each, to save a call on the hot path).
-func (h *Histogram) lookup() *prometheus.Observer {
-	m, ok := h.resolve()
-	if !ok {
-		m = nil
+// lazyObserver is a Histogram's series until its first update.
+type lazyObserver struct{ h *Histogram }
+
+func (l lazyObserver) Observe(v float64) {
+	var s prometheus.Observer = dropped{}
+	if m, ok := l.h.resolve(); ok {
+		s = m
 	}
-	h.m.Store(&m)
-	return &m
+	l.h.s.Store(&s)
+	s.Observe(v)
 }
 
 // With returns the child with h's label values followed by labelValues.
@@ -364,11 +399,7 @@ func (h *Histogram) With(labelValues ...string) metrics.Histogram {
 
 // Observe records value; NaN and ±Inf are dropped.
 func (h *Histogram) Observe(value float64) {
-	p := h.m.Load()
-	if p == nil {
-		p = h.lookup()
-	}
-	if m := *p; m != nil && metrics.Valid(value) {
-		m.Observe(value)
+	if metrics.Valid(value) {
+		(*h.s.Load()).Observe(value)
 	}
 }
