@@ -21,10 +21,18 @@ step() { printf '\n==> %s\n' "$*"; }
 # alone; its tests skip instead, naming what is missing).
 APT_NEEDS=(
 	curl:curl
+	prometheus:prometheus
+	carbon-cache:graphite-carbon
 )
 
 # Go tools: "binary:module/path@version".
 GO_TOOLS=(
+)
+
+# npm packages: "binary:package@version", installed into a cache directory
+# (not globally) and put on PATH. Needs node and npm.
+NPM_NEEDS=(
+	statsd:statsd@0.9.0
 )
 
 apt_updated=0
@@ -58,8 +66,21 @@ install_go_tools() {
 	export PATH=$gobin:$PATH
 }
 
+install_npm() {
+	local prefix=${XDG_CACHE_HOME:-$HOME/.cache}/kit/npm
+	for need in "${NPM_NEEDS[@]}"; do
+		local bin=${need%%:*} pkg=${need#*:}
+		[[ -x $prefix/node_modules/.bin/$bin ]] && continue
+		command -v npm >/dev/null 2>&1 || { echo "npm missing: not installing $pkg" >&2; continue; }
+		step "npm install $pkg"
+		npm install --prefix "$prefix" --no-audit --no-fund --omit=optional --silent "$pkg"
+	done
+	export PATH=$prefix/node_modules/.bin:$PATH
+}
+
 install_apt
 install_go_tools
+install_npm
 export KIT_INTEGRATION=1
 
 # --- Static checks ---------------------------------------------------------

@@ -1,0 +1,3 @@
+// Package discard provides metrics that record nothing: the defaults wherever
+// kit takes an optional instrument.
+package discard

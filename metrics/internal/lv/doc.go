@@ -1,0 +1,12 @@
+// Package lv keeps the children of a labelled instrument: one value per
+// distinct list of label name/value pairs, found again without allocating.
+//
+// Backends call [Family.Get] from their With methods. A hit costs a hash of
+// the label strings, one atomic load and a map lookup; only the first sight
+// of a label list takes a lock, copies the strings and builds the child.
+// Readers never block: the index is an immutable snapshot replaced on each
+// insertion (copy on write). That makes an insertion cost proportional to the
+// number of label lists already seen, which is fine for the bounded label
+// sets metrics should have, and a poor fit for unbounded ones (user IDs as
+// label values), which every metrics backend punishes anyway.
+package lv
