@@ -9,6 +9,7 @@ require (
 )
 
 require (
+	github.com/oklog/run v1.2.0 // indirect
 	golang.org/x/net v0.51.0 // indirect
 	golang.org/x/sys v0.42.0 // indirect
 	golang.org/x/text v0.34.0 // indirect
