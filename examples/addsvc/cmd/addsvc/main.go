@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -181,7 +183,11 @@ func newLogger(w io.Writer) log.Logger {
 			if i+1 < len(keyvals) {
 				v = keyvals[i+1]
 			}
-			line = fmt.Appendf(line, " %v=%q", keyvals[i], fmt.Sprint(v))
+			s := fmt.Sprint(v)
+			if s == "" || strings.ContainsAny(s, " \"=\n") {
+				s = strconv.Quote(s)
+			}
+			line = fmt.Appendf(line, " %v=%s", keyvals[i], s)
 		}
 		line = append(line, '\n')
 		mu.Lock()
