@@ -146,9 +146,8 @@ func serve(args []string, stderr io.Writer) error {
 
 	_ = logger.Log("msg", "serving")
 	err := g.Run()
-	var sig run.SignalError
-	if errors.As(err, &sig) {
-		_ = logger.Log("msg", "stopped", "signal", sig.Signal.String())
+	if errors.Is(err, run.ErrSignal) {
+		_ = logger.Log("msg", "stopped", "reason", err.Error())
 		return nil
 	}
 	return err
