@@ -25,6 +25,7 @@ APT_NEEDS=(
 
 # Go tools: "binary:module/path@version".
 GO_TOOLS=(
+	grpcurl:github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 )
 
 apt_updated=0

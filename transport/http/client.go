@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -45,6 +46,7 @@ type Client struct {
 	buffered  bool
 	noTimeout bool
 	now       func() time.Time
+	drainers  sync.Pool // of *io.LimitedReader
 }
 
 // ClientOption sets an optional parameter of a Client.
@@ -122,8 +124,8 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 		if err != nil {
 			return nil, err
 		}
-		u := *c.tgt
-		req.URL, req.Host = &u, u.Host
+		*req.URL = *c.tgt // reuse the URL NewRequest allocated
+		req.Host = c.tgt.Host
 		if err := c.enc(ctx, req, request); err != nil {
 			return nil, err
 		}
@@ -140,8 +142,7 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 		}
 		if !c.buffered {
 			defer func() {
-				_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
-				_ = resp.Body.Close()
+				c.drain(resp.Body)
 			}()
 		}
 		for _, f := range c.after {
@@ -149,4 +150,18 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 		}
 		return c.dec(ctx, resp)
 	}
+}
+
+// drain reads what the decoder left of body, up to maxDrain, so that the
+// connection can be reused, and closes it.
+func (c *Client) drain(body io.ReadCloser) {
+	lr, _ := c.drainers.Get().(*io.LimitedReader)
+	if lr == nil {
+		lr = new(io.LimitedReader)
+	}
+	lr.R, lr.N = body, maxDrain
+	_, _ = io.Copy(io.Discard, lr)
+	lr.R = nil
+	c.drainers.Put(lr)
+	_ = body.Close()
 }

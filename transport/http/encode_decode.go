@@ -56,9 +56,16 @@ func EncodeJSONResponse(_ context.Context, w http.ResponseWriter, response any) 
 	}
 	h["Content-Type"] = jsonContentType
 	w.WriteHeader(code)
-	_, err = w.Write(append(b, '\n'))
+	// Two writes into the server's buffer rather than an append that would
+	// copy b.
+	if _, err = w.Write(b); err != nil {
+		return err
+	}
+	_, err = w.Write(newline)
 	return err
 }
+
+var newline = []byte{'\n'}
 
 // jsonContentType is shared, read-only: header maps take the slice as is.
 var jsonContentType = []string{"application/json; charset=utf-8"}

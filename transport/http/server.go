@@ -3,8 +3,10 @@ package http
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"runtime/debug"
+	"sync"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
@@ -48,6 +50,7 @@ type Server struct {
 	finalizer    []ServerFinalizerFunc
 	maxBody      int64
 	noTimeout    bool
+	pool         sync.Pool // of *requestState
 }
 
 // ServerOption sets an optional parameter of a Server.
@@ -130,7 +133,19 @@ func LogErrorHandler(logger log.Logger) ErrorHandler {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rw := &responseWriter{ResponseWriter: w}
+	// The per-request state comes from a pool: net/http forbids using the
+	// ResponseWriter or the request body after ServeHTTP returns, so
+	// nothing can hold them past the deferred Put.
+	st, _ := s.pool.Get().(*requestState)
+	if st == nil {
+		st = new(requestState)
+	}
+	rw := &st.rw
+	rw.ResponseWriter = w
+	defer func() {
+		*st = requestState{}
+		s.pool.Put(st)
+	}()
 	if len(s.finalizer) > 0 {
 		defer func() {
 			fctx := context.WithValue(ctx, responseInfoKey{}, rw)
@@ -163,7 +178,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.maxBody > 0 && r.Body != nil {
-		r.Body = http.MaxBytesReader(rw, r.Body, s.maxBody)
+		st.body = limitedBody{r: r.Body, n: s.maxBody, limit: s.maxBody}
+		r.Body = &st.body
 	}
 	for _, f := range s.before {
 		ctx = f(ctx, r)
@@ -280,3 +296,45 @@ func ResponseHeader(ctx context.Context) http.Header {
 	}
 	return nil
 }
+
+// requestState is what a Server needs per request, allocated together and
+// pooled.
+type requestState struct {
+	rw   responseWriter
+	body limitedBody
+}
+
+// limitedBody reads at most limit bytes of a request body; past it, reads
+// fail with an *http.MaxBytesError. It is http.MaxBytesReader without the
+// allocation (it lives in the pooled requestState).
+type limitedBody struct {
+	r     io.ReadCloser
+	n     int64 // bytes left
+	limit int64
+	err   error // sticky
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// Ask for one byte more than is left, to tell a body of exactly the
+	// limit (fine) from a longer one.
+	if int64(len(p)) > b.n+1 {
+		p = p[:b.n+1]
+	}
+	n, err := b.r.Read(p)
+	if int64(n) <= b.n {
+		b.n -= int64(n)
+		b.err = err
+		return n, err
+	}
+	n, b.n = int(b.n), 0
+	b.err = &http.MaxBytesError{Limit: b.limit}
+	return n, b.err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }
