@@ -21,17 +21,6 @@ import (
 // contestant is a server and a client written the way its users write them;
 // all use encoding/json and the same http.Transport.
 
-type sumReq struct {
-	A int `json:"a"`
-	B int `json:"b"`
-}
-
-type sumResp struct {
-	V int `json:"v"`
-}
-
-func sumFunc(_ context.Context, req sumReq) (sumResp, error) { return sumResp{V: req.A + req.B}, nil }
-
 // httpContestant is a running server and a call function for one impl.
 type httpContestant struct {
 	srv  *httptest.Server
@@ -43,16 +32,7 @@ func newTransport() *http.Client {
 }
 
 func rawHTTP() httpContestant {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req sumReq
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		resp, _ := sumFunc(r.Context(), req)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = json.NewEncoder(w).Encode(resp)
-	}))
+	srv := httptest.NewServer(RawSumHandler())
 	client := newTransport()
 	u := srv.URL + "/sum"
 	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
@@ -83,12 +63,7 @@ func rawHTTP() httpContestant {
 }
 
 func gokitHTTP() httpContestant {
-	e := func(ctx context.Context, req any) (any, error) { return sumFunc(ctx, req.(sumReq)) }
-	srv := httptest.NewServer(gokithttp.NewServer(e, func(_ context.Context, r *http.Request) (any, error) {
-		var req sumReq
-		err := json.NewDecoder(r.Body).Decode(&req)
-		return req, err
-	}, gokithttp.EncodeJSONResponse))
+	srv := httptest.NewServer(GokitSumHandler())
 	u, _ := url.Parse(srv.URL + "/sum")
 	client := gokithttp.NewClient(http.MethodPost, u, gokithttp.EncodeJSONRequest,
 		func(_ context.Context, r *http.Response) (any, error) {
@@ -109,8 +84,7 @@ func gokitHTTP() httpContestant {
 }
 
 func kitHTTP() httpContestant {
-	srv := httptest.NewServer(kithttp.NewServer(endpoint.FromFunc(sumFunc),
-		kithttp.DecodeJSONRequest[sumReq], kithttp.EncodeJSONResponse))
+	srv := httptest.NewServer(KitSumHandler())
 	u, _ := url.Parse(srv.URL + "/sum")
 	call := endpoint.ToFunc[sumReq, sumResp](kithttp.NewClient(http.MethodPost, u,
 		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp],

@@ -204,9 +204,8 @@ func TestMetadataHooks(t *testing.T) {
 		kitgrpc.ServerAfter(func(ctx context.Context, header, trailer *metadata.MD) context.Context {
 			tok, _ := ctx.Value(tokenKey{}).(string)
 			header.Set("x-echo-token", tok)
-			trailer.Set("x-trailer", "t")
 			return ctx
-		}),
+		}, kitgrpc.SetResponseTrailer("x-trailer", "t")),
 		kitgrpc.ServerFinalizer(func(_ context.Context, err error) {
 			mu.Lock()
 			finalErr = err
@@ -214,10 +213,7 @@ func TestMetadataHooks(t *testing.T) {
 		}))
 	var gotHeader, gotTrailer string
 	call := upperClient(conn,
-		kitgrpc.ClientBefore(func(ctx context.Context, md *metadata.MD) context.Context {
-			md.Set("x-token", "t0k3n")
-			return ctx
-		}),
+		kitgrpc.ClientBefore(kitgrpc.SetRequestHeader("X-Token", "t0k3n")),
 		kitgrpc.ClientAfter(func(ctx context.Context, header, trailer metadata.MD) context.Context {
 			gotHeader = strings.Join(header.Get("x-echo-token"), ",")
 			gotTrailer = strings.Join(trailer.Get("x-trailer"), ",")

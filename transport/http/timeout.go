@@ -14,6 +14,19 @@ import (
 // means the budget is spent: the request is refused with 504.
 const TimeoutHeader = "Kit-Timeout"
 
+// ContextWithTimeoutHeader returns ctx bounded by the budget in h's
+// TimeoutHeader, for servers other than Server (the jsonrpc package uses
+// it). cancel is nil when there is no header. A malformed header is
+// ErrBadTimeout and a spent budget ErrDeadlineExceeded, both wrapped in a
+// *StatusError (400 and 504).
+func ContextWithTimeoutHeader(ctx context.Context, h http.Header) (_ context.Context, cancel context.CancelFunc, err error) {
+	return applyTimeout(ctx, h)
+}
+
+// SetTimeoutHeader sets TimeoutHeader in h to the budget left before ctx's
+// deadline, if it has one; for clients other than Client.
+func SetTimeoutHeader(ctx context.Context, h http.Header) { setTimeout(ctx, h, time.Now()) }
+
 // applyTimeout returns ctx bounded by the budget in h, if any. cancel is nil
 // when there is no header.
 func applyTimeout(ctx context.Context, h http.Header) (context.Context, context.CancelFunc, error) {

@@ -136,6 +136,7 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
+		kithttp.SetTimeoutHeader(ctx, req.Header)
 		for _, f := range c.before {
 			ctx = f(ctx, req)
 		}

@@ -35,6 +35,10 @@
 //	Content-Type that is not JSON                  415 Unsupported Media Type
 //	body over ServerMaxBodyBytes                   413 Request Entity Too Large
 //
+// A Client sends its context's deadline in kithttp.TimeoutHeader and the
+// Server applies it, as the transport/http package does; a request whose
+// budget is already spent is refused with 504.
+//
 // Every error status still carries a JSON-RPC response body (id null when
 // the request could not be read).
 //

@@ -139,6 +139,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	tctx, cancel, err := kithttp.ContextWithTimeoutHeader(ctx, r.Header)
+	if err != nil {
+		code = kithttp.StatusOf(err)
+		s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: err.Error()})
+		return
+	}
+	if cancel != nil {
+		defer cancel()
+		ctx = tctx
+	}
 	for _, f := range s.before {
 		ctx = f(ctx, r)
 	}
