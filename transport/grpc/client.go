@@ -30,7 +30,7 @@ type ClientResponseFunc func(ctx context.Context, header, trailer metadata.MD) c
 type ClientFinalizerFunc func(ctx context.Context, err error)
 
 // Client wraps a remote gRPC method as an Endpoint. It is safe for
-// concurrent use; build one with NewClient.
+// concurrent use; its zero value is not usable, build one with NewClient.
 type Client struct {
 	conn      grpc.ClientConnInterface
 	method    string

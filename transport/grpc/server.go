@@ -38,7 +38,7 @@ type Handler interface {
 }
 
 // Server wraps an Endpoint as the implementation of one gRPC method. It is
-// safe for concurrent use; build one with NewServer.
+// safe for concurrent use; its zero value is not usable, build one with NewServer.
 type Server struct {
 	e            endpoint.Endpoint
 	dec          DecodeRequestFunc

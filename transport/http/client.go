@@ -33,7 +33,7 @@ type HTTPClient interface {
 }
 
 // Client wraps a remote HTTP method as an Endpoint. It is safe for
-// concurrent use; build one with NewClient.
+// concurrent use; its zero value is not usable, build one with NewClient.
 type Client struct {
 	client    HTTPClient
 	method    string

@@ -38,7 +38,7 @@ type ServerResponseFunc func(context.Context, http.ResponseWriter) context.Conte
 type ServerFinalizerFunc func(ctx context.Context, code int, r *http.Request)
 
 // Server wraps an Endpoint as an http.Handler. It is safe for concurrent
-// use; build one with NewServer.
+// use; its zero value is not usable, build one with NewServer.
 type Server struct {
 	e            endpoint.Endpoint
 	dec          DecodeRequestFunc
@@ -280,7 +280,8 @@ func (w *responseWriter) status() int {
 type responseInfoKey struct{}
 
 // ResponseSize returns the number of body bytes written, in the context given
-// to a ServerFinalizerFunc; -1 elsewhere.
+// to a ServerFinalizerFunc while the finalizer runs; -1 elsewhere. (The
+// state it reads is reused by later requests: do not keep that context.)
 func ResponseSize(ctx context.Context) int64 {
 	if rw, ok := ctx.Value(responseInfoKey{}).(*responseWriter); ok {
 		return rw.written
@@ -289,7 +290,7 @@ func ResponseSize(ctx context.Context) int64 {
 }
 
 // ResponseHeader returns the header sent, in the context given to a
-// ServerFinalizerFunc; nil elsewhere.
+// ServerFinalizerFunc while the finalizer runs; nil elsewhere.
 func ResponseHeader(ctx context.Context) http.Header {
 	if rw, ok := ctx.Value(responseInfoKey{}).(*responseWriter); ok {
 		return rw.Header()

@@ -36,7 +36,7 @@ func DecodeResult[T any](_ context.Context, resp Response) (any, error) {
 }
 
 // Client calls one remote JSON-RPC method as an Endpoint. It is safe for
-// concurrent use; build one with NewClient.
+// concurrent use; its zero value is not usable, build one with NewClient.
 type Client struct {
 	client    kithttp.HTTPClient
 	tgt       *url.URL

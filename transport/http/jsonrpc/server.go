@@ -52,7 +52,7 @@ func EncodeResult(_ context.Context, response any) (json.RawMessage, error) {
 }
 
 // Server is an http.Handler serving JSON-RPC 2.0. It is safe for concurrent
-// use; build one with NewServer.
+// use; its zero value is not usable, build one with NewServer.
 type Server struct {
 	ecm          EndpointCodecMap
 	before       []kithttp.RequestFunc
