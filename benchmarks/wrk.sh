@@ -4,6 +4,7 @@
 # (Debian: wrk) and prints one wrk summary per server.
 #
 #   ./wrk.sh [duration] [connections]     # defaults: 10s 64
+#   IMPLS="kit gokit raw" ./wrk.sh         # another order
 set -euo pipefail
 cd "$(dirname "$0")"
 duration=${1:-10s}
@@ -29,9 +30,8 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 
-i=0
-for impl in raw gokit kit; do
+declare -A port=([raw]=$base [gokit]=$((base + 1)) [kit]=$((base + 2)))
+for impl in ${IMPLS:-raw gokit kit}; do
 	echo "== impl=$impl"
-	wrk -t 2 -c "$conns" -d "$duration" --latency -s "$tmp/post.lua" "http://127.0.0.1:$((base + i))/"
-	i=$((i + 1))
+	wrk -t 2 -c "$conns" -d "$duration" --latency -s "$tmp/post.lua" "http://127.0.0.1:${port[$impl]}/"
 done
