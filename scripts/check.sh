@@ -27,6 +27,7 @@ APT_NEEDS=(
 
 # Go tools: "binary:module/path@version".
 GO_TOOLS=(
+	grpcurl:github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 )
 
 # npm packages: "binary:package@version", installed into a cache directory

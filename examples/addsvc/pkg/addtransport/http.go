@@ -1,0 +1,53 @@
+package addtransport
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
+	"github.com/endpointkit/kit/log"
+	kithttp "github.com/endpointkit/kit/transport/http"
+)
+
+// NewHTTPHandler returns a handler serving POST /sum and POST /concat, each
+// taking and returning a JSON object (see addendpoint). Errors are logged to
+// logger.
+func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
+	options := []kithttp.ServerOption{
+		kithttp.ServerErrorHandler(kithttp.LogErrorHandler(logger)),
+		kithttp.ServerMaxBodyBytes(64 << 10),
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /sum", kithttp.NewServer(set.SumEndpoint,
+		kithttp.DecodeJSONRequest[addendpoint.SumRequest], kithttp.EncodeJSONResponse, options...))
+	mux.Handle("POST /concat", kithttp.NewServer(set.ConcatEndpoint,
+		kithttp.DecodeJSONRequest[addendpoint.ConcatRequest], kithttp.EncodeJSONResponse, options...))
+	return mux
+}
+
+// NewHTTPClient returns a Set calling the HTTP handler at instance (a URL,
+// or host:port for plain http) through client (http.DefaultClient when nil).
+func NewHTTPClient(instance string, client *http.Client) (addendpoint.Set, error) {
+	if !strings.HasPrefix(instance, "http") {
+		instance = "http://" + instance
+	}
+	u, err := url.Parse(instance)
+	if err != nil {
+		return addendpoint.Set{}, err
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	at := func(path string) *url.URL {
+		v := *u
+		v.Path = strings.TrimSuffix(v.Path, "/") + path
+		return &v
+	}
+	return addendpoint.Set{
+		SumEndpoint: kithttp.NewClient(http.MethodPost, at("/sum"), kithttp.EncodeJSONRequest,
+			kithttp.DecodeJSONResponse[addendpoint.SumResponse], kithttp.SetClient(client)).Endpoint(),
+		ConcatEndpoint: kithttp.NewClient(http.MethodPost, at("/concat"), kithttp.EncodeJSONRequest,
+			kithttp.DecodeJSONResponse[addendpoint.ConcatResponse], kithttp.SetClient(client)).Endpoint(),
+	}, nil
+}

@@ -1,0 +1,52 @@
+package addtransport
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
+	"github.com/endpointkit/kit/log"
+	kithttp "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport/http/jsonrpc"
+)
+
+// NewJSONRPCHandler returns a JSON-RPC 2.0 handler with the methods "sum"
+// and "concat", whose params and results are the JSON objects of the
+// HTTP/JSON transport. Errors are logged to logger.
+func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
+	return jsonrpc.NewServer(jsonrpc.EndpointCodecMap{
+		"sum": {
+			Endpoint: set.SumEndpoint,
+			Decode:   jsonrpc.DecodeParams[addendpoint.SumRequest],
+			Encode:   jsonrpc.EncodeResult,
+		},
+		"concat": {
+			Endpoint: set.ConcatEndpoint,
+			Decode:   jsonrpc.DecodeParams[addendpoint.ConcatRequest],
+			Encode:   jsonrpc.EncodeResult,
+		},
+	}, jsonrpc.ServerErrorHandler(kithttp.LogErrorHandler(logger)), jsonrpc.ServerMaxBodyBytes(64<<10))
+}
+
+// NewJSONRPCClient returns a Set calling the JSON-RPC handler at instance (a
+// URL, or host:port for plain http) through client (http.DefaultClient when
+// nil).
+func NewJSONRPCClient(instance string, client *http.Client) (addendpoint.Set, error) {
+	if !strings.HasPrefix(instance, "http") {
+		instance = "http://" + instance
+	}
+	u, err := url.Parse(instance)
+	if err != nil {
+		return addendpoint.Set{}, err
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return addendpoint.Set{
+		SumEndpoint: jsonrpc.NewClient(u, "sum", jsonrpc.SetClient(client),
+			jsonrpc.ClientResponseDecoder(jsonrpc.DecodeResult[addendpoint.SumResponse])).Endpoint(),
+		ConcatEndpoint: jsonrpc.NewClient(u, "concat", jsonrpc.SetClient(client),
+			jsonrpc.ClientResponseDecoder(jsonrpc.DecodeResult[addendpoint.ConcatResponse])).Endpoint(),
+	}, nil
+}

@@ -1,0 +1,55 @@
+// Package grpc adapts endpoints to gRPC: a [Server] answers one method of a
+// generated gRPC service by calling an Endpoint, and a [Client] turns a remote
+// gRPC method into an Endpoint, over any grpc.ClientConnInterface.
+//
+// The shapes are Go kit's: NewServer(e, dec, enc, options...) with
+// ServeGRPC(ctx, req) (ctx, resp, error), and NewClient(conn, service, method,
+// enc, dec, replyType, options...).Endpoint(), with Before and After hooks
+// over metadata, an ErrorHandler and Finalizers. A generated service is
+// implemented by a small struct that holds one Server per method:
+//
+//	type grpcServer struct {
+//		pb.UnimplementedAddServer
+//		sum kitgrpc.Handler
+//	}
+//
+//	func (s *grpcServer) Sum(ctx context.Context, req *pb.SumRequest) (*pb.SumReply, error) {
+//		_, resp, err := s.sum.ServeGRPC(ctx, req)
+//		if err != nil {
+//			return nil, err
+//		}
+//		return resp.(*pb.SumReply), nil
+//	}
+//
+// # Status codes
+//
+// A Server returns errors as gRPC statuses, so that clients see a useful
+// code rather than Unknown for everything ([StatusOf] is the mapping):
+//
+//	error carrying a status (GRPCStatus() method, also wrapped)  that status
+//	error wrapping context.Canceled                             Canceled
+//	error wrapping context.DeadlineExceeded                     DeadlineExceeded
+//	error returned by the request decoder                       InvalidArgument
+//	panic in the decoder, endpoint or encoder                   Internal ("internal error")
+//	any other error                                             Unknown, with the error's message
+//
+// A panic is recovered into a [*PanicError] (value and stack), which reaches
+// the ErrorHandler; the panic value is not sent to the client and the server
+// keeps serving. Messages that do not unmarshal never reach the Server: grpc
+// itself rejects them.
+//
+// On the client side, errors are returned as grpc returns them (status
+// errors, which status.Code and errors.Is(err, context.DeadlineExceeded)
+// understand). Deadlines travel as grpc's own grpc-timeout.
+//
+// # Method names
+//
+// [Interceptor] is a grpc.UnaryServerInterceptor that stores the full method
+// name ("/pkg.Service/Method") in the context, where [MethodFromContext]
+// finds it; install it with grpc.ChainUnaryInterceptor.
+//
+// # Concurrency
+//
+// Server and Client are immutable after construction and safe for concurrent
+// use; the functions given to them must be too.
+package grpc

@@ -1,0 +1,181 @@
+package grpc
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/log"
+)
+
+// DecodeRequestFunc turns a gRPC request message into a request object.
+// Its errors become InvalidArgument unless they carry a status.
+type DecodeRequestFunc func(context.Context, any) (request any, err error)
+
+// EncodeResponseFunc turns a response object into a gRPC reply message.
+type EncodeResponseFunc func(context.Context, any) (reply any, err error)
+
+// ServerRequestFunc may take information from the request's metadata and
+// put it into the context. It must not modify md.
+type ServerRequestFunc func(ctx context.Context, md metadata.MD) context.Context
+
+// ServerResponseFunc may add to the header and trailer metadata sent with
+// the reply, after the endpoint succeeded.
+type ServerResponseFunc func(ctx context.Context, header, trailer *metadata.MD) context.Context
+
+// ServerFinalizerFunc is called at the end of every request with the error
+// returned to grpc (nil on success).
+type ServerFinalizerFunc func(ctx context.Context, err error)
+
+// Handler is what a generated service's method implementation calls: a
+// Server is one.
+type Handler interface {
+	ServeGRPC(ctx context.Context, request any) (context.Context, any, error)
+}
+
+// Server wraps an Endpoint as the implementation of one gRPC method. It is
+// safe for concurrent use; its zero value is not usable, build one with NewServer.
+type Server struct {
+	e            endpoint.Endpoint
+	dec          DecodeRequestFunc
+	enc          EncodeResponseFunc
+	before       []ServerRequestFunc
+	after        []ServerResponseFunc
+	finalizer    []ServerFinalizerFunc
+	errorHandler ErrorHandler
+}
+
+// ServerOption sets an optional parameter of a Server.
+type ServerOption func(*Server)
+
+// NewServer returns a Server that decodes each request message with dec,
+// calls e, and encodes the response with enc.
+func NewServer(e endpoint.Endpoint, dec DecodeRequestFunc, enc EncodeResponseFunc, options ...ServerOption) *Server {
+	s := &Server{e: e, dec: dec, enc: enc, errorHandler: ErrorHandlerFunc(func(context.Context, error) {})}
+	for _, o := range options {
+		o(s)
+	}
+	return s
+}
+
+// ServerBefore adds functions run on the incoming metadata before the
+// request is decoded, in order.
+func ServerBefore(before ...ServerRequestFunc) ServerOption {
+	return func(s *Server) { s.before = append(s.before, before...) }
+}
+
+// ServerAfter adds functions run after the endpoint succeeded, in order;
+// the header and trailer they fill are sent with the reply.
+func ServerAfter(after ...ServerResponseFunc) ServerOption {
+	return func(s *Server) { s.after = append(s.after, after...) }
+}
+
+// ServerErrorHandler sets what observes every error (including recovered
+// panics as *PanicError). By default errors are not observed; pass
+// [LogErrorHandler] to log them.
+func ServerErrorHandler(h ErrorHandler) ServerOption {
+	return func(s *Server) { s.errorHandler = h }
+}
+
+// ServerFinalizer adds functions run at the end of every request.
+func ServerFinalizer(f ...ServerFinalizerFunc) ServerOption {
+	return func(s *Server) { s.finalizer = append(s.finalizer, f...) }
+}
+
+// LogErrorHandler returns an ErrorHandler that logs each error with the key
+// "err" (and the stack of a recovered panic with the key "stack").
+func LogErrorHandler(logger log.Logger) ErrorHandler {
+	return ErrorHandlerFunc(func(_ context.Context, err error) {
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			_ = logger.Log("err", err, "stack", string(pe.Stack))
+			return
+		}
+		_ = logger.Log("err", err)
+	})
+}
+
+// ServeGRPC implements Handler. The error it returns is a gRPC status error
+// (see StatusOf).
+func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context, reply any, err error) {
+	if len(s.finalizer) > 0 {
+		defer func() {
+			for _, f := range s.finalizer {
+				f(ctx, err)
+			}
+		}()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = s.fail(ctx, &PanicError{Value: v, Stack: debug.Stack()})
+			retctx, reply = ctx, nil
+		}
+	}()
+
+	if len(s.before) > 0 {
+		md, ok := metadata.FromIncomingContext(ctx)
+		if !ok {
+			md = metadata.MD{}
+		}
+		for _, f := range s.before {
+			ctx = f(ctx, md)
+		}
+	}
+	request, err := s.dec(ctx, req)
+	if err != nil {
+		return ctx, nil, s.fail(ctx, &decodeError{err})
+	}
+	response, err := s.e(ctx, request)
+	if err != nil {
+		return ctx, nil, s.fail(ctx, err)
+	}
+	if len(s.after) > 0 {
+		header, trailer := metadata.MD{}, metadata.MD{}
+		for _, f := range s.after {
+			ctx = f(ctx, &header, &trailer)
+		}
+		if len(header) > 0 {
+			if err := grpc.SendHeader(ctx, header); err != nil {
+				return ctx, nil, s.fail(ctx, err)
+			}
+		}
+		if len(trailer) > 0 {
+			if err := grpc.SetTrailer(ctx, trailer); err != nil {
+				return ctx, nil, s.fail(ctx, err)
+			}
+		}
+	}
+	reply, err = s.enc(ctx, response)
+	if err != nil {
+		return ctx, nil, s.fail(ctx, err)
+	}
+	return ctx, reply, nil
+}
+
+// fail reports err and returns it as a status error.
+func (s *Server) fail(ctx context.Context, err error) error {
+	s.errorHandler.Handle(ctx, err)
+	return StatusOf(err).Err()
+}
+
+type methodKey struct{}
+
+// Interceptor is a grpc.UnaryServerInterceptor that stores the full method
+// name in the context for MethodFromContext.
+func Interceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	return handler(context.WithValue(ctx, methodKey{}, info.FullMethod), req)
+}
+
+// MethodFromContext returns the full method name ("/pkg.Service/Method")
+// stored by Interceptor, and whether there was one. Without the interceptor,
+// it falls back to grpc.Method, which knows the method of a server stream.
+func MethodFromContext(ctx context.Context) (string, bool) {
+	if m, ok := ctx.Value(methodKey{}).(string); ok {
+		return m, true
+	}
+	return grpc.Method(ctx)
+}

@@ -1,0 +1,172 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Sentinel errors, wrapped by the errors the Server reports so that
+// errors.Is can tell them apart.
+var (
+	// ErrBodyTooLarge is reported when a request body exceeds the limit set
+	// with ServerMaxBodyBytes. Its status is 413.
+	ErrBodyTooLarge = errors.New("http: request body too large")
+	// ErrUnsupportedMediaType is reported by the JSON request decoders when
+	// the request's Content-Type is not JSON. Its status is 415.
+	ErrUnsupportedMediaType = errors.New("http: unsupported media type")
+	// ErrDeadlineExceeded is reported when the budget in TimeoutHeader is
+	// spent before the endpoint runs. Its status is 504.
+	ErrDeadlineExceeded = errors.New("http: deadline exceeded before the endpoint ran")
+	// ErrBadTimeout is reported when TimeoutHeader is not a whole number of
+	// milliseconds. Its status is 400.
+	ErrBadTimeout = errors.New("http: malformed " + TimeoutHeader + " header")
+)
+
+// StatusCoder is implemented by errors (and responses) that choose their own
+// HTTP status code.
+type StatusCoder interface {
+	StatusCode() int
+}
+
+// Headerer is implemented by errors (and responses) that add headers to the
+// HTTP response.
+type Headerer interface {
+	Headers() http.Header
+}
+
+// StatusError attaches an HTTP status to an error. The Server wraps decode
+// errors in one (400, or 413 and 415 for ErrBodyTooLarge and
+// ErrUnsupportedMediaType); endpoints may return one too.
+type StatusError struct {
+	Code int
+	Err  error
+}
+
+// Error returns the message of the wrapped error.
+func (e *StatusError) Error() string { return e.Err.Error() }
+
+// StatusCode returns Code.
+func (e *StatusError) StatusCode() int { return e.Code }
+
+// Unwrap returns Err.
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// PanicError is what the Server reports to its ErrorHandler when a decoder,
+// endpoint or encoder panics. Its status is 500, and its JSON form (what the
+// client sees) does not reveal the panic value.
+type PanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack at the panic, as runtime/debug.Stack
+	// formats it.
+	Stack []byte
+}
+
+// Error includes the panic value, for logs.
+func (e *PanicError) Error() string { return fmt.Sprintf("http: panic: %v", e.Value) }
+
+// StatusCode returns 500.
+func (e *PanicError) StatusCode() int { return http.StatusInternalServerError }
+
+// MarshalJSON returns a generic message, so the panic value stays on the
+// server.
+func (e *PanicError) MarshalJSON() ([]byte, error) {
+	return []byte(`{"error":"internal server error"}`), nil
+}
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// ErrorEncoder writes err to w. It is called at most once per request, and
+// only before anything else has been written.
+type ErrorEncoder func(ctx context.Context, err error, w http.ResponseWriter)
+
+// ErrorHandler observes every error a Server meets: it logs or counts them.
+// It must not write to the response.
+type ErrorHandler interface {
+	Handle(ctx context.Context, err error)
+}
+
+// ErrorHandlerFunc is an adapter to use an ordinary function as an
+// ErrorHandler.
+type ErrorHandlerFunc func(ctx context.Context, err error)
+
+// Handle calls f(ctx, err).
+func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
+
+// StatusOf returns the HTTP status that DefaultErrorEncoder writes for err:
+// the StatusCode of the first error in its chain that has one, 504 for
+// context.DeadlineExceeded, and 500 otherwise.
+func StatusOf(err error) int {
+	var sc StatusCoder
+	switch {
+	case errors.As(err, &sc):
+		return sc.StatusCode()
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
+// DefaultErrorEncoder writes err as JSON: the status from [StatusOf], headers
+// from the first Headerer in err's chain, and the error's own JSON when it
+// implements json.Marshaler, or {"error": err.Error()} otherwise.
+func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+	var body []byte
+	var m json.Marshaler
+	if errors.As(err, &m) {
+		body, _ = m.MarshalJSON()
+	}
+	if body == nil {
+		body, _ = json.Marshal(errorBody{Error: err.Error()})
+	}
+	h := w.Header()
+	var hh Headerer
+	if errors.As(err, &hh) {
+		for k, vs := range hh.Headers() {
+			h[k] = append(h[k], vs...)
+		}
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(StatusOf(err))
+	_, _ = w.Write(append(body, '\n'))
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// ResponseError is returned by the response decoders of this package (and by
+// ErrorFromResponse) for a response with a non-2xx status. It carries what
+// the server sent, so a caller can act on the status.
+type ResponseError struct {
+	// Code is the response's status code.
+	Code int
+	// Header is the response's header.
+	Header http.Header
+	// Body is the response body, truncated to 64 KiB.
+	Body []byte
+	// Message is the "error" member of a JSON body, when there is one.
+	Message string
+}
+
+// Error names the status and the server's message.
+func (e *ResponseError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = string(e.Body)
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+	}
+	if msg == "" {
+		return fmt.Sprintf("http: response status %d", e.Code)
+	}
+	return fmt.Sprintf("http: response status %d: %s", e.Code, msg)
+}

@@ -1,0 +1,354 @@
+package jsonrpc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/endpointkit/kit/endpoint"
+	kithttp "github.com/endpointkit/kit/transport/http"
+)
+
+// DecodeRequestFunc turns the params of a call into a request object. Its
+// errors become InvalidParams unless they are an *Error or an ErrorCoder.
+type DecodeRequestFunc func(ctx context.Context, params json.RawMessage) (request any, err error)
+
+// EncodeResponseFunc turns a response object into the result of a call.
+type EncodeResponseFunc func(ctx context.Context, response any) (result json.RawMessage, err error)
+
+// EndpointCodec is one method: its endpoint and how to decode its params and
+// encode its result.
+type EndpointCodec struct {
+	Endpoint endpoint.Endpoint
+	Decode   DecodeRequestFunc
+	Encode   EncodeResponseFunc
+}
+
+// EndpointCodecMap maps method names to their EndpointCodec.
+type EndpointCodecMap map[string]EndpointCodec
+
+// DecodeParams is a DecodeRequestFunc that unmarshals the params into a T
+// and returns it as a T. Missing params decode as the zero T.
+func DecodeParams[T any](_ context.Context, params json.RawMessage) (any, error) {
+	var v T
+	if len(params) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(params, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// EncodeResult is an EncodeResponseFunc that marshals the response as JSON.
+func EncodeResult(_ context.Context, response any) (json.RawMessage, error) {
+	return json.Marshal(response)
+}
+
+// Server is an http.Handler serving JSON-RPC 2.0. It is safe for concurrent
+// use; its zero value is not usable, build one with NewServer.
+type Server struct {
+	ecm          EndpointCodecMap
+	before       []kithttp.RequestFunc
+	after        []kithttp.ServerResponseFunc
+	errorHandler kithttp.ErrorHandler
+	finalizer    []kithttp.ServerFinalizerFunc
+	maxBody      int64
+	maxBatch     int
+}
+
+// ServerOption sets an optional parameter of a Server.
+type ServerOption func(*Server)
+
+// NewServer returns a Server for the methods in ecm. ecm must not be
+// modified afterwards.
+func NewServer(ecm EndpointCodecMap, options ...ServerOption) *Server {
+	s := &Server{
+		ecm:          ecm,
+		errorHandler: kithttp.ErrorHandlerFunc(func(context.Context, error) {}),
+		maxBody:      kithttp.DefaultMaxBodyBytes,
+		maxBatch:     100,
+	}
+	for _, o := range options {
+		o(s)
+	}
+	return s
+}
+
+// ServerBefore adds functions run on the HTTP request before it is read.
+func ServerBefore(before ...kithttp.RequestFunc) ServerOption {
+	return func(s *Server) { s.before = append(s.before, before...) }
+}
+
+// ServerAfter adds functions run before the response is written.
+func ServerAfter(after ...kithttp.ServerResponseFunc) ServerOption {
+	return func(s *Server) { s.after = append(s.after, after...) }
+}
+
+// ServerErrorHandler sets what observes every error, including those of
+// notifications (which are not answered) and recovered panics.
+func ServerErrorHandler(h kithttp.ErrorHandler) ServerOption {
+	return func(s *Server) { s.errorHandler = h }
+}
+
+// ServerFinalizer adds functions run after each HTTP request was answered.
+func ServerFinalizer(f ...kithttp.ServerFinalizerFunc) ServerOption {
+	return func(s *Server) { s.finalizer = append(s.finalizer, f...) }
+}
+
+// ServerMaxBodyBytes limits the size of request bodies (413 beyond it).
+// Zero or less means no limit. The default is kithttp.DefaultMaxBodyBytes.
+func ServerMaxBodyBytes(n int64) ServerOption {
+	return func(s *Server) { s.maxBody = n }
+}
+
+// ServerMaxBatch limits the number of calls in a batch; a larger batch is
+// an InvalidRequest. The default is 100.
+func ServerMaxBatch(n int) ServerOption {
+	return func(s *Server) { s.maxBatch = n }
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	code := http.StatusOK
+	ctx := r.Context()
+	if len(s.finalizer) > 0 {
+		defer func() {
+			for _, f := range s.finalizer {
+				f(ctx, code, r)
+			}
+		}()
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		code = http.StatusMethodNotAllowed
+		s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: "method " + r.Method + " not allowed, use POST"})
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			code = http.StatusUnsupportedMediaType
+			s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: "unsupported content type " + ct})
+			return
+		}
+	}
+	tctx, cancel, err := kithttp.ContextWithTimeoutHeader(ctx, r.Header)
+	if err != nil {
+		code = kithttp.StatusOf(err)
+		s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: err.Error()})
+		return
+	}
+	if cancel != nil {
+		defer cancel()
+		ctx = tctx
+	}
+	for _, f := range s.before {
+		ctx = f(ctx, r)
+	}
+	body := r.Body
+	if s.maxBody > 0 {
+		body = http.MaxBytesReader(w, body, s.maxBody)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		code = http.StatusBadRequest
+		if errors.As(err, &mbe) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: "read body: " + err.Error()})
+		return
+	}
+
+	var out []byte
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		out, code = s.serveBatch(ctx, b)
+	} else {
+		var resp *Response
+		resp, code = s.serveOne(ctx, b)
+		if resp != nil {
+			out, _ = json.Marshal(resp)
+		}
+	}
+	for _, f := range s.after {
+		ctx = f(ctx, w)
+	}
+	if out == nil {
+		code = http.StatusNoContent
+		w.WriteHeader(code)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(out, '\n'))
+}
+
+// serveBatch answers a batch: an array of responses, or nil when it held
+// only notifications.
+func (s *Server) serveBatch(ctx context.Context, b []byte) ([]byte, int) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		out, _ := json.Marshal(s.errorResponse(ctx, null, &Error{Code: ParseError, Message: err.Error()}))
+		return out, http.StatusBadRequest
+	}
+	if len(raws) == 0 || len(raws) > s.maxBatch {
+		msg := "empty batch"
+		if len(raws) > 0 {
+			msg = "batch too large"
+		}
+		out, _ := json.Marshal(s.errorResponse(ctx, null, &Error{Code: InvalidRequest, Message: msg}))
+		return out, http.StatusBadRequest
+	}
+	resps := make([]*Response, 0, len(raws))
+	for _, raw := range raws {
+		if resp, _ := s.serveOne(ctx, raw); resp != nil {
+			resps = append(resps, resp)
+		}
+	}
+	if len(resps) == 0 {
+		return nil, http.StatusNoContent
+	}
+	out, _ := json.Marshal(resps)
+	return out, http.StatusOK
+}
+
+// serveOne answers one request object: its response (nil for a
+// notification) and the HTTP status it would have on its own.
+func (s *Server) serveOne(ctx context.Context, raw []byte) (*Response, int) {
+	var req Request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		var se *json.SyntaxError
+		code := InvalidRequest // valid JSON, but not an object of the right shape
+		if errors.As(err, &se) || !json.Valid(raw) {
+			code = ParseError
+		}
+		return s.errorResponse(ctx, null, &Error{Code: code, Message: err.Error()}), http.StatusBadRequest
+	}
+	id := req.ID
+	if id != nil && !validID(id) {
+		return s.errorResponse(ctx, null, &Error{Code: InvalidRequest, Message: "id must be a string, a number or null"}), http.StatusBadRequest
+	}
+	if id == nil && bytes.Contains(raw, []byte(`"id"`)) {
+		// json leaves a RawMessage nil for "id": null; it is a request
+		// with a null id, not a notification.
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(raw, &probe) == nil {
+			if _, ok := probe["id"]; ok {
+				id = null
+			}
+		}
+	}
+	if req.JSONRPC != Version || req.Method == "" {
+		return s.errorResponse(ctx, orNull(id), &Error{Code: InvalidRequest, Message: `want "jsonrpc":"2.0" and a method`}), http.StatusBadRequest
+	}
+	if p := bytes.TrimSpace(req.Params); len(p) > 0 && p[0] != '{' && p[0] != '[' {
+		return s.errorResponse(ctx, orNull(id), &Error{Code: InvalidRequest, Message: "params must be an object or an array"}), http.StatusBadRequest
+	}
+
+	result, err := s.call(ctx, req)
+	if id == nil { // a notification: nothing is answered, errors are observed
+		if err != nil {
+			s.errorHandler.Handle(ctx, err)
+		}
+		return nil, http.StatusNoContent
+	}
+	if err != nil {
+		e := s.toError(err)
+		s.errorHandler.Handle(ctx, err)
+		return &Response{JSONRPC: Version, Error: e, ID: id}, httpStatus(err, e.Code)
+	}
+	return &Response{JSONRPC: Version, Result: result, ID: id}, http.StatusOK
+}
+
+// call runs one method, recovering a panic into a *kithttp.PanicError.
+func (s *Server) call(ctx context.Context, req Request) (result json.RawMessage, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &kithttp.PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	ec, ok := s.ecm[req.Method]
+	if !ok {
+		return nil, &Error{Code: MethodNotFound, Message: "method not found: " + req.Method}
+	}
+	request, err := ec.Decode(ctx, req.Params)
+	if err != nil {
+		var ec ErrorCoder
+		if errors.As(err, &ec) {
+			return nil, err
+		}
+		return nil, &paramsError{err}
+	}
+	response, err := ec.Endpoint(ctx, request)
+	if err != nil {
+		return nil, err
+	}
+	return ec.Encode(ctx, response)
+}
+
+// paramsError marks a decode error: InvalidParams.
+type paramsError struct{ err error }
+
+func (e *paramsError) Error() string   { return "jsonrpc: invalid params: " + e.err.Error() }
+func (e *paramsError) Unwrap() error   { return e.err }
+func (e *paramsError) ErrorCode() int  { return InvalidParams }
+func (e *paramsError) StatusCode() int { return http.StatusBadRequest }
+
+// toError turns any error into the error object sent.
+func (s *Server) toError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var pe *kithttp.PanicError
+	if errors.As(err, &pe) {
+		return &Error{Code: InternalError, Message: "internal error"}
+	}
+	var ec ErrorCoder
+	if errors.As(err, &ec) {
+		return &Error{Code: ec.ErrorCode(), Message: err.Error()}
+	}
+	return &Error{Code: InternalError, Message: err.Error()}
+}
+
+// httpStatus is the status of a single failed call (see the package doc).
+func httpStatus(err error, code int) int {
+	var sc kithttp.StatusCoder
+	if errors.As(err, &sc) {
+		return sc.StatusCode()
+	}
+	switch code {
+	case ParseError, InvalidRequest, InvalidParams:
+		return http.StatusBadRequest
+	case MethodNotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) errorResponse(ctx context.Context, id json.RawMessage, e *Error) *Response {
+	s.errorHandler.Handle(ctx, e)
+	return &Response{JSONRPC: Version, Error: e, ID: id}
+}
+
+func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, code int, e *Error) {
+	out, _ := json.Marshal(s.errorResponse(ctx, null, e))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(out, '\n'))
+}
+
+func orNull(id json.RawMessage) json.RawMessage {
+	if id == nil {
+		return null
+	}
+	return id
+}
