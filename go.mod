@@ -1,5 +1,8 @@
 module github.com/endpointkit/kit
 
-go 1.24
+go 1.25.0
 
-require go.uber.org/goleak v1.3.0
+require (
+	github.com/sony/gobreaker/v2 v2.4.0
+	go.uber.org/goleak v1.3.0
+)
