@@ -21,6 +21,7 @@ step() { printf '\n==> %s\n' "$*"; }
 # alone; its tests skip instead, naming what is missing).
 APT_NEEDS=(
 	curl:curl
+	redis-server:redis-server
 )
 
 # Go tools: "binary:module/path@version".
