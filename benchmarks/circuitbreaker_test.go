@@ -89,4 +89,3 @@ func BenchmarkBreaker(b *testing.B) {
 		}
 	}
 }
-

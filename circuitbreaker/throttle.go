@@ -21,6 +21,13 @@ type ThrottleSettings struct {
 	// see about twice what it accepts. Lower is more aggressive. Zero means
 	// 2; values below 1 are raised to 1.
 	K float64
+	// MaxReject caps the rejection probability, so that a share of the
+	// traffic always reaches the backend and tells when it is back. With
+	// no cap, a throttle that saw a total outage lets about one request per
+	// window through, and its accepts only double with every window once the
+	// backend recovers: minutes of needless rejection. Zero means 0.9;
+	// values above 1 mean 1 (no cap, the book's formula as it is).
+	MaxReject float64
 }
 
 // Throttle is adaptive client-side throttling as described in Google's SRE
@@ -30,8 +37,9 @@ type ThrottleSettings struct {
 //
 //	max(0, (requests − K·accepts) / (requests + 1))
 //
-// so that a backend which fails most calls sees only a trickle from this
-// client, and full traffic returns as soon as it accepts again. Unlike a
+// capped at ThrottleSettings.MaxReject, so that a backend which fails most
+// calls sees only a trickle from this client, and traffic returns as the
+// backend accepts it again. Unlike a
 // breaker it has no open period and needs no probes: it follows the
 // acceptance ratio continuously.
 //
@@ -41,8 +49,8 @@ type ThrottleSettings struct {
 //
 // A Throttle is safe for concurrent use.
 type Throttle struct {
-	k   float64
-	cfg config
+	k, maxReject float64
+	cfg          config
 
 	mu    sync.Mutex // guards win, state
 	win   window     // total counts requests, failed counts accepts
@@ -61,7 +69,10 @@ func NewThrottle(s ThrottleSettings, opts ...Option) *Throttle {
 		s.K = 2
 	}
 	s.K = max(s.K, 1)
-	t := &Throttle{k: s.K, cfg: newConfig(opts), win: newWindow(s.Window, s.Buckets)}
+	if s.MaxReject <= 0 {
+		s.MaxReject = 0.9
+	}
+	t := &Throttle{k: s.K, maxReject: min(s.MaxReject, 1), cfg: newConfig(opts), win: newWindow(s.Window, s.Buckets)}
 	if t.cfg.random == nil {
 		t.cfg.random = rand.Float64
 	}
@@ -89,7 +100,7 @@ func (t *Throttle) RejectProbability(now time.Time) float64 {
 func (t *Throttle) probabilityLocked(now time.Time) float64 {
 	c := t.win.sum(now)
 	req, acc := float64(c.total), float64(c.failed)
-	return max(0, (req-t.k*acc)/(req+1))
+	return min(t.maxReject, max(0, (req-t.k*acc)/(req+1)))
 }
 
 // AllowAt decides whether a request at instant now may go to the backend.

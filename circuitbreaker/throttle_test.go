@@ -22,7 +22,7 @@ func TestThrottleProbability(t *testing.T) {
 		{"all accepted", 100, 100, 2, 0},
 		{"half accepted, K=2", 100, 50, 2, 0},
 		{"quarter accepted, K=2", 100, 25, 2, 50.0 / 101},
-		{"none accepted, K=2", 100, 0, 2, 100.0 / 101},
+		{"none accepted, K=2, capped", 100, 0, 2, 0.9},
 		{"half accepted, K=1.1", 100, 50, 1.1, 45.0 / 101},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,4 +124,16 @@ func TestThrottleConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestThrottleUncapped(t *testing.T) {
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{MaxReject: 2},
+		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+	for range 100 {
+		th.AllowAt(t0)
+		th.DoneAt(t0, circuitbreaker.Failure)
+	}
+	if got, want := th.RejectProbability(t0), 100.0/101; math.Abs(got-want) > 1e-9 {
+		t.Errorf("RejectProbability with MaxReject above 1 = %v, want %v (the book's formula)", got, want)
+	}
 }
