@@ -47,9 +47,9 @@ var overloadContestants = []overloadContestant{
 }
 
 type overloadResult struct {
-	goodput    float64       // answered within the SLO, per second, during the hold
-	p99        time.Duration // of accepted requests arriving during the hold
-	rejected   float64       // share of requests refused during the hold
+	goodput  float64       // answered within the SLO, per second, during the hold
+	p99      time.Duration // of accepted requests arriving during the hold
+	rejected float64       // share of requests refused during the hold
 }
 
 func overload(c overloadContestant) overloadResult {
