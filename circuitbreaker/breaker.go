@@ -3,6 +3,7 @@ package circuitbreaker
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -78,6 +79,10 @@ type Breaker struct {
 	s   Settings
 	cfg config
 
+	// closed holds gen+1 while the breaker is closed and 0 otherwise, so
+	// that AllowAt on a closed breaker, the common case, takes no lock.
+	closed atomic.Uint64
+
 	mu     sync.Mutex // guards the fields below
 	state  State
 	gen    uint64 // bumped on every state change; stale results are dropped
@@ -99,6 +104,7 @@ type Ticket struct {
 func NewBreaker(s Settings, opts ...Option) *Breaker {
 	b := &Breaker{s: s.withDefaults(), cfg: newConfig(opts)}
 	b.win = newWindow(b.s.Window, b.s.Buckets)
+	b.closed.Store(b.gen + 1)
 	b.cfg.gauge.Set(float64(Closed))
 	return b
 }
@@ -118,6 +124,12 @@ func (b *Breaker) State(now time.Time) State {
 // breaker is open, or half-open with every probe already let through;
 // otherwise the caller makes the call and reports it with DoneAt.
 func (b *Breaker) AllowAt(now time.Time) (Ticket, error) {
+	if g := b.closed.Load(); g != 0 {
+		// A transition racing with this load makes this call one of
+		// the old generation, whose result DoneAt then drops: the same
+		// as if it had been admitted just before the transition.
+		return Ticket{start: now, gen: g - 1}, nil
+	}
 	b.mu.Lock()
 	from := b.state
 	if b.state == Open {
@@ -160,14 +172,14 @@ func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
 		if o == Ignore {
 			break
 		}
-		c := b.win.at(now)
-		c.total++
+		c := counts{total: 1}
 		if o == Failure {
-			c.failed++
+			c.failed = 1
 		}
 		if slow || o == Failure {
-			c.slow++
+			c.slow = 1
 		}
+		b.win.record(now, c)
 		// Only a failure or a slow call can raise a ratio, so a
 		// success skips summing the window.
 		if (slow || o == Failure) && b.shouldOpenLocked(now) {
@@ -194,7 +206,7 @@ func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
 // shouldOpenLocked reports whether the window's ratios call for opening.
 // The caller holds b.mu.
 func (b *Breaker) shouldOpenLocked(now time.Time) bool {
-	c := b.win.sum(now)
+	c := b.win.total(now)
 	if c.total < uint64(b.s.MinRequests) {
 		return false
 	}
@@ -218,6 +230,11 @@ func (b *Breaker) setLocked(s State) {
 	b.gen++
 	b.issued, b.passed = 0, 0
 	b.win.reset()
+	if s == Closed {
+		b.closed.Store(b.gen + 1)
+	} else {
+		b.closed.Store(0)
+	}
 }
 
 // changed reports a state change, if there was one; called without b.mu.

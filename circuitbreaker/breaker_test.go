@@ -271,3 +271,26 @@ func TestBreakerConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestBreakerWindowSlides(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Duration // of the last failure
+		want circuitbreaker.State
+	}{
+		{"first bucket still in the window", 9500 * time.Millisecond, circuitbreaker.Open},
+		{"first bucket slid out", 10500 * time.Millisecond, circuitbreaker.Closed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := circuitbreaker.NewBreaker(circuitbreaker.Settings{Window: 10 * time.Second, Buckets: 10, MinRequests: 10, FailureRatio: 0.6})
+			start := t0.Truncate(time.Second)
+			feed(t, b, start, 6, circuitbreaker.Failure)
+			feed(t, b, start.Add(5*time.Second), 4, circuitbreaker.Success)
+			feed(t, b, start.Add(tc.at), 1, circuitbreaker.Failure)
+			// In: 7 failed of 11 (64%). Out: 1 of 5, under MinRequests.
+			if got := b.State(start.Add(tc.at)); got != tc.want {
+				t.Errorf("State = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

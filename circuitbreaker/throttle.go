@@ -98,7 +98,7 @@ func (t *Throttle) RejectProbability(now time.Time) float64 {
 // probabilityLocked computes the rejection probability; the caller holds
 // t.mu.
 func (t *Throttle) probabilityLocked(now time.Time) float64 {
-	c := t.win.sum(now)
+	c := t.win.total(now)
 	req, acc := float64(c.total), float64(c.failed)
 	return min(t.maxReject, max(0, (req-t.k*acc)/(req+1)))
 }
@@ -110,7 +110,7 @@ func (t *Throttle) probabilityLocked(now time.Time) float64 {
 func (t *Throttle) AllowAt(now time.Time) error {
 	t.mu.Lock()
 	p := t.probabilityLocked(now)
-	t.win.at(now).total++
+	t.win.record(now, counts{total: 1})
 	from, to := t.stateLocked(p)
 	t.mu.Unlock()
 	if from != to {
@@ -130,7 +130,7 @@ func (t *Throttle) DoneAt(now time.Time, o Outcome) {
 		return
 	}
 	t.mu.Lock()
-	t.win.at(now).failed++
+	t.win.record(now, counts{failed: 1})
 	t.mu.Unlock()
 }
 

@@ -15,16 +15,25 @@ func (c *counts) add(o counts) {
 	c.slow += o.slow
 }
 
-// window is a rolling window of counts split into buckets of equal width.
-// Each bucket remembers which period it holds, so buckets left behind by
-// an idle spell are recognised as stale and reset lazily, without a timer
-// goroutine. The zero window is not usable; see newWindow.
+func (c *counts) sub(o counts) {
+	c.total -= o.total
+	c.failed -= o.failed
+	c.slow -= o.slow
+}
+
+// window is a rolling window of counts split into buckets of equal width,
+// with a running sum so that reading the window costs O(1). Buckets are
+// retired lazily as time moves forward, without a timer goroutine: moving
+// forward by k buckets costs O(min(k, buckets)). The zero window is not
+// usable; see newWindow.
 //
-// window is not safe for concurrent use; its owner locks around it.
+// Instants that go backwards (a clock step) are counted in the newest
+// bucket. window is not safe for concurrent use; its owner locks around it.
 type window struct {
 	width   int64 // bucket width in nanoseconds
 	buckets []counts
-	periods []int64 // periods[i] is the period buckets[i] holds
+	latest  int64  // the newest period seen; buckets[latest % n] holds it
+	sum     counts // the sum of all buckets
 }
 
 func newWindow(span time.Duration, n int) window {
@@ -35,37 +44,44 @@ func newWindow(span time.Duration, n int) window {
 	if width < 1 {
 		width = 1
 	}
-	return window{width: width, buckets: make([]counts, n), periods: make([]int64, n)}
+	return window{width: width, buckets: make([]counts, n)}
 }
 
-// at returns the bucket for instant now, resetting it if it last held an
-// older period.
-func (w *window) at(now time.Time) *counts {
+// advance retires the buckets that fall out of the window ending at now
+// and returns the bucket now counts in.
+func (w *window) advance(now time.Time) *counts {
 	p := now.UnixNano() / w.width
-	i := int(uint64(p) % uint64(len(w.buckets)))
-	if w.periods[i] != p {
-		w.periods[i] = p
-		w.buckets[i] = counts{}
-	}
-	return &w.buckets[i]
-}
-
-// sum returns the counts of the buckets that fall within the window ending
-// at now.
-func (w *window) sum(now time.Time) counts {
-	p := now.UnixNano() / w.width
-	oldest := p - int64(len(w.buckets)) + 1
-	var s counts
-	for i := range w.buckets {
-		if q := w.periods[i]; q >= oldest && q <= p {
-			s.add(w.buckets[i])
+	n := int64(len(w.buckets))
+	if p > w.latest {
+		if p-w.latest >= n {
+			clear(w.buckets)
+			w.sum = counts{}
+		} else {
+			for q := w.latest + 1; q <= p; q++ {
+				b := &w.buckets[q%n]
+				w.sum.sub(*b)
+				*b = counts{}
+			}
 		}
+		w.latest = p
 	}
-	return s
+	return &w.buckets[w.latest%n]
+}
+
+// record adds c to the bucket of instant now.
+func (w *window) record(now time.Time, c counts) {
+	w.advance(now).add(c)
+	w.sum.add(c)
+}
+
+// total returns the sum of the window ending at now.
+func (w *window) total(now time.Time) counts {
+	w.advance(now)
+	return w.sum
 }
 
 // reset forgets everything.
 func (w *window) reset() {
 	clear(w.buckets)
-	clear(w.periods)
+	w.sum = counts{}
 }
