@@ -100,7 +100,7 @@ func detect(c detectContestant) (res detectResult) {
 		if at >= detectEnd {
 			break
 		}
-		time.Sleep(start.Add(at).Sub(time.Now()))
+		time.Sleep(time.Until(start.Add(at)))
 		switch {
 		case at < phasePartial:
 			failP = 0.03

@@ -11,8 +11,7 @@ import (
 )
 
 func TestGobreaker(t *testing.T) {
-	var cb *gobreaker.CircuitBreaker[any]
-	cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{})
+	cb := gobreaker.NewCircuitBreaker[any](gobreaker.Settings{})
 	var changes []string
 	g := &recGauge{}
 	mw := circuitbreaker.Gobreaker(cb,
