@@ -76,6 +76,18 @@ step "go vet"
 go vet ./...
 (cd benchmarks && go vet ./...)
 
+# Core packages import only the standard library (and kit's own std-only
+# packages); adapters carry the ecosystem dependencies.
+step "core packages import only the standard library"
+STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard)
+outside=$(go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "${STD_ONLY[@]}" |
+	grep -v '^github.com/endpointkit/kit/' || true)
+if [[ -n $outside ]]; then
+	echo "core packages (${STD_ONLY[*]}) depend on packages outside the standard library:" >&2
+	echo "$outside" >&2
+	exit 1
+fi
+
 step "staticcheck"
 go run "$STATICCHECK" ./...
 (cd benchmarks && go run "$STATICCHECK" ./...)
@@ -83,6 +95,10 @@ go run "$STATICCHECK" ./...
 # --- Tests -----------------------------------------------------------------
 step "go test -race ./..."
 go test -race -count=1 ./...
+
+# Every benchmark beside the code runs once, so none rots unnoticed.
+step "go test -bench . -benchtime=1x ./..."
+go test -count=1 -run '^$' -bench . -benchtime=1x ./... >/dev/null
 
 # The benchmarks module's tests check that every contestant computes the same
 # thing; running them keeps the module compiling. Benchmarks run separately

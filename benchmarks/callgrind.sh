@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# callgrind.sh prints the instructions per iteration of each benchmark named
+# on the command line, counted by valgrind's callgrind: repeatable whatever
+# else the machine is doing, unlike time per op.
+#
+#   ./callgrind.sh 'BenchmarkChain/depth=5/req=reused/impl=kit$' ...
+#
+# Each benchmark runs twice, for 1M and 3M iterations; the difference divided
+# by 2M cancels start-up. Go's asynchronous preemption signals upset
+# callgrind, hence GODEBUG=asyncpreemptoff=1.
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
+bin=$(mktemp -d)/kitbench.test
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go test -c -o "$bin" .
+count() {
+	GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		"$bin" -test.run '^$' -test.bench "$1" -test.benchtime="$2"x 2>&1 >/dev/null |
+		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+for bench in "$@"; do
+	lo=$(count "$bench" 1000000)
+	hi=$(count "$bench" 3000000)
+	echo "$bench $(((hi - lo) / 2000000)) instructions/op"
+done
