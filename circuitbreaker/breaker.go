@@ -271,7 +271,7 @@ func (b *Breaker) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 		}()
 		resp, err := next(ctx, request)
 		done = true
-		b.DoneAt(t, end(t), b.cfg.classify(ctx, resp, err))
+		b.DoneAt(t, end(t), b.cfg.outcome(ctx, resp, err))
 		return resp, err
 	}
 }

@@ -51,7 +51,7 @@ func Gobreaker(cb *gobreaker.CircuitBreaker[any], opts ...Option) endpoint.Middl
 			_, cbErr := cb.Execute(func() (any, error) {
 				called = true
 				resp, err = next(ctx, request)
-				if cfg.classify(ctx, resp, err) == Failure {
+				if cfg.outcome(ctx, resp, err) == Failure {
 					return nil, err
 				}
 				return nil, nil

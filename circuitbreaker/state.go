@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"context"
 	"time"
 
 	"github.com/endpointkit/kit/metrics"
@@ -40,6 +41,7 @@ type Option func(*config)
 
 type config struct {
 	classify      Classifier
+	customClass   bool // classify is not DefaultClassify
 	onStateChange func(from, to State)
 	gauge         metrics.Gauge
 	now           func() time.Time
@@ -62,7 +64,7 @@ func newConfig(opts []Option) config {
 // WithClassifier sets how call outcomes are classified. By default,
 // [DefaultClassify] is used.
 func WithClassifier(c Classifier) Option {
-	return func(cfg *config) { cfg.classify = c }
+	return func(cfg *config) { cfg.classify, cfg.customClass = c, true }
 }
 
 // WithStateChange sets a hook called after every state change. It is called
@@ -86,6 +88,15 @@ func WithStateGauge(g metrics.Gauge) Option {
 // ignore it.
 func WithClock(now func() time.Time) Option {
 	return func(cfg *config) { cfg.now = now }
+}
+
+// outcome classifies a call. DefaultClassify calls every nil error a
+// success, so with it the hot success path skips the indirect call.
+func (c *config) outcome(ctx context.Context, resp any, err error) Outcome {
+	if err == nil && !c.customClass {
+		return Success
+	}
+	return c.classify(ctx, resp, err)
 }
 
 // notify reports a state change to the gauge and the hook; callers call it

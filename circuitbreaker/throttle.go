@@ -164,7 +164,7 @@ func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 			return nil, err
 		}
 		resp, err := next(ctx, request)
-		t.DoneAt(now, t.cfg.classify(ctx, resp, err))
+		t.DoneAt(now, t.cfg.outcome(ctx, resp, err))
 		return resp, err
 	}
 }
