@@ -250,28 +250,37 @@ func (b *Breaker) changed(from, to State) {
 // Settings.SlowCall asks for latencies.
 func (b *Breaker) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	timed := b.s.SlowCall > 0
-	end := func(t Ticket) time.Time {
-		if timed {
-			return b.cfg.now()
-		}
-		return t.start // the call's start stands for its end; one clock read saved
-	}
 	return func(ctx context.Context, request any) (any, error) {
 		t, err := b.AllowAt(b.cfg.now())
 		if err != nil {
 			return nil, err
 		}
-		// A panic in next still returns its probe slot, or a half-open
-		// breaker would wait forever for it.
-		done := false
-		defer func() {
-			if !done {
-				b.DoneAt(t, end(t), Failure)
-			}
-		}()
+		if t.probe {
+			return b.probe(ctx, request, next, t)
+		}
+		// A panic in next loses this call's sample, which a closed breaker
+		// can afford; no defer on the common path.
 		resp, err := next(ctx, request)
-		done = true
-		b.DoneAt(t, end(t), b.cfg.outcome(ctx, resp, err))
+		end := t.start // the call's start stands for its end: one clock read saved
+		if timed {
+			end = b.cfg.now()
+		}
+		b.DoneAt(t, end, b.cfg.outcome(ctx, resp, err))
 		return resp, err
 	}
+}
+
+// probe makes a half-open breaker's probe call. A panic in next still
+// returns the probe, as a failure, or the breaker would wait forever for it.
+func (b *Breaker) probe(ctx context.Context, request any, next endpoint.Endpoint, t Ticket) (resp any, err error) {
+	done := false
+	defer func() {
+		if !done {
+			b.DoneAt(t, b.cfg.now(), Failure)
+		}
+	}()
+	resp, err = next(ctx, request)
+	done = true
+	b.DoneAt(t, b.cfg.now(), b.cfg.outcome(ctx, resp, err))
+	return resp, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -239,14 +240,24 @@ func TestBreakerMiddlewareClassifies(t *testing.T) {
 }
 
 func TestBreakerMiddlewarePanicReturnsProbe(t *testing.T) {
-	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, Probes: 1}, circuitbreaker.WithClock(func() time.Time { return t0 }))
+	clock := &fakeClock{now: t0}
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, Probes: 1, OpenFor: time.Second},
+		circuitbreaker.WithClock(clock.Now))
+	feed(t, b, t0, 1, circuitbreaker.Failure) // opens
+	clock.Add(time.Second)
 	e := b.Middleware(func(context.Context, any) (any, error) { panic("boom") })
 	func() {
 		defer func() { recover() }()
 		e(context.Background(), nil)
 	}()
-	if got := b.State(t0); got != circuitbreaker.Open {
-		t.Errorf("State after a panicking call = %v, want open (a panic is a failure)", got)
+	// The panicking probe counted as a failure: open again, not stuck
+	// half-open waiting for a probe that will never report.
+	if got := b.State(clock.Now()); got != circuitbreaker.Open {
+		t.Errorf("State after a panicking probe = %v, want open", got)
+	}
+	clock.Add(time.Second)
+	if _, err := b.Middleware(endpoint.Nop)(context.Background(), nil); err != nil {
+		t.Errorf("probe after the next open period: err = %v, want nil", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -174,7 +175,9 @@ func (a *Adaptive) sampleLocked(rtt time.Duration, inflight int) {
 	if a.minRTT == 0 || rtt < a.minRTT {
 		a.minRTT = rtt
 	}
-	scale := max(1, math.Log10(a.limit))
+	// log10(limit), to within a factor of 2 of the limit: floor(log2)
+	// times log10(2), a bit count instead of a logarithm on every call.
+	scale := max(1, float64(bits.Len64(uint64(a.limit))-1)*math.Log10E*math.Ln2)
 	queued := a.limit * (1 - float64(a.minRTT)/float64(rtt))
 	switch {
 	case queued > a.s.Beta*scale:
