@@ -33,6 +33,7 @@ type window struct {
 	width   int64 // bucket width in nanoseconds
 	buckets []counts
 	latest  int64  // the newest period seen; buckets[latest % n] holds it
+	start   int64  // latest*width: where the newest period starts
 	sum     counts // the sum of all buckets
 }
 
@@ -50,8 +51,13 @@ func newWindow(span time.Duration, n int) window {
 // advance retires the buckets that fall out of the window ending at now
 // and returns the bucket now counts in.
 func (w *window) advance(now time.Time) *counts {
-	p := now.UnixNano() / w.width
+	ns := now.UnixNano()
 	n := int64(len(w.buckets))
+	if d := ns - w.start; d >= 0 && d < w.width {
+		// Still in the newest period, the common case: no division.
+		return &w.buckets[w.latest%n]
+	}
+	p := ns / w.width
 	if p > w.latest {
 		if p-w.latest >= n {
 			clear(w.buckets)
@@ -63,7 +69,7 @@ func (w *window) advance(now time.Time) *counts {
 				*b = counts{}
 			}
 		}
-		w.latest = p
+		w.latest, w.start = p, p*w.width
 	}
 	return &w.buckets[w.latest%n]
 }
