@@ -44,4 +44,13 @@ require (
 	golang.org/x/text v0.40.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260807164820-c8921c73eeea // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	github.com/sony/gobreaker v0.4.1
+	github.com/sony/gobreaker/v2 v2.4.0
+	golang.org/x/time v0.15.0
+)
+
+require (
+	github.com/afex/hystrix-go v0.0.0-20180502004556-fa1af6a1f4f5 // indirect
+	github.com/smartystreets/goconvey v1.8.1 // indirect
+	github.com/streadway/handy v0.0.0-20200128134331-0f66f006fb2e // indirect
 )

@@ -23,6 +23,7 @@ APT_NEEDS=(
 	curl:curl
 	prometheus:prometheus
 	carbon-cache:graphite-carbon
+	redis-server:redis-server
 )
 
 # Go tools: "binary:module/path@version".
@@ -100,7 +101,7 @@ go vet ./...
 # Core packages import only the standard library (and kit's own std-only
 # packages); adapters carry the ecosystem dependencies.
 step "core packages import only the standard library"
-STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard)
+STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard ./ratelimit)
 outside=$(go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "${STD_ONLY[@]}" |
 	grep -v '^github.com/endpointkit/kit/' || true)
 if [[ -n $outside ]]; then

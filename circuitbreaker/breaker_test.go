@@ -1,0 +1,307 @@
+package circuitbreaker_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// feed reports n calls with outcome o, each admitted and finished at now.
+func feed(t *testing.T, b *circuitbreaker.Breaker, now time.Time, n int, o circuitbreaker.Outcome) {
+	t.Helper()
+	for range n {
+		tk, err := b.AllowAt(now)
+		if err != nil {
+			t.Fatalf("AllowAt: %v", err)
+		}
+		b.DoneAt(tk, now, o)
+	}
+}
+
+func TestBreakerOpensOnFailureRatio(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 20, FailureRatio: 0.25})
+	// 14 successes and 5 failures: 19 calls, under the minimum volume.
+	feed(t, b, t0, 14, circuitbreaker.Success)
+	feed(t, b, t0, 5, circuitbreaker.Failure)
+	if got := b.State(t0); got != circuitbreaker.Closed {
+		t.Fatalf("State after 19 calls = %v, want closed (below MinRequests)", got)
+	}
+	// The 20th call, a success, makes 5/20 = 25%: at the ratio, but only a
+	// failure can raise a ratio, so only a failure is checked...
+	feed(t, b, t0, 1, circuitbreaker.Success)
+	if got := b.State(t0); got != circuitbreaker.Closed {
+		t.Fatalf("State after a success = %v, want closed", got)
+	}
+	// ...and the next one opens it: 6/21 > 25%.
+	feed(t, b, t0, 1, circuitbreaker.Failure)
+	if got := b.State(t0); got != circuitbreaker.Open {
+		t.Fatalf("State after 6/21 failures = %v, want open", got)
+	}
+	if _, err := b.AllowAt(t0.Add(time.Second)); !errors.Is(err, circuitbreaker.ErrOpen) {
+		t.Errorf("AllowAt while open: err = %v, want ErrOpen", err)
+	}
+}
+
+func TestBreakerWindowForgetsOldFailures(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{Window: 10 * time.Second, Buckets: 10, MinRequests: 10})
+	feed(t, b, t0, 9, circuitbreaker.Failure)
+	// 11 seconds later the nine failures have left the window: ten more
+	// calls with four failures stay under 50%.
+	later := t0.Add(11 * time.Second)
+	feed(t, b, later, 6, circuitbreaker.Success)
+	feed(t, b, later, 4, circuitbreaker.Failure)
+	if got := b.State(later); got != circuitbreaker.Closed {
+		t.Errorf("State = %v, want closed: failures older than the window must not count", got)
+	}
+}
+
+func TestBreakerIgnoresIgnoredOutcomes(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 5})
+	feed(t, b, t0, 100, circuitbreaker.Ignore)
+	feed(t, b, t0, 4, circuitbreaker.Failure)
+	if got := b.State(t0); got != circuitbreaker.Closed {
+		t.Errorf("State after 100 ignored and 4 failed = %v, want closed (4 < MinRequests)", got)
+	}
+}
+
+func TestBreakerSlowCalls(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 10, SlowCall: 100 * time.Millisecond, SlowCallRatio: 0.5})
+	for i := range 10 {
+		tk, err := b.AllowAt(t0)
+		if err != nil {
+			t.Fatalf("call %d: AllowAt: %v", i, err)
+		}
+		d := 10 * time.Millisecond
+		if i%2 == 1 { // the last call is slow, and brings the volume to 10
+			d = 200 * time.Millisecond
+		}
+		b.DoneAt(tk, t0.Add(d), circuitbreaker.Success)
+	}
+	if got := b.State(t0.Add(time.Second)); got != circuitbreaker.Open {
+		t.Errorf("State after 5 slow of 10 = %v, want open", got)
+	}
+}
+
+func TestBreakerHalfOpenProbes(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		outcomes []circuitbreaker.Outcome
+		want     circuitbreaker.State
+	}{
+		{"all probes succeed", []circuitbreaker.Outcome{0, 0, 0}, circuitbreaker.Closed},
+		{"last probe fails", []circuitbreaker.Outcome{0, 0, 1}, circuitbreaker.Open},
+		{"ignored probe is given back", []circuitbreaker.Outcome{0, 2, 0}, circuitbreaker.HalfOpen},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, OpenFor: time.Second, Probes: 3})
+			feed(t, b, t0, 1, circuitbreaker.Failure)
+			if _, err := b.AllowAt(t0.Add(999 * time.Millisecond)); !errors.Is(err, circuitbreaker.ErrOpen) {
+				t.Fatalf("AllowAt before OpenFor elapsed: err = %v, want ErrOpen", err)
+			}
+			at := t0.Add(time.Second)
+			var tickets []circuitbreaker.Ticket
+			for i := range 3 {
+				tk, err := b.AllowAt(at)
+				if err != nil {
+					t.Fatalf("probe %d: AllowAt: %v", i, err)
+				}
+				tickets = append(tickets, tk)
+			}
+			if _, err := b.AllowAt(at); !errors.Is(err, circuitbreaker.ErrOpen) {
+				t.Fatalf("4th call while half-open: err = %v, want ErrOpen", err)
+			}
+			for i, o := range tc.outcomes {
+				b.DoneAt(tickets[i], at, o)
+			}
+			if got := b.State(at); got != tc.want {
+				t.Errorf("State = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBreakerDropsStaleResults(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, OpenFor: time.Second, Probes: 1})
+	stale, _ := b.AllowAt(t0)
+	feed(t, b, t0, 1, circuitbreaker.Failure) // opens
+	at := t0.Add(time.Second)
+	probe, err := b.AllowAt(at)
+	if err != nil {
+		t.Fatalf("probe AllowAt: %v", err)
+	}
+	b.DoneAt(probe, at, circuitbreaker.Success) // closes
+	b.DoneAt(stale, at, circuitbreaker.Failure) // from the old closed period
+	if got := b.State(at); got != circuitbreaker.Closed {
+		t.Errorf("State after a stale failure = %v, want closed", got)
+	}
+}
+
+func TestBreakerHooksOutsideLock(t *testing.T) {
+	var b *circuitbreaker.Breaker
+	var got []string
+	g := &recGauge{}
+	b = circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, OpenFor: time.Second, Probes: 1},
+		circuitbreaker.WithStateGauge(g),
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+			// Calling back into the breaker would deadlock under its lock.
+			_ = b.State(t0)
+			got = append(got, from.String()+">"+to.String())
+		}))
+	feed(t, b, t0, 1, circuitbreaker.Failure)
+	feed(t, b, t0.Add(time.Second), 1, circuitbreaker.Success)
+	want := []string{"closed>open", "open>half-open", "half-open>closed"}
+	if len(got) != len(want) {
+		t.Fatalf("state changes = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("state change %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+	wantG := []float64{0, 2, 1, 0}
+	if len(g.vals) != len(wantG) {
+		t.Fatalf("gauge values = %v, want %v", g.vals, wantG)
+	}
+	for i := range wantG {
+		if g.vals[i] != wantG[i] {
+			t.Errorf("gauge value %d = %v, want %v", i, g.vals[i], wantG[i])
+		}
+	}
+}
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestBreakerMiddlewareClassifies(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 5}, circuitbreaker.WithClock(clock.Now))
+	var fail error
+	e := b.Middleware(func(ctx context.Context, req any) (any, error) {
+		if fail != nil {
+			return nil, fail
+		}
+		return failerResp{errors.New("no such user")}, nil
+	})
+	// Business errors and canceled callers do not trip the breaker.
+	for range 50 {
+		if _, err := e(context.Background(), nil); err != nil {
+			t.Fatalf("call with a business error: err = %v", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fail = context.Canceled
+	for range 50 {
+		e(ctx, nil)
+	}
+	if got := b.State(clock.Now()); got != circuitbreaker.Closed {
+		t.Fatalf("State after business errors and cancellations = %v, want closed", got)
+	}
+	// Real failures do: 50 successes + 50 failures is 50%.
+	fail = errors.New("connection refused")
+	for range 50 {
+		e(context.Background(), nil)
+	}
+	if _, err := e(context.Background(), nil); !errors.Is(err, circuitbreaker.ErrOpen) {
+		t.Errorf("call after 50%% failures: err = %v, want ErrOpen", err)
+	}
+	clock.Add(5 * time.Second)
+	fail = nil
+	for range 5 {
+		if _, err := e(context.Background(), nil); err != nil {
+			t.Fatalf("probe after OpenFor: err = %v", err)
+		}
+	}
+	if got := b.State(clock.Now()); got != circuitbreaker.Closed {
+		t.Errorf("State after 5 good probes = %v, want closed", got)
+	}
+}
+
+func TestBreakerMiddlewarePanicReturnsProbe(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, Probes: 1, OpenFor: time.Second},
+		circuitbreaker.WithClock(clock.Now))
+	feed(t, b, t0, 1, circuitbreaker.Failure) // opens
+	clock.Add(time.Second)
+	e := b.Middleware(func(context.Context, any) (any, error) { panic("boom") })
+	func() {
+		defer func() { recover() }()
+		e(context.Background(), nil)
+	}()
+	// The panicking probe counted as a failure: open again, not stuck
+	// half-open waiting for a probe that will never report.
+	if got := b.State(clock.Now()); got != circuitbreaker.Open {
+		t.Errorf("State after a panicking probe = %v, want open", got)
+	}
+	clock.Add(time.Second)
+	if _, err := b.Middleware(endpoint.Nop)(context.Background(), nil); err != nil {
+		t.Errorf("probe after the next open period: err = %v, want nil", err)
+	}
+}
+
+func TestBreakerConcurrent(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 10, OpenFor: time.Millisecond})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 2000 {
+				now := t0.Add(time.Duration(i) * time.Millisecond)
+				tk, err := b.AllowAt(now)
+				if err != nil {
+					continue
+				}
+				o := circuitbreaker.Success
+				if (i+g)%3 == 0 {
+					o = circuitbreaker.Failure
+				}
+				b.DoneAt(tk, now, o)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestBreakerWindowSlides(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Duration // of the last failure
+		want circuitbreaker.State
+	}{
+		{"first bucket still in the window", 9500 * time.Millisecond, circuitbreaker.Open},
+		{"first bucket slid out", 10500 * time.Millisecond, circuitbreaker.Closed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := circuitbreaker.NewBreaker(circuitbreaker.Settings{Window: 10 * time.Second, Buckets: 10, MinRequests: 10, FailureRatio: 0.6})
+			start := t0.Truncate(time.Second)
+			feed(t, b, start, 6, circuitbreaker.Failure)
+			feed(t, b, start.Add(5*time.Second), 4, circuitbreaker.Success)
+			feed(t, b, start.Add(tc.at), 1, circuitbreaker.Failure)
+			// In: 7 failed of 11 (64%). Out: 1 of 5, under MinRequests.
+			if got := b.State(start.Add(tc.at)); got != tc.want {
+				t.Errorf("State = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,66 @@
+package circuitbreaker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/endpointkit/kit/circuitbreaker"
+)
+
+func ExampleBreaker() {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b := circuitbreaker.NewBreaker(
+		circuitbreaker.Settings{MinRequests: 4, FailureRatio: 0.5, OpenFor: 10 * time.Second},
+		circuitbreaker.WithClock(func() time.Time { return now }),
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+			fmt.Println("breaker:", from, "->", to)
+		}),
+	)
+	healthy := true
+	e := b.Middleware(func(context.Context, any) (any, error) {
+		if healthy {
+			return "ok", nil
+		}
+		return nil, errors.New("backend down")
+	})
+
+	e(context.Background(), nil)
+	e(context.Background(), nil)
+	healthy = false
+	e(context.Background(), nil)
+	e(context.Background(), nil) // 2 of 4 failed: opens
+	_, err := e(context.Background(), nil)
+	fmt.Println(errors.Is(err, circuitbreaker.ErrOpen))
+
+	now = now.Add(10 * time.Second)
+	healthy = true
+	for range 5 { // the default number of probes
+		e(context.Background(), nil)
+	}
+	// Output:
+	// breaker: closed -> open
+	// true
+	// breaker: open -> half-open
+	// breaker: half-open -> closed
+}
+
+func ExampleThrottle() {
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{K: 2})
+	e := th.Middleware(func(context.Context, any) (any, error) {
+		return nil, errors.New("overloaded")
+	})
+	var sent, dropped int
+	for range 1000 {
+		if _, err := e(context.Background(), nil); errors.Is(err, circuitbreaker.ErrThrottled) {
+			dropped++
+		} else {
+			sent++
+		}
+	}
+	// A backend that accepts nothing sees a small share of the attempts:
+	// about a tenth, the share MaxReject leaves it by default.
+	fmt.Println(sent < 150, dropped > 850)
+	// Output: true true
+}

@@ -1,0 +1,67 @@
+package circuitbreaker_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/endpointkit/kit/circuitbreaker"
+)
+
+func TestGobreaker(t *testing.T) {
+	cb := gobreaker.NewCircuitBreaker[any](gobreaker.Settings{})
+	var changes []string
+	g := &recGauge{}
+	mw := circuitbreaker.Gobreaker(cb,
+		circuitbreaker.WithStateGauge(g),
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+			_ = cb.State() // safe: not under gobreaker's lock
+			changes = append(changes, from.String()+">"+to.String())
+		}))
+	var fail error
+	e := mw(func(ctx context.Context, req any) (any, error) {
+		if fail != nil {
+			return nil, fail
+		}
+		return failerResp{errors.New("invalid argument")}, nil
+	})
+	// Business errors are successes.
+	for range 20 {
+		resp, err := e(context.Background(), nil)
+		if err != nil {
+			t.Fatalf("call: %v", err)
+		}
+		if _, ok := resp.(failerResp); !ok {
+			t.Fatalf("response = %T, want failerResp passed through", resp)
+		}
+	}
+	// So are the caller's own cancellations, however many.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fail = context.Canceled
+	for range 20 {
+		e(ctx, nil)
+	}
+	if got := cb.State(); got != gobreaker.StateClosed {
+		t.Fatalf("gobreaker state after business errors and cancellations = %v, want closed", got)
+	}
+	// Six consecutive failures trip gobreaker's default.
+	fail = errors.New("connection refused")
+	for range 6 {
+		if _, err := e(context.Background(), nil); !errors.Is(err, fail) {
+			t.Fatalf("call: err = %v, want %v", err, fail)
+		}
+	}
+	_, err := e(context.Background(), nil)
+	if !errors.Is(err, circuitbreaker.ErrOpen) || !errors.Is(err, gobreaker.ErrOpenState) {
+		t.Errorf("call on an open breaker: err = %v, want ErrOpen and gobreaker.ErrOpenState", err)
+	}
+	if len(changes) != 1 || changes[0] != "closed>open" {
+		t.Errorf("state changes = %v, want [closed>open]", changes)
+	}
+	if got := g.last(); got != float64(circuitbreaker.Open) {
+		t.Errorf("state gauge = %v, want %v", got, float64(circuitbreaker.Open))
+	}
+}

@@ -1,0 +1,109 @@
+package circuitbreaker
+
+import (
+	"context"
+	"time"
+
+	"github.com/endpointkit/kit/metrics"
+	"github.com/endpointkit/kit/metrics/discard"
+)
+
+// State is the state of a breaker. Its numeric values are those a state
+// gauge reports, and match sony/gobreaker's, so State(cb.State()) converts
+// one.
+type State int
+
+const (
+	// Closed lets every call through (a Throttle: drops none).
+	Closed State = 0
+	// HalfOpen lets a few probe calls through to test recovery.
+	HalfOpen State = 1
+	// Open rejects calls (a Throttle: drops some).
+	Open State = 2
+)
+
+// String returns "closed", "half-open" or "open".
+func (s State) String() string {
+	switch s {
+	case Closed:
+		return "closed"
+	case HalfOpen:
+		return "half-open"
+	case Open:
+		return "open"
+	}
+	return "unknown"
+}
+
+// Option configures the behaviour and instruments of a breaker: a
+// [Breaker], a [Throttle] or the [Gobreaker] middleware.
+type Option func(*config)
+
+type config struct {
+	classify      Classifier
+	customClass   bool // classify is not DefaultClassify
+	onStateChange func(from, to State)
+	gauge         metrics.Gauge
+	now           func() time.Time
+	random        func() float64
+	watchGauge    bool // a gauge was set
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		classify: DefaultClassify,
+		gauge:    discard.NewGauge(),
+		now:      time.Now,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithClassifier sets how call outcomes are classified. By default,
+// [DefaultClassify] is used.
+func WithClassifier(c Classifier) Option {
+	return func(cfg *config) { cfg.classify, cfg.customClass = c, true }
+}
+
+// WithStateChange sets a hook called after every state change. It is called
+// outside any lock, so it may call back into the breaker, but it runs on the
+// goroutine of the call that caused the change: keep it short. Hooks for
+// consecutive changes may run concurrently and out of order; the gauge and
+// the breaker's State method are the authority on the current state.
+func WithStateChange(hook func(from, to State)) Option {
+	return func(cfg *config) { cfg.onStateChange = hook }
+}
+
+// WithStateGauge sets a gauge that is set to the numeric [State] on every
+// change (0 closed, 1 half-open, 2 open), and to 0 at construction. By
+// default, the state is discarded.
+func WithStateGauge(g metrics.Gauge) Option {
+	return func(cfg *config) { cfg.gauge, cfg.watchGauge = g, true }
+}
+
+// WithClock sets the clock the middleware reads; tests pass a fake one. By
+// default, time.Now is used. The explicit-instant methods (AllowAt, DoneAt)
+// ignore it.
+func WithClock(now func() time.Time) Option {
+	return func(cfg *config) { cfg.now = now }
+}
+
+// outcome classifies a call. DefaultClassify calls every nil error a
+// success, so with it the hot success path skips the indirect call.
+func (c *config) outcome(ctx context.Context, resp any, err error) Outcome {
+	if err == nil && !c.customClass {
+		return Success
+	}
+	return c.classify(ctx, resp, err)
+}
+
+// notify reports a state change to the gauge and the hook; callers call it
+// after releasing their lock.
+func (c *config) notify(from, to State) {
+	c.gauge.Set(float64(to))
+	if c.onStateChange != nil {
+		c.onStateChange(from, to)
+	}
+}

@@ -1,0 +1,170 @@
+package circuitbreaker
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+)
+
+// ThrottleSettings configures a [Throttle]. The zero value is ready to use.
+type ThrottleSettings struct {
+	// Window is the span over which requests and accepts are counted. Zero
+	// means 2m, as in the SRE book.
+	Window time.Duration
+	// Buckets is how many buckets the window is split into. Zero means 20.
+	Buckets int
+	// K is how many requests may be sent per accepted one before the
+	// throttle starts dropping: 2 lets a backend that rejects everything
+	// see about twice what it accepts. Lower is more aggressive. Zero means
+	// 2; values below 1 are raised to 1.
+	K float64
+	// MaxReject caps the rejection probability, so that a share of the
+	// traffic always reaches the backend and tells when it is back. With
+	// no cap, a throttle that saw a total outage lets about one request per
+	// window through, and its accepts only double with every window once the
+	// backend recovers: minutes of needless rejection. Zero means 0.9;
+	// values above 1 mean 1 (no cap, the book's formula as it is).
+	MaxReject float64
+}
+
+// Throttle is adaptive client-side throttling as described in Google's SRE
+// book (chapter "Handling Overload"). It counts, over a rolling window, the
+// requests the application attempted and those the backend accepted, and
+// rejects a new request locally with probability
+//
+//	max(0, (requests − K·accepts) / (requests + 1))
+//
+// capped at ThrottleSettings.MaxReject, so that a backend which fails most
+// calls sees only a trickle from this client, and traffic returns as the
+// backend accepts it again. Unlike a
+// breaker it has no open period and needs no probes: it follows the
+// acceptance ratio continuously.
+//
+// Its State is Closed while it drops nothing and Open while it drops some;
+// a change fires the state hook and gauge. Locally rejected requests
+// return [ErrThrottled].
+//
+// A Throttle is safe for concurrent use.
+type Throttle struct {
+	k, maxReject float64
+	cfg          config
+
+	mu    sync.Mutex // guards win, state
+	win   window     // total counts requests, failed counts accepts
+	state State
+}
+
+// NewThrottle returns a Throttle configured by s and opts.
+func NewThrottle(s ThrottleSettings, opts ...Option) *Throttle {
+	if s.Window <= 0 {
+		s.Window = 2 * time.Minute
+	}
+	if s.Buckets <= 0 {
+		s.Buckets = 20
+	}
+	if s.K == 0 {
+		s.K = 2
+	}
+	s.K = max(s.K, 1)
+	if s.MaxReject <= 0 {
+		s.MaxReject = 0.9
+	}
+	t := &Throttle{k: s.K, maxReject: min(s.MaxReject, 1), cfg: newConfig(opts), win: newWindow(s.Window, s.Buckets)}
+	if t.cfg.random == nil {
+		t.cfg.random = rand.Float64
+	}
+	t.cfg.gauge.Set(float64(Closed))
+	return t
+}
+
+// WithRandom sets the source of uniform random numbers in [0, 1) a
+// [Throttle] draws from; tests pass a fixed sequence. By default, the
+// top-level function of math/rand/v2 is used.
+func WithRandom(f func() float64) Option {
+	return func(cfg *config) { cfg.random = f }
+}
+
+// RejectProbability returns the probability with which a request at instant
+// now would be rejected.
+func (t *Throttle) RejectProbability(now time.Time) float64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.probabilityLocked(now)
+}
+
+// probabilityLocked computes the rejection probability; the caller holds
+// t.mu.
+func (t *Throttle) probabilityLocked(now time.Time) float64 {
+	c := t.win.total(now)
+	req, acc := float64(c.total), float64(c.failed)
+	return min(t.maxReject, max(0, (req-t.k*acc)/(req+1)))
+}
+
+// AllowAt decides whether a request at instant now may go to the backend.
+// Every request counts, rejected ones included, as the SRE book's formula
+// requires; when AllowAt returns nil, the caller reports the outcome with
+// DoneAt.
+func (t *Throttle) AllowAt(now time.Time) error {
+	t.mu.Lock()
+	p := t.probabilityLocked(now)
+	t.win.record(now, counts{total: 1})
+	from, to := t.stateLocked(p)
+	t.mu.Unlock()
+	if from != to {
+		t.cfg.notify(from, to)
+	}
+	if p > 0 && t.cfg.random() < p {
+		return ErrThrottled
+	}
+	return nil
+}
+
+// DoneAt reports the outcome of an admitted request at instant now. Success
+// counts as an accept; so does Ignore, because the request was already
+// counted and the backend gave no sign of trouble.
+func (t *Throttle) DoneAt(now time.Time, o Outcome) {
+	if o == Failure {
+		return
+	}
+	t.mu.Lock()
+	t.win.record(now, counts{failed: 1})
+	t.mu.Unlock()
+}
+
+// stateLocked records whether the throttle is dropping; the caller holds
+// t.mu and reports a change after releasing it.
+func (t *Throttle) stateLocked(p float64) (from, to State) {
+	from = t.state
+	if p > 0 {
+		t.state = Open
+	} else {
+		t.state = Closed
+	}
+	return from, t.state
+}
+
+// State returns Open while the throttle drops requests and Closed otherwise,
+// as of its last decision.
+func (t *Throttle) State() State {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.state
+}
+
+// Middleware wraps next so that calls go through the throttle. It reads the
+// clock set by [WithClock] once per call: the accept is counted in the
+// bucket where the request started.
+func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		now := t.cfg.now()
+		if err := t.AllowAt(now); err != nil {
+			return nil, err
+		}
+		resp, err := next(ctx, request)
+		t.DoneAt(now, t.cfg.outcome(ctx, resp, err))
+		return resp, err
+	}
+}

@@ -1,0 +1,139 @@
+package circuitbreaker_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/endpointkit/kit/circuitbreaker"
+)
+
+func TestThrottleProbability(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		requests, accepts int
+		k                 float64
+		want              float64
+	}{
+		{"no traffic", 0, 0, 2, 0},
+		{"all accepted", 100, 100, 2, 0},
+		{"half accepted, K=2", 100, 50, 2, 0},
+		{"quarter accepted, K=2", 100, 25, 2, 50.0 / 101},
+		{"none accepted, K=2, capped", 100, 0, 2, 0.9},
+		{"half accepted, K=1.1", 100, 50, 1.1, 45.0 / 101},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{K: tc.k},
+				circuitbreaker.WithRandom(func() float64 { return 0.999999 })) // never reject
+			for i := range tc.requests {
+				if err := th.AllowAt(t0); err != nil {
+					t.Fatalf("AllowAt: %v", err)
+				}
+				o := circuitbreaker.Failure
+				if i < tc.accepts {
+					o = circuitbreaker.Success
+				}
+				th.DoneAt(t0, o)
+			}
+			if got := th.RejectProbability(t0); math.Abs(got-tc.want) > 1e-9 {
+				t.Errorf("RejectProbability = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestThrottleRejectsAndRecovers(t *testing.T) {
+	var changes []string
+	g := &recGauge{}
+	draw := 0.5
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: time.Minute, Buckets: 6},
+		circuitbreaker.WithRandom(func() float64 { return draw }),
+		circuitbreaker.WithStateGauge(g),
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) { changes = append(changes, to.String()) }))
+	// 10 requests, all failing: p rises to 9/10 before the 10th.
+	for range 10 {
+		if err := th.AllowAt(t0); err == nil {
+			th.DoneAt(t0, circuitbreaker.Failure)
+		}
+	}
+	if err := th.AllowAt(t0); !errors.Is(err, circuitbreaker.ErrThrottled) || !errors.Is(err, circuitbreaker.ErrOpen) {
+		t.Fatalf("AllowAt with p=10/11 and draw 0.5: err = %v, want ErrThrottled wrapping ErrOpen", err)
+	}
+	if got := th.State(); got != circuitbreaker.Open {
+		t.Errorf("State while dropping = %v, want open", got)
+	}
+	// Once the window has passed, nothing is dropped.
+	later := t0.Add(61 * time.Second)
+	if err := th.AllowAt(later); err != nil {
+		t.Fatalf("AllowAt after the window: %v", err)
+	}
+	if got := th.State(); got != circuitbreaker.Closed {
+		t.Errorf("State after the window = %v, want closed", got)
+	}
+	if len(changes) != 2 || changes[0] != "open" || changes[1] != "closed" {
+		t.Errorf("state changes = %v, want [open closed]", changes)
+	}
+	if got := g.last(); got != 0 {
+		t.Errorf("gauge = %v, want 0", got)
+	}
+}
+
+func TestThrottleMiddleware(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{},
+		circuitbreaker.WithClock(clock.Now), circuitbreaker.WithRandom(func() float64 { return 0 }))
+	down := errors.New("unavailable")
+	e := th.Middleware(func(context.Context, any) (any, error) { return nil, down })
+	var reached, throttled int
+	for range 100 {
+		_, err := e(context.Background(), nil)
+		switch {
+		case errors.Is(err, circuitbreaker.ErrThrottled):
+			throttled++
+		case errors.Is(err, down):
+			reached++
+		default:
+			t.Fatalf("call: err = %v", err)
+		}
+	}
+	// With draw 0 every request after the first is dropped: the backend
+	// rejected the only one it saw.
+	if reached != 1 || throttled != 99 {
+		t.Errorf("reached backend %d, throttled %d; want 1 and 99", reached, throttled)
+	}
+}
+
+func TestThrottleConcurrent(t *testing.T) {
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 2000 {
+				now := t0.Add(time.Duration(i) * time.Millisecond)
+				if th.AllowAt(now) == nil {
+					o := circuitbreaker.Success
+					if (i+g)%2 == 0 {
+						o = circuitbreaker.Failure
+					}
+					th.DoneAt(now, o)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestThrottleUncapped(t *testing.T) {
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{MaxReject: 2},
+		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+	for range 100 {
+		th.AllowAt(t0)
+		th.DoneAt(t0, circuitbreaker.Failure)
+	}
+	if got, want := th.RejectProbability(t0), 100.0/101; math.Abs(got-want) > 1e-9 {
+		t.Errorf("RejectProbability with MaxReject above 1 = %v, want %v (the book's formula)", got, want)
+	}
+}

@@ -1,0 +1,226 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/bits"
+	"sync"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/metrics"
+	"github.com/endpointkit/kit/metrics/discard"
+)
+
+// AdaptiveSettings configures an [Adaptive] limit. The zero value is ready
+// to use.
+type AdaptiveSettings struct {
+	// Initial is the limit before any latency was observed. Zero means 20.
+	Initial int
+	// Min and Max bound the limit. Zero means 1 and 1000.
+	Min, Max int
+	// Alpha and Beta are the estimated number of queued calls below which
+	// the limit grows and above which it shrinks. Zero means 3 and 6; both
+	// are scaled by log10 of the limit once it passes 10, as in TCP Vegas
+	// implementations, so that large limits are not starved.
+	Alpha, Beta float64
+	// Backoff is the factor applied to the limit when a call is dropped
+	// (its deadline expired: the clearest sign of overload). Zero means 0.9.
+	Backoff float64
+}
+
+// Adaptive is a concurrency limit that finds its own value from observed
+// latency, after TCP Vegas as Netflix's concurrency-limits applies it to
+// RPCs. It keeps the lowest latency seen (the latency without queueing),
+// and after each call estimates how many calls were queued:
+//
+//	queued = limit × (1 − minLatency / latency)
+//
+// Fewer than Alpha queued: the backend has room, the limit grows by about
+// log10(limit). More than Beta: calls are waiting on each other, it
+// shrinks by as much. A dropped call (deadline exceeded) cuts it by
+// Backoff. Calls beyond the limit fail at once with [ErrInFlight], which
+// keeps the latency of admitted calls near the unloaded latency while
+// offered load exceeds capacity, instead of every call queueing past its
+// deadline.
+//
+// Growth is only taken from calls that saw at least half the limit in
+// flight, so an idle service does not inflate its limit.
+//
+// Calls that fail for another reason tell nothing about queueing and leave
+// the limit alone. An Adaptive is safe for concurrent use.
+type Adaptive struct {
+	s                 AdaptiveSettings
+	limitG, inflightG metrics.Gauge
+	now               func() time.Time
+
+	mu       sync.Mutex // guards the fields below
+	limit    float64
+	inflight int
+	minRTT   time.Duration // zero until the first sample
+}
+
+// AdaptiveOption configures an [Adaptive].
+type AdaptiveOption func(*Adaptive)
+
+// AdaptiveLimit sets a gauge that follows the current limit. By default it
+// is discarded.
+func AdaptiveLimit(g metrics.Gauge) AdaptiveOption {
+	return func(a *Adaptive) { a.limitG = g }
+}
+
+// AdaptiveInFlight sets a gauge that follows the number of calls in flight.
+// By default it is discarded.
+func AdaptiveInFlight(g metrics.Gauge) AdaptiveOption {
+	return func(a *Adaptive) { a.inflightG = g }
+}
+
+// AdaptiveClock sets the clock the middleware reads. By default, time.Now.
+func AdaptiveClock(now func() time.Time) AdaptiveOption {
+	return func(a *Adaptive) { a.now = now }
+}
+
+// NewAdaptive returns an Adaptive limit configured by s and opts.
+func NewAdaptive(s AdaptiveSettings, opts ...AdaptiveOption) *Adaptive {
+	if s.Initial <= 0 {
+		s.Initial = 20
+	}
+	if s.Min <= 0 {
+		s.Min = 1
+	}
+	if s.Max <= 0 {
+		s.Max = 1000
+	}
+	s.Max = max(s.Max, s.Min)
+	if s.Alpha <= 0 {
+		s.Alpha = 3
+	}
+	if s.Beta <= 0 {
+		s.Beta = 6
+	}
+	s.Beta = max(s.Beta, s.Alpha)
+	if s.Backoff <= 0 || s.Backoff >= 1 {
+		s.Backoff = 0.9
+	}
+	a := &Adaptive{s: s, limitG: discard.NewGauge(), inflightG: discard.NewGauge(), now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
+	a.limit = float64(min(max(s.Initial, s.Min), s.Max))
+	a.limitG.Set(a.limit)
+	return a
+}
+
+// AdaptiveTicket records an admitted call for [Adaptive.ReleaseAt].
+type AdaptiveTicket struct {
+	start    time.Time
+	inflight int // in flight when admitted, this call included
+}
+
+// AcquireAt admits a call starting at instant now, or returns
+// [ErrInFlight] when the limit is reached. An admitted call must be
+// released exactly once with ReleaseAt.
+func (a *Adaptive) AcquireAt(now time.Time) (AdaptiveTicket, error) {
+	a.mu.Lock()
+	if a.inflight >= int(a.limit) {
+		a.mu.Unlock()
+		return AdaptiveTicket{}, ErrInFlight
+	}
+	a.inflight++
+	t := AdaptiveTicket{start: now, inflight: a.inflight}
+	a.mu.Unlock()
+	a.inflightG.Add(1)
+	return t, nil
+}
+
+// Outcome is what an ended call tells an [Adaptive] limit.
+type Outcome uint8
+
+const (
+	// Sampled means the call completed; its latency is a sample.
+	Sampled Outcome = iota
+	// Dropped means the call was lost to overload (its deadline expired).
+	Dropped
+	// Ignored means the call failed for another reason; its latency says
+	// nothing about queueing.
+	Ignored
+)
+
+// ReleaseAt ends a call admitted by AcquireAt at instant now, with outcome
+// Sample, Dropped or Skip, and adapts the limit.
+func (a *Adaptive) ReleaseAt(t AdaptiveTicket, now time.Time, outcome Outcome) {
+	rtt := now.Sub(t.start)
+	a.mu.Lock()
+	a.inflight--
+	switch outcome {
+	case Dropped:
+		a.limit *= a.s.Backoff
+	case Sampled:
+		a.sampleLocked(rtt, t.inflight)
+	}
+	a.limit = min(max(a.limit, float64(a.s.Min)), float64(a.s.Max))
+	limit := a.limit
+	a.mu.Unlock()
+	a.inflightG.Add(-1)
+	a.limitG.Set(math.Floor(limit))
+}
+
+// sampleLocked applies the Vegas rule for one latency sample. The caller
+// holds a.mu.
+func (a *Adaptive) sampleLocked(rtt time.Duration, inflight int) {
+	if rtt <= 0 {
+		rtt = 1
+	}
+	if a.minRTT == 0 || rtt < a.minRTT {
+		a.minRTT = rtt
+	}
+	// log10(limit), to within a factor of 2 of the limit: floor(log2)
+	// times log10(2), a bit count instead of a logarithm on every call.
+	scale := max(1, float64(bits.Len64(uint64(a.limit))-1)*math.Log10E*math.Ln2)
+	queued := a.limit * (1 - float64(a.minRTT)/float64(rtt))
+	switch {
+	case queued > a.s.Beta*scale:
+		a.limit -= scale
+	case queued < a.s.Alpha*scale && float64(inflight)*2 >= a.limit:
+		a.limit += scale
+	}
+}
+
+// Limit returns the current limit.
+func (a *Adaptive) Limit() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return int(a.limit)
+}
+
+// InFlight returns the number of calls admitted and not yet released.
+func (a *Adaptive) InFlight() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.inflight
+}
+
+// Middleware wraps next so that calls beyond the limit fail with
+// [ErrInFlight]. A call whose context deadline expired (or that returned
+// context.DeadlineExceeded) counts as dropped; another error is skipped;
+// a success, business errors included, is a latency sample. It reads the
+// clock twice per admitted call.
+func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		t, err := a.AcquireAt(a.now())
+		if err != nil {
+			return nil, err
+		}
+		outcome := Ignored // a panic in next releases without a sample
+		defer func() { a.ReleaseAt(t, a.now(), outcome) }()
+		resp, err := next(ctx, request)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			outcome = Dropped
+		case err == nil:
+			outcome = Sampled
+		}
+		return resp, err
+	}
+}

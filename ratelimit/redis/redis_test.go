@@ -1,0 +1,273 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+
+	"math"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/metrics"
+	"github.com/endpointkit/kit/ratelimit"
+	kitredis "github.com/endpointkit/kit/ratelimit/redis"
+)
+
+func TestNewLimiterRejectsBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    kitredis.Settings
+	}{
+		{"zero rate", kitredis.Settings{}},
+		{"negative rate", kitredis.Settings{Rate: -1}},
+		{"NaN rate", kitredis.Settings{Rate: math.NaN()}},
+		{"infinite rate", kitredis.Settings{Rate: math.Inf(1)}},
+		{"negative burst", kitredis.Settings{Rate: 1, Burst: -1}},
+		{"fallback without limiter", kitredis.Settings{Rate: 1, OnError: kitredis.FallBack}},
+		{"unknown policy", kitredis.Settings{Rate: 1, OnError: 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := kitredis.NewLimiter(nil, "k", tc.s); err == nil {
+				t.Errorf("NewLimiter(%+v): err = nil, want an error", tc.s)
+			}
+		})
+	}
+}
+
+func TestLimiterBurstThenRefuses(t *testing.T) {
+	srv := startRedis(t)
+	c := srv.client(t)
+	// One event an hour, in bursts of 3: exactly three pass now.
+	lim, err := kitredis.NewLimiter(c, "test:burst", kitredis.Settings{Rate: 1.0 / 3600, Burst: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		if ok, _, err := lim.Decide(ctx); !ok || err != nil {
+			t.Fatalf("Decide %d = (%v, %v), want allowed", i, ok, err)
+		}
+	}
+	ok, retry, err := lim.Decide(ctx)
+	if ok || err != nil {
+		t.Fatalf("Decide 4 = (%v, %v), want refused", ok, err)
+	}
+	if retry < 59*time.Minute || retry > time.Hour {
+		t.Errorf("retry after = %v, want just under 1h", retry)
+	}
+	// The key expires when the limit is full again: about 3h from now.
+	ttl, err := c.PTTL(ctx, "test:burst").Result()
+	if err != nil || ttl < 2*time.Hour || ttl > 3*time.Hour {
+		t.Errorf("PTTL = (%v, %v), want within (2h, 3h]", ttl, err)
+	}
+	e := lim.Middleware(endpoint.Nop)
+	if _, err := e(ctx, nil); !errors.Is(err, ratelimit.ErrLimited) {
+		t.Errorf("Middleware call: err = %v, want ErrLimited", err)
+	}
+}
+
+// TestLimiterSharedAccuracy runs four instances, each with its own client,
+// against one key; one instance offers three times the load of the others.
+// Together they must admit the configured rate within ±2%.
+func TestLimiterSharedAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for 2s")
+	}
+	srv := startRedis(t)
+	const (
+		rate = 400.0 // per second
+		// A burst of 250ms of traffic: after it is spent, a stall of the
+		// test's goroutines (a loaded machine, the race detector) shorter
+		// than that loses no slot, as the callers catch up afterwards.
+		burst  = 100
+		window = 2 * time.Second
+	)
+	type instance struct {
+		lim      *kitredis.Limiter
+		workers  int
+		admitted atomic.Int64
+		offered  atomic.Int64
+	}
+	var insts []*instance
+	for i := range 4 {
+		lim, err := kitredis.NewLimiter(srv.client(t), "test:shared", kitredis.Settings{Rate: rate, Burst: burst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		workers := 1
+		if i == 0 {
+			workers = 3
+		}
+		insts = append(insts, &instance{lim: lim, workers: workers})
+	}
+	ctx := context.Background()
+	// Spend the burst first, so the window measures the rate alone. (With
+	// burst 1, GCRA forgives no lateness and admits a little under the
+	// rate.)
+	for i := 0; ; i++ {
+		ok, _, err := insts[0].lim.Decide(ctx)
+		if err != nil || i > burst+10 {
+			t.Fatalf("spending the burst: Decide = (%v, %v) after %d calls", ok, err, i)
+		}
+		if !ok {
+			break
+		}
+	}
+	start := time.Now()
+	end := start.Add(window)
+	var wg sync.WaitGroup
+	for _, in := range insts {
+		for range in.workers {
+			wg.Go(func() {
+				for time.Now().Before(end) {
+					ok, _, err := in.lim.Decide(ctx)
+					if err != nil {
+						t.Errorf("Decide: %v", err)
+						return
+					}
+					in.offered.Add(1)
+					if ok {
+						in.admitted.Add(1)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var admitted, offered int64
+	for i, in := range insts {
+		admitted += in.admitted.Load()
+		offered += in.offered.Load()
+		t.Logf("instance %d (%d workers): offered %d, admitted %d", i, in.workers, in.offered.Load(), in.admitted.Load())
+	}
+	want := rate * elapsed.Seconds()
+	if float64(offered) < 2*want {
+		t.Fatalf("offered %d in %v, want at least twice the rate (%.0f) for the test to mean something", offered, elapsed, 2*want)
+	}
+	if dev := math.Abs(float64(admitted)-want) / want; dev > 0.02 {
+		t.Errorf("admitted %d in %v, want %.0f ±2%% (off by %.2f%%)", admitted, elapsed, want, 100*dev)
+	}
+	t.Logf("admitted %d in %v: %.1f/s for a limit of %.0f/s", admitted, elapsed, float64(admitted)/elapsed.Seconds(), rate)
+}
+
+// TestLimiterUnreachable stops the real Redis in the middle of each subtest
+// and checks that the chosen policy is applied, then restarts it and checks
+// that decisions come from Redis again.
+func TestLimiterUnreachable(t *testing.T) {
+	var fallbackCalls atomic.Int64
+	fallback := ratelimit.AllowerFunc(func() bool { return fallbackCalls.Add(1)%2 == 1 }) // every other call
+	for _, tc := range []struct {
+		name   string
+		policy kitredis.Policy
+		// check inspects the errors of 4 calls made while Redis is down.
+		check func(t *testing.T, errs []error)
+	}{
+		{"fail closed", kitredis.FailClosed, func(t *testing.T, errs []error) {
+			for i, err := range errs {
+				if !errors.Is(err, ratelimit.ErrLimited) || !errors.Is(err, kitredis.ErrUnavailable) {
+					t.Errorf("call %d: err = %v, want ErrLimited and ErrUnavailable", i, err)
+				}
+			}
+		}},
+		{"fail open", kitredis.FailOpen, func(t *testing.T, errs []error) {
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("call %d: err = %v, want nil", i, err)
+				}
+			}
+		}},
+		{"fall back", kitredis.FallBack, func(t *testing.T, errs []error) {
+			for i, err := range errs {
+				if wantOK := i%2 == 0; (err == nil) != wantOK {
+					t.Errorf("call %d: err = %v, want allowed=%v as the local limiter decided", i, err, wantOK)
+				}
+			}
+			if got := fallbackCalls.Load(); got != 4 {
+				t.Errorf("fallback asked %d times, want 4", got)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fallbackCalls.Store(0)
+			srv := startRedis(t)
+			errCount := &counter{}
+			// One event an hour, bursts of 1: Redis refuses every call
+			// after the first, so a pass while it is down is the policy's.
+			lim, err := kitredis.NewLimiter(srv.client(t), "test:down", kitredis.Settings{
+				Rate: 1.0 / 3600, OnError: tc.policy, Fallback: fallback,
+			}, kitredis.LimiterErrors(errCount))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := lim.Middleware(endpoint.Nop)
+			ctx := context.Background()
+			if _, err := e(ctx, nil); err != nil {
+				t.Fatalf("first call with Redis up: %v", err)
+			}
+			if _, err := e(ctx, nil); !errors.Is(err, ratelimit.ErrLimited) || errors.Is(err, kitredis.ErrUnavailable) {
+				t.Fatalf("second call with Redis up: err = %v, want ErrLimited from Redis", err)
+			}
+
+			srv.stop()
+			var errs []error
+			for range 4 {
+				_, err := e(ctx, nil)
+				errs = append(errs, err)
+			}
+			tc.check(t, errs)
+			if got := errCount.value(); got != 4 {
+				t.Errorf("error counter = %v, want 4", got)
+			}
+
+			// Back up (empty: persistence is off): Redis decides again.
+			srv.start()
+			if _, err := e(ctx, nil); err != nil {
+				t.Errorf("first call after restart: err = %v, want nil (fresh limit)", err)
+			}
+			if _, err := e(ctx, nil); !errors.Is(err, ratelimit.ErrLimited) || errors.Is(err, kitredis.ErrUnavailable) {
+				t.Errorf("second call after restart: err = %v, want ErrLimited from Redis", err)
+			}
+		})
+	}
+}
+
+func TestLimiterCallerCancellation(t *testing.T) {
+	srv := startRedis(t)
+	lim, err := kitredis.NewLimiter(srv.client(t), "test:cancel", kitredis.Settings{Rate: 10, OnError: kitredis.FailOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := lim.AllowContext(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("AllowContext with a canceled ctx: err = %v, want context.Canceled (not the fail-open policy)", err)
+	}
+}
+
+func BenchmarkLimiter(b *testing.B) {
+	srv := startRedis(b)
+	lim, err := kitredis.NewLimiter(srv.client(b), "bench", kitredis.Settings{Rate: 1e6, Burst: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := lim.Middleware(endpoint.Nop)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		e(ctx, nil)
+	}
+}
+
+// counter is a real, minimal Counter.
+type counter struct {
+	mu sync.Mutex
+	v  float64
+}
+
+func (c *counter) With(...string) metrics.Counter { return c }
+func (c *counter) Add(d float64)                  { c.mu.Lock(); c.v += d; c.mu.Unlock() }
+func (c *counter) value() float64                 { c.mu.Lock(); defer c.mu.Unlock(); return c.v }
