@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
-	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/loadbalancer"
+	"github.com/endpointkit/kit/log"
 )
 
 // closers records which instances' endpoints were closed.

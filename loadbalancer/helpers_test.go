@@ -37,7 +37,6 @@ func named(name string) endpoint.Endpoint {
 	return func(context.Context, any) (any, error) { return name, nil }
 }
 
-
 func call(t *testing.T, e endpoint.Endpoint) string {
 	t.Helper()
 	resp, err := e(context.Background(), nil)

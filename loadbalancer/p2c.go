@@ -85,7 +85,7 @@ func (b *P2C) cost(n *node, now int64) float64 {
 		}
 		return b.penalty + inflight
 	}
-	return n.st.ewma(now, b.t.tau)*(inflight+1)
+	return n.st.ewma(now, b.t.tau) * (inflight + 1)
 }
 
 // pickTwo returns two distinct indexes in [0, n), n >= 2.
