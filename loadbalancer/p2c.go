@@ -1,6 +1,7 @@
 package loadbalancer
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -18,7 +19,7 @@ type P2CSettings struct {
 	// and then waits for its answer instead of taking a flood of requests on
 	// the strength of knowing nothing. Zero means 1s.
 	Penalty time.Duration
-	// Now is the clock. Nil means time.Now.
+	// Now is the clock, for tests. Nil means the monotonic clock.
 	Now func() time.Time
 }
 
@@ -28,9 +29,6 @@ func (s P2CSettings) withDefaults() P2CSettings {
 	}
 	if s.Penalty <= 0 {
 		s.Penalty = time.Second
-	}
-	if s.Now == nil {
-		s.Now = time.Now
 	}
 	return s
 }
@@ -53,7 +51,7 @@ type P2C struct {
 // NewP2C returns a power-of-two-choices balancer over peak-EWMA latency.
 func NewP2C(s Endpointer, settings P2CSettings) *P2C {
 	settings = settings.withDefaults()
-	return &P2C{t: newTracker(s, settings.Now, settings.Decay), penalty: float64(settings.Penalty)}
+	return &P2C{t: newTracker(s, settings.Now, settings.Decay, true), penalty: float64(settings.Penalty)}
 }
 
 // Endpoint implements Balancer.
@@ -69,12 +67,24 @@ func (b *P2C) Endpoint() (endpoint.Endpoint, error) {
 		return nodes[0].e, nil
 	}
 	i, j := pickTwo(len(nodes))
-	now := b.t.clock()
 	x, y := nodes[i], nodes[j]
-	if b.cost(y, now) < b.cost(x, now) {
+	if b.less(y, x) {
 		x = y
 	}
 	return x.e, nil
+}
+
+// less reports whether x costs less than y now.
+func (b *P2C) less(x, y *node) bool {
+	if !x.st.observed.Load() || !y.st.observed.Load() {
+		now := b.t.clock()
+		return b.cost(x, now) < b.cost(y, now)
+	}
+	// Both costs decay by exp(-(now-stamp)/tau); comparing them needs only
+	// the difference of their stamps, which spares a clock read per pick.
+	cx := math.Float64frombits(x.st.cost.Load()) * float64(x.st.inflight.Load()+1)
+	cy := math.Float64frombits(y.st.cost.Load()) * float64(y.st.inflight.Load()+1)
+	return cx*math.Exp(float64(x.st.stamp.Load()-y.st.stamp.Load())/b.t.tau) < cy
 }
 
 func (b *P2C) cost(n *node, now int64) float64 {
@@ -109,7 +119,7 @@ type LeastInFlight struct {
 
 // NewLeastInFlight returns a least-in-flight balancer over s.
 func NewLeastInFlight(s Endpointer) *LeastInFlight {
-	return &LeastInFlight{t: newTracker(s, time.Now, 10*time.Second)}
+	return &LeastInFlight{t: newTracker(s, nil, 10*time.Second, false)}
 }
 
 // Endpoint implements Balancer.
@@ -129,4 +139,53 @@ func (b *LeastInFlight) Endpoint() (endpoint.Endpoint, error) {
 		i = j
 	}
 	return nodes[i].e, nil
+}
+
+// avoider is implemented by the load-aware balancers, whose pick would
+// otherwise keep returning the cheapest instance to a retry that just saw it
+// fail. RetryWith uses it; other balancers get re-drawn a few times.
+type avoider interface {
+	endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error)
+}
+
+// pickAvoiding draws two distinct nodes among those not in tried (or among
+// all, when every node was tried) and returns the better by less. It
+// allocates, which is fine on the retry path.
+func pickAvoiding(nodes []*node, tried []endpoint.Endpoint, less func(a, b *node) bool) (endpoint.Endpoint, error) {
+	if len(nodes) == 0 {
+		return nil, ErrNoEndpoints
+	}
+	cands := make([]*node, 0, len(nodes))
+	for _, n := range nodes {
+		if !seen(n.e, tried) {
+			cands = append(cands, n)
+		}
+	}
+	if len(cands) == 0 {
+		cands = nodes
+	}
+	if len(cands) == 1 {
+		return cands[0].e, nil
+	}
+	i, j := pickTwo(len(cands))
+	if less(cands[j], cands[i]) {
+		i = j
+	}
+	return cands[i].e, nil
+}
+
+func (b *P2C) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	return pickAvoiding(nodes, tried, b.less)
+}
+
+func (b *LeastInFlight) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	return pickAvoiding(nodes, tried, func(x, y *node) bool { return x.st.inflight.Load() < y.st.inflight.Load() })
 }

@@ -158,6 +158,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 // pickOther asks b for an endpoint not yet tried, a few times, and settles
 // for a repeat when b keeps offering one (it may have only one instance).
 func pickOther(b Balancer, tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	if a, ok := b.(avoider); ok && len(tried) > 0 {
+		return a.endpointAvoiding(tried)
+	}
 	const picks = 3
 	var e endpoint.Endpoint
 	var err error

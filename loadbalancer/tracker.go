@@ -74,22 +74,33 @@ type nodeSet struct {
 type tracker struct {
 	src   Endpointer
 	tsrc  TargetEndpointer // src, when it names its instances; else nil
-	now   func() time.Time
-	epoch time.Time
-	tau   float64 // EWMA decay time in nanoseconds
+	now     func() time.Time // nil means the monotonic clock
+	epoch   time.Time
+	tau     float64 // EWMA decay time in nanoseconds
+	latency bool    // whether calls are timed (P2C) or only counted (LeastInFlight)
 
 	set atomic.Pointer[nodeSet]
 	mu  sync.Mutex // serialises rebuilds
 }
 
-func newTracker(src Endpointer, now func() time.Time, decay time.Duration) *tracker {
-	t := &tracker{src: src, now: now, epoch: now(), tau: float64(decay)}
+func newTracker(src Endpointer, now func() time.Time, decay time.Duration, latency bool) *tracker {
+	t := &tracker{src: src, now: now, epoch: time.Now(), tau: float64(decay), latency: latency}
+	if now != nil {
+		t.epoch = now()
+	}
 	t.tsrc, _ = src.(TargetEndpointer)
 	t.set.Store(&nodeSet{})
 	return t
 }
 
-func (t *tracker) clock() int64 { return int64(t.now().Sub(t.epoch)) }
+// clock returns nanoseconds since the tracker's epoch. By default it reads
+// only the monotonic clock (time.Since), which costs about half of time.Now.
+func (t *tracker) clock() int64 {
+	if t.now == nil {
+		return int64(time.Since(t.epoch))
+	}
+	return int64(t.now().Sub(t.epoch))
+}
 
 func (t *tracker) nodes() ([]*node, error) {
 	cur := t.set.Load()
@@ -161,6 +172,14 @@ func (t *tracker) rebuild(ts []Target, eps []endpoint.Endpoint) *nodeSet {
 
 func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint) *node {
 	n := &node{instance: instance, st: st}
+	if !t.latency {
+		n.e = func(ctx context.Context, req any) (any, error) {
+			st.inflight.Add(1)
+			defer st.inflight.Add(-1)
+			return next(ctx, req)
+		}
+		return n
+	}
 	n.e = func(ctx context.Context, req any) (any, error) {
 		st.inflight.Add(1)
 		start := t.clock()
