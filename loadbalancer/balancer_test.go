@@ -306,7 +306,6 @@ func TestLeastInFlightAvoidsBusy(t *testing.T) {
 	wg.Wait()
 }
 
-
 func TestP2CKeepsStatsAcrossUpdates(t *testing.T) {
 	// Over a TargetEndpointer, what P2C learned about an instance survives a
 	// discovery update that keeps the instance.

@@ -72,8 +72,8 @@ type nodeSet struct {
 // tracker turns an Endpointer into instrumented nodes. Its nodes method is
 // lock-free unless the source changed since the last call.
 type tracker struct {
-	src   Endpointer
-	tsrc  TargetEndpointer // src, when it names its instances; else nil
+	src     Endpointer
+	tsrc    TargetEndpointer // src, when it names its instances; else nil
 	now     func() time.Time // nil means the monotonic clock
 	epoch   time.Time
 	tau     float64 // EWMA decay time in nanoseconds
