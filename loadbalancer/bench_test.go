@@ -18,7 +18,7 @@ func BenchmarkPick(b *testing.B) {
 		for i := range eps {
 			eps[i] = endpoint.Nop
 		}
-		for _, bc := range balancers {
+		for _, bc := range benchBalancers {
 			b.Run(fmt.Sprintf("n=%d/impl=%s", n, bc.name), func(b *testing.B) {
 				bal := bc.new(eps)
 				b.ReportAllocs()
@@ -37,7 +37,7 @@ func BenchmarkPick(b *testing.B) {
 func TestPickDoesNotAllocate(t *testing.T) {
 	ctx := context.Background()
 	eps := loadbalancer.FixedEndpointer{endpoint.Nop, endpoint.Nop, endpoint.Nop}
-	for _, bc := range balancers {
+	for _, bc := range benchBalancers {
 		bal := bc.new(eps)
 		allocs := testing.AllocsPerRun(100, func() {
 			e, _ := bal.Endpoint()
@@ -47,4 +47,16 @@ func TestPickDoesNotAllocate(t *testing.T) {
 			t.Errorf("%s: Endpoint() + call allocates %v times, want 0", bc.name, allocs)
 		}
 	}
+}
+
+// benchBalancers are the balancers with their real clocks.
+var benchBalancers = []balancerCase{
+	balancers[0], balancers[1],
+	{"p2c", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+		return loadbalancer.NewP2C(s, loadbalancer.P2CSettings{})
+	}},
+	balancers[3],
+	{"p2c_outlier", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+		return loadbalancer.NewP2C(loadbalancer.NewOutlierEndpointer(s, loadbalancer.OutlierSettings{}), loadbalancer.P2CSettings{})
+	}},
 }

@@ -76,17 +76,21 @@ func (b *P2C) Endpoint() (endpoint.Endpoint, error) {
 
 // less reports whether x costs less than y now.
 func (b *P2C) less(x, y *node) bool {
-	if !x.st.observed.Load() || !y.st.observed.Load() {
-		now := b.t.clock()
-		return b.cost(x, now) < b.cost(y, now)
+	if x.st.observed.Load() && y.st.observed.Load() && x.st.inflight.Load() == 0 && y.st.inflight.Load() == 0 {
+		// Idle costs decay by exp(-(now-stamp)/tau); comparing them needs
+		// only the difference of their stamps, which spares a clock read.
+		cx := math.Float64frombits(x.st.cost.Load())
+		cy := math.Float64frombits(y.st.cost.Load())
+		return cx*math.Exp(float64(x.st.stamp.Load()-y.st.stamp.Load())/b.t.tau) < cy
 	}
-	// Both costs decay by exp(-(now-stamp)/tau); comparing them needs only
-	// the difference of their stamps, which spares a clock read per pick.
-	cx := math.Float64frombits(x.st.cost.Load()) * float64(x.st.inflight.Load()+1)
-	cy := math.Float64frombits(y.st.cost.Load()) * float64(y.st.inflight.Load()+1)
-	return cx*math.Exp(float64(x.st.stamp.Load()-y.st.stamp.Load())/b.t.tau) < cy
+	now := b.t.clock()
+	return b.cost(x, now) < b.cost(y, now)
 }
 
+// cost is the expected latency of one more call on n: its peak-EWMA
+// latency, or the mean age of its calls in flight if that is larger (an
+// instance that stopped answering looks slow before any call finishes),
+// times the calls in flight plus one.
 func (b *P2C) cost(n *node, now int64) float64 {
 	inflight := float64(n.st.inflight.Load())
 	if !n.st.observed.Load() {
@@ -95,7 +99,8 @@ func (b *P2C) cost(n *node, now int64) float64 {
 		}
 		return b.penalty + inflight
 	}
-	return n.st.ewma(now, b.t.tau) * (inflight + 1)
+	lat := max(n.st.ewma(now, b.t.tau), n.st.pendingAge(now))
+	return lat * (inflight + 1)
 }
 
 // pickTwo returns two distinct indexes in [0, n), n >= 2.

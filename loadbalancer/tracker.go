@@ -16,6 +16,12 @@ import (
 // instances; see TargetEndpointer).
 type stats struct {
 	inflight atomic.Int64
+	// pending packs the calls in flight into one word, so that a reader sees
+	// a consistent pair: the low 16 bits count them, the high 48 bits sum
+	// their start times in milliseconds since the tracker's epoch. Their
+	// mean age tells a stuck instance from a slow one before any of its
+	// calls finishes. Only P2C keeps it.
+	pending atomic.Uint64
 
 	mu sync.Mutex // serialises observe, so that cost and stamp move together
 	// cost is the peak-EWMA latency in nanoseconds (float64 bits) as of stamp
@@ -51,6 +57,20 @@ func (s *stats) ewma(now int64, tau float64) float64 {
 	cost := math.Float64frombits(s.cost.Load())
 	age := float64(max(now-s.stamp.Load(), 0))
 	return cost * math.Exp(-age/tau)
+}
+
+const pendingShift = 16
+
+// pendingAge returns the mean age in nanoseconds of the calls in flight at
+// now, or 0 when there are none.
+func (s *stats) pendingAge(now int64) float64 {
+	p := s.pending.Load()
+	n := p & (1<<pendingShift - 1)
+	if n == 0 {
+		return 0
+	}
+	meanStart := int64(p>>pendingShift/n) * int64(time.Millisecond)
+	return float64(max(now-meanStart, 0))
 }
 
 type node struct {
@@ -181,12 +201,15 @@ func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint)
 		return n
 	}
 	n.e = func(ctx context.Context, req any) (any, error) {
-		st.inflight.Add(1)
 		start := t.clock()
+		p := uint64(start/int64(time.Millisecond))<<pendingShift | 1
+		st.pending.Add(p)
+		st.inflight.Add(1)
 		resp, err := next(ctx, req)
 		end := t.clock()
 		st.observe(end, float64(end-start), t.tau)
 		st.inflight.Add(-1)
+		st.pending.Add(^(p - 1)) // subtracts p
 		return resp, err
 	}
 	return n

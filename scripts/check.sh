@@ -74,14 +74,22 @@ fi
 step "go vet"
 go vet ./...
 (cd benchmarks && go vet ./...)
+(cd loadbalancer/etcd/integration && go vet ./...)
 
 step "staticcheck"
 go run "$STATICCHECK" ./...
 (cd benchmarks && go run "$STATICCHECK" ./...)
+(cd loadbalancer/etcd/integration && go run "$STATICCHECK" ./...)
 
 # --- Tests -----------------------------------------------------------------
 step "go test -race ./..."
 go test -race -count=1 ./...
+
+# The etcd discovery source's integration tests run an in-process etcd
+# server; they live in their own module to keep the server's dependencies
+# out of kit's go.mod.
+step "go test -race ./... in loadbalancer/etcd/integration/"
+(cd loadbalancer/etcd/integration && go test -race -count=1 ./...)
 
 # The benchmarks module's tests check that every contestant computes the same
 # thing; running them keeps the module compiling. Benchmarks run separately

@@ -37,7 +37,8 @@ func NewInstancer(client *clientv3.Client, prefix string, logger log.Logger) *In
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	// Closing the client also stops the Instancer.
+	ctx, cancel := context.WithCancel(client.Ctx())
 	i := &Instancer{client: client, prefix: prefix, logger: logger, cancel: cancel, done: make(chan struct{})}
 	kvs, rev, err := i.read(ctx)
 	if err != nil {
@@ -138,7 +139,8 @@ func (i *Instancer) Register(ch chan<- loadbalancer.Event) { i.b.Register(ch) }
 // Deregister implements loadbalancer.Instancer.
 func (i *Instancer) Deregister(ch chan<- loadbalancer.Event) { i.b.Deregister(ch) }
 
-// Stop stops watching. It is idempotent and does not close the client.
+// Stop stops watching. It is idempotent and does not close the client
+// (closing the client stops the watching too).
 func (i *Instancer) Stop() {
 	i.once.Do(func() {
 		i.cancel()

@@ -53,7 +53,8 @@ func (r *Registrar) Register() {
 	if r.cancel != nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	// Closing the client stops the keep-alive too, as a crash would.
+	ctx, cancel := context.WithCancel(r.client.Ctx())
 	r.cancel, r.done = cancel, make(chan struct{})
 	go r.run(ctx, r.done)
 }
@@ -114,6 +115,10 @@ func (r *Registrar) Deregister() {
 	}
 	cancel()
 	<-done
+	if r.client.Ctx().Err() != nil {
+		r.logger.Log("component", "etcd", "key", r.service.Key, "action", "deregister", "err", "client closed; the key expires with its lease")
+		return
+	}
 	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	// Revoke every lease that holds our key: the one we kept alive is the
