@@ -3,6 +3,7 @@ module github.com/endpointkit/kit
 go 1.25.0
 
 require (
+	github.com/go-zookeeper/zk v1.0.4
 	github.com/miekg/dns v1.1.73
 	go.etcd.io/etcd/client/v3 v3.6.14
 	go.uber.org/goleak v1.3.0

@@ -21,6 +21,7 @@ step() { printf '\n==> %s\n' "$*"; }
 # alone; its tests skip instead, naming what is missing).
 APT_NEEDS=(
 	curl:curl
+	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
 )
 
 # Go tools: "binary:module/path@version".
