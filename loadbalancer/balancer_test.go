@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,6 +36,9 @@ var balancers = []balancerCase{
 	{"least_in_flight", func(s loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewLeastInFlight(s) }},
 	{"p2c_outlier", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
 		return loadbalancer.NewP2C(loadbalancer.NewOutlierEndpointer(s, loadbalancer.OutlierSettings{Now: frozen}), loadbalancer.P2CSettings{Now: frozen})
+	}},
+	{"weighted", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+		return loadbalancer.NewWeighted(s, func(string) float64 { return 1 })
 	}},
 }
 
@@ -341,5 +345,65 @@ func TestP2CKeepsStatsAcrossUpdates(t *testing.T) {
 	}
 	if counts["slow"] > 10 {
 		t.Errorf("after an update that kept slow: it got %d of 300 picks, want few (P2C forgot it was slow); counts %v", counts["slow"], counts)
+	}
+}
+
+func TestWeightedFollowsWeights(t *testing.T) {
+	tests := []struct {
+		name    string
+		weights map[string]float64
+		want    map[string]float64 // expected shares
+	}{
+		{"one_to_three", map[string]float64{"0": 1, "1": 3}, map[string]float64{"a": 0.25, "b": 0.75}},
+		{"zero_weight_gets_nothing", map[string]float64{"0": 0, "1": 1, "2": 1}, map[string]float64{"a": 0, "b": 0.5, "c": 0.5}},
+		{"all_zero_is_equal", map[string]float64{}, map[string]float64{"a": 1.0 / 3, "b": 1.0 / 3, "c": 1.0 / 3}},
+		{"negative_is_zero", map[string]float64{"0": -5, "1": 1, "2": 0}, map[string]float64{"a": 0, "b": 1, "c": 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var names []string
+			for n := range tc.want {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			b := loadbalancer.NewWeighted(fixed(names...), func(i string) float64 { return tc.weights[i] })
+			const n = 20000
+			got := map[string]float64{}
+			for range n {
+				e, err := b.Endpoint()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got[call(t, e)]++
+			}
+			for name, share := range tc.want {
+				if math.Abs(got[name]/n-share) > 0.02 {
+					t.Errorf("%s got %.3f of the calls, want %.3f±0.02", name, got[name]/n, share)
+				}
+			}
+		})
+	}
+}
+
+func TestWeightedByInstanceName(t *testing.T) {
+	var bc loadbalancer.Broadcaster
+	bc.Update(loadbalancer.Event{Instances: []string{"big", "small"}})
+	e := loadbalancer.NewEndpointer(&bc, func(inst string) (endpoint.Endpoint, io.Closer, error) { return named(inst), nil, nil }, nil)
+	defer e.Close()
+	b := loadbalancer.NewWeighted(e, func(inst string) float64 {
+		if inst == "big" {
+			return 9
+		}
+		return 1
+	})
+	var big int
+	for range 10000 {
+		ep, _ := b.Endpoint()
+		if call(t, ep) == "big" {
+			big++
+		}
+	}
+	if big < 8700 || big > 9300 {
+		t.Errorf("big (weight 9 of 10) got %d of 10000 calls, want about 9000", big)
 	}
 }

@@ -13,7 +13,8 @@
 // per call: [NewRoundRobin] and [NewRandom] as in Go kit, and the load-aware
 // [NewP2C] (power of two choices over peak-EWMA latency, as in Finagle and
 // Linkerd) and [NewLeastInFlight], which learn from the calls made through
-// the endpoints they hand out. [NewOutlierEndpointer] sits between an
+// the endpoints they hand out; [NewWeighted] follows configured weights.
+// [NewOutlierEndpointer] sits between an
 // Endpointer and a Balancer and leaves out instances that keep failing.
 // [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
