@@ -28,7 +28,7 @@ import (
 var (
 	runScenarios     = flag.Bool("scenario", false, "run the load scenarios (minutes each)")
 	scenarioDuration = flag.Duration("scenario.window", 30*time.Second, "length of a scenario's measured window")
-	scenarioRate     = flag.Int("scenario.rate", 100, "requests per second, open loop")
+	scenarioRate     = flag.Int("scenario.rate", 200, "requests per second, open loop")
 )
 
 // backend is a real HTTP server on loopback whose latency is log-normal
