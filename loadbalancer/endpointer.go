@@ -74,7 +74,12 @@ type snapshot struct {
 //
 // It registers with instancer and starts a goroutine; Close deregisters,
 // stops the goroutine and closes every endpoint. The first snapshot is in
-// place when NewEndpointer returns.
+// place when NewEndpointer returns, if instancer sent its state during
+// Register (as the Instancers of kit do).
+//
+// An endpoint handed out before its instance left may be closed while a
+// caller still uses it; the call then fails with the transport's error,
+// which a retry handles.
 func NewEndpointer(instancer Instancer, factory Factory, logger log.Logger, options ...EndpointerOption) *DefaultEndpointer {
 	if logger == nil {
 		logger = log.NewNopLogger()
@@ -95,8 +100,14 @@ func NewEndpointer(instancer Instancer, factory Factory, logger log.Logger, opti
 	e.snap.Store(&snapshot{})
 	// Register sends the current state at once; the buffer of one holds it,
 	// so handle it here and the first snapshot is ready before we return.
+	// An Instancer that sends later is not waited for: the goroutine picks
+	// its first Event up, and until then Endpoints returns an empty set.
 	instancer.Register(e.ch)
-	e.apply(<-e.ch)
+	select {
+	case ev := <-e.ch:
+		e.apply(ev)
+	default:
+	}
 	go e.run()
 	return e
 }

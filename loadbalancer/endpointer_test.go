@@ -247,3 +247,24 @@ func TestRegisterSendsCurrentState(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// lateInstancer sends nothing on Register; its first Event comes later.
+type lateInstancer struct {
+	ch chan chan<- loadbalancer.Event
+}
+
+func (l lateInstancer) Register(ch chan<- loadbalancer.Event) { l.ch <- ch }
+func (lateInstancer) Deregister(chan<- loadbalancer.Event)    {}
+func (lateInstancer) Stop()                                   {}
+
+func TestEndpointerDoesNotWaitForALateInstancer(t *testing.T) {
+	l := lateInstancer{ch: make(chan chan<- loadbalancer.Event, 1)}
+	var c closers
+	e := loadbalancer.NewEndpointer(l, c.factory, nil)
+	defer e.Close()
+	if eps, err := e.Endpoints(); err != nil || len(eps) != 0 {
+		t.Fatalf("before the first Event: Endpoints() = %d, %v; want none, nil", len(eps), err)
+	}
+	(<-l.ch) <- loadbalancer.Event{Instances: []string{"a"}}
+	waitFor(t, "the late first Event", func() bool { return slices.Equal(instancesOf(t, e), []string{"a"}) })
+}
