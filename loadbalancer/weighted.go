@@ -128,3 +128,47 @@ func (w *Weighted) rebuild(ts []Target, eps []endpoint.Endpoint) *weightTable {
 	w.table.Store(t)
 	return t
 }
+
+// endpointAvoiding picks by weight among the endpoints not in tried (or
+// among all, when every one was tried); see avoider.
+func (w *Weighted) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	t, err := w.current()
+	if err != nil {
+		return nil, err
+	}
+	if len(t.eps) == 0 {
+		return nil, ErrNoEndpoints
+	}
+	var idx []int
+	var total float64
+	for i, e := range t.eps {
+		if !seen(e, tried) {
+			idx = append(idx, i)
+			total += t.weightOf(i)
+		}
+	}
+	if len(idx) == 0 || total == 0 {
+		return w.Endpoint()
+	}
+	x := rand.Float64() * total
+	last := idx[0]
+	for _, i := range idx {
+		wi := t.weightOf(i)
+		if wi <= 0 {
+			continue
+		}
+		last = i
+		if x -= wi; x < 0 {
+			return t.eps[i], nil
+		}
+	}
+	return t.eps[last], nil // rounding left x at the very end
+}
+
+// weightOf returns the weight of eps[i].
+func (t *weightTable) weightOf(i int) float64 {
+	if i == 0 {
+		return t.cum[0]
+	}
+	return t.cum[i] - t.cum[i-1]
+}
