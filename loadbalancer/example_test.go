@@ -38,18 +38,23 @@ func Example() {
 }
 
 func ExampleNewP2C() {
-	fast := func(context.Context, any) (any, error) { return "fast", nil }
-	slow := func(context.Context, any) (any, error) { time.Sleep(20 * time.Millisecond); return "slow", nil }
-	b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{fast, slow}, loadbalancer.P2CSettings{})
+	// A manual clock makes the latencies exact here; in a program, leave
+	// Now nil and P2C times the calls itself.
+	var now time.Time
+	fast := func(context.Context, any) (any, error) { now = now.Add(10 * time.Millisecond); return "fast", nil }
+	slow := func(context.Context, any) (any, error) { now = now.Add(time.Second); return "slow", nil }
+	b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{fast, slow}, loadbalancer.P2CSettings{
+		Now: func() time.Time { return now },
+	})
 	counts := map[any]int{}
 	for range 100 {
 		e, _ := b.Endpoint()
 		resp, _ := e(context.Background(), nil)
 		counts[resp]++
 	}
-	// The slow instance is probed once, then avoided.
-	fmt.Println(counts["fast"] >= 98)
-	// Output: true
+	// Each instance is probed once; then the slow one is avoided.
+	fmt.Println(counts["fast"], counts["slow"])
+	// Output: 99 1
 }
 
 func ExampleRetryWith() {
