@@ -37,6 +37,9 @@ var balancers = []balancerCase{
 	{"p2c_outlier", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
 		return loadbalancer.NewP2C(loadbalancer.NewOutlierEndpointer(s, loadbalancer.OutlierSettings{Now: frozen}), loadbalancer.P2CSettings{Now: frozen})
 	}},
+	{"locality", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+		return loadbalancer.NewLocality(s, loadbalancer.LocalitySettings{Zone: func(string) string { return "a" }, Local: "a"})
+	}},
 	{"weighted", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
 		return loadbalancer.NewWeighted(s, func(string) float64 { return 1 })
 	}},
