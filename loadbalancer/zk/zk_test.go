@@ -47,8 +47,9 @@ func startServer(t *testing.T) *server {
 	l.Close()
 	s := &server{java: java, dir: t.TempDir(), addr: fmt.Sprintf("127.0.0.1:%d", port)}
 	// tickTime 200ms allows session timeouts from 400ms, so that session
-	// expiry is quick to observe.
-	cfg := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\nmaxClientCnxns=0\n",
+	// expiry is quick to observe; the maximum stays long enough for the
+	// test's own session to outlive a restart of the server.
+	cfg := fmt.Sprintf("tickTime=200\nmaxSessionTimeout=60000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\nmaxClientCnxns=0\n",
 		filepath.Join(s.dir, "data"), port)
 	if err := os.WriteFile(filepath.Join(s.dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func (s *server) start(t *testing.T) {
 	// Ready when a client gets a session (the port can accept before).
 	c := connect(t, s.addr, 5*time.Second)
 	defer c.Close()
-	waitFor(t, "a ZooKeeper session", 60*time.Second, func() bool { return c.State() == zk.StateHasSession })
+	waitFor(t, "a ZooKeeper session", 90*time.Second, func() bool { return c.State() == zk.StateHasSession })
 }
 
 // kill stops the server at once, as a crash would.
@@ -141,7 +142,7 @@ func register(c *zk.Conn, addr string) *kitzk.Registrar {
 
 func TestZooKeeper(t *testing.T) {
 	s := startServer(t)
-	c := session(t, s.addr, 4*time.Second)
+	c := session(t, s.addr, 30*time.Second)
 	defer c.Close()
 
 	// The path does not exist yet: no instances, and a watch for it.
@@ -189,7 +190,7 @@ func TestZooKeeper(t *testing.T) {
 			t.Errorf("while ZooKeeper is down: instances = %v, want the last good [10.0.0.3:80]", got)
 		}
 		s.start(t)
-		waitFor(t, "the session to resume", 10*time.Second, func() bool { return c.State() == zk.StateHasSession })
+		waitFor(t, "the session to resume", 30*time.Second, func() bool { return c.State() == zk.StateHasSession })
 		register(c, "10.0.0.4:80")
 		waitFor(t, "a registration after the restart", 10*time.Second, func() bool {
 			return slices.Equal(instances(e), []string{"10.0.0.3:80", "10.0.0.4:80"})
