@@ -24,6 +24,7 @@ APT_NEEDS=(
 	prometheus:prometheus
 	carbon-cache:graphite-carbon
 	redis-server:redis-server
+	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
 )
 
 # Go tools: "binary:module/path@version".
@@ -97,6 +98,7 @@ fi
 step "go vet"
 go vet ./...
 (cd benchmarks && go vet ./...)
+(cd loadbalancer/etcd/integration && go vet ./...)
 
 # Core packages import only the standard library (and kit's own std-only
 # packages); adapters carry the ecosystem dependencies.
@@ -113,6 +115,7 @@ fi
 step "staticcheck"
 go run "$STATICCHECK" ./...
 (cd benchmarks && go run "$STATICCHECK" ./...)
+(cd loadbalancer/etcd/integration && go run "$STATICCHECK" ./...)
 
 # --- Tests -----------------------------------------------------------------
 step "go test -race ./..."
@@ -121,6 +124,11 @@ go test -race -count=1 ./...
 # Every benchmark beside the code runs once, so none rots unnoticed.
 step "go test -bench . -benchtime=1x ./..."
 go test -count=1 -run '^$' -bench . -benchtime=1x ./... >/dev/null
+# The etcd discovery source's integration tests run an in-process etcd
+# server; they live in their own module to keep the server's dependencies
+# out of kit's go.mod.
+step "go test -race ./... in loadbalancer/etcd/integration/"
+(cd loadbalancer/etcd/integration && go test -race -count=1 ./...)
 
 # The benchmarks module's tests check that every contestant computes the same
 # thing; running them keeps the module compiling. Benchmarks run separately

@@ -1,0 +1,218 @@
+package benchmarks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/loadbalancer"
+	"github.com/endpointkit/kit/loadbalancer/static"
+)
+
+// flakyBackend answers in about 5ms, and fails (HTTP 503, at once) with a
+// probability the test sets, in parts per million.
+type flakyBackend struct {
+	srv      *httptest.Server
+	failPPM  atomic.Int64
+	requests atomic.Int64
+}
+
+func newFlakyBackend() *flakyBackend {
+	b := &flakyBackend{}
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.requests.Add(1)
+		if rand.Int64N(1_000_000) < b.failPPM.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+		io.WriteString(w, "ok")
+	}))
+	return b
+}
+
+var errStatus = errors.New("backend answered with an error status")
+
+func statusFactory(client *http.Client) loadbalancer.Factory {
+	return func(instance string) (endpoint.Endpoint, io.Closer, error) {
+		return func(ctx context.Context, _ any) (any, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, instance, nil)
+			if err != nil {
+				return nil, err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			defer resp.Body.Close()
+			io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("%w: %d", errStatus, resp.StatusCode)
+			}
+			return nil, nil
+		}, nil, nil
+	}
+}
+
+// TestScenarioFailover: one of three backends fails hard for 5s, then
+// recovers slowly (its failure rate falls from 100% to 0 over 5s). Reports
+// client-visible failures, the time to eject it, the time to re-admit it
+// after it recovered, and attempts per logical request, for a stack of
+// retries with a budget over p2c with outlier ejection, and for round robin
+// without either.
+func TestScenarioFailover(t *testing.T) {
+	if !*runScenarios {
+		t.Skip("load scenario: run with -scenario")
+	}
+	type result struct {
+		name                 string
+		requests, failures   int64
+		attempts             int64
+		detect, readmit      time.Duration
+		ejectedAtAll, wasOut bool
+	}
+	run := func(name string, resilient bool) result {
+		backends := make([]*flakyBackend, 3)
+		var urls []string
+		for i := range backends {
+			backends[i] = newFlakyBackend()
+			defer backends[i].srv.Close()
+			urls = append(urls, backends[i].srv.URL)
+		}
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+		defer client.CloseIdleConnections()
+		e := loadbalancer.NewEndpointer(static.NewInstancer(urls), statusFactory(client), nil)
+		defer e.Close()
+
+		var outlier *loadbalancer.OutlierEndpointer
+		var call endpoint.Endpoint
+		if resilient {
+			outlier = loadbalancer.NewOutlierEndpointer(e, loadbalancer.OutlierSettings{
+				ConsecutiveFailures: 5, BaseEjection: 2 * time.Second,
+			})
+			b := loadbalancer.NewP2C(outlier, loadbalancer.P2CSettings{})
+			call = loadbalancer.RetryWith(b, loadbalancer.RetrySettings{
+				MaxAttempts: 3, Timeout: time.Second, AttemptTimeout: 300 * time.Millisecond,
+				BackoffBase: time.Millisecond, BackoffMax: 10 * time.Millisecond,
+				Budget: loadbalancer.NewBudget(loadbalancer.BudgetSettings{}),
+			})
+		} else {
+			b := loadbalancer.NewRoundRobin(e)
+			call = func(ctx context.Context, req any) (any, error) {
+				ep, err := b.Endpoint()
+				if err != nil {
+					return nil, err
+				}
+				return ep(ctx, req)
+			}
+		}
+
+		// The fault, on its own clock: 2s healthy, 5s down, 5s recovering,
+		// 4s healthy.
+		const healthy, down, recovering, after = 2 * time.Second, 5 * time.Second, 5 * time.Second, 4 * time.Second
+		start := time.Now()
+		faultDone := make(chan struct{})
+		var mu sync.Mutex
+		var ejections [][2]time.Duration // [ejected at, back at], since start
+		go func() {
+			defer close(faultDone)
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+			var out bool
+			for now := range tick.C {
+				el := now.Sub(start)
+				switch {
+				case el < healthy:
+					backends[0].failPPM.Store(0)
+				case el < healthy+down:
+					backends[0].failPPM.Store(1_000_000)
+				case el < healthy+down+recovering:
+					left := float64(healthy+down+recovering-el) / float64(recovering)
+					backends[0].failPPM.Store(int64(left * 1_000_000))
+				case el < healthy+down+recovering+after:
+					backends[0].failPPM.Store(0)
+				default:
+					return
+				}
+				if outlier != nil {
+					isOut := slices.Contains(outlier.Ejected(), urls[0])
+					mu.Lock()
+					if isOut && !out {
+						ejections = append(ejections, [2]time.Duration{el, 0})
+					}
+					if !isOut && out {
+						ejections[len(ejections)-1][1] = el
+					}
+					mu.Unlock()
+					out = isOut
+				}
+			}
+		}()
+
+		var requests, failures atomic.Int64
+		var wg sync.WaitGroup
+		tick := time.NewTicker(5 * time.Millisecond) // 200 requests/s
+		for end := start.Add(healthy + down + recovering + after); time.Now().Before(end); <-tick.C {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				requests.Add(1)
+				if _, err := call(context.Background(), nil); err != nil {
+					if failures.Add(1) <= 3 {
+						t.Logf("%s: a client-visible failure: %v", name, err)
+					}
+				}
+			}()
+		}
+		tick.Stop()
+		wg.Wait()
+		<-faultDone
+		var attempts int64
+		for _, b := range backends {
+			attempts += b.requests.Load()
+		}
+		r := result{name: name, requests: requests.Load(), failures: failures.Load(), attempts: attempts}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(ejections) > 0 {
+			r.ejectedAtAll = true
+			r.detect = ejections[0][0] - healthy
+			last := ejections[len(ejections)-1]
+			r.wasOut = last[1] == 0
+			r.readmit = last[1] - (healthy + down + recovering)
+		}
+		return r
+	}
+	rows := []result{run("round_robin, no retries", false), run("retry+budget over p2c+ejection", true)}
+	out := "\n| stack | requests | client-visible failures | attempts per request | detection | re-admission after recovery |\n|---|---|---|---|---|---|\n"
+	for _, r := range rows {
+		det, re := "n/a", "n/a"
+		if r.ejectedAtAll {
+			det = r.detect.Round(time.Millisecond).String()
+			re = r.readmit.Round(time.Millisecond).String()
+			if r.wasOut {
+				re = "still out at the end"
+			}
+		}
+		out += fmt.Sprintf("| %s | %d | %d (%.2f%%) | %.3f | %s | %s |\n", r.name, r.requests, r.failures,
+			100*float64(r.failures)/float64(r.requests), float64(r.attempts)/float64(r.requests), det, re)
+	}
+	t.Log(out)
+	res := rows[1]
+	if res.failures != 0 {
+		t.Errorf("resilient stack: %d client-visible failures, want 0", res.failures)
+	}
+	if amp := float64(res.attempts) / float64(res.requests); amp > 1.2 {
+		t.Errorf("resilient stack: %.3f attempts per request, want ≤ 1.2", amp)
+	}
+}

@@ -1,0 +1,44 @@
+// Package loadbalancer turns "the user service" into calls to its
+// instances: service discovery finds the instances, a Balancer spreads calls
+// over them, and a retry wraps it all. The pieces are Go kit's (package sd and
+// sd/lb), under the same names:
+//
+//	Instancer ──Event──▶ Endpointer ──[]Endpoint──▶ Balancer ──Endpoint──▶ Retry
+//
+// An [Instancer] watches a registry (see the static, dnssrv and etcd
+// subpackages) and sends [Event]s with the current set of instances.
+// [NewEndpointer] follows an Instancer, builds an endpoint for each instance
+// with a [Factory], closes those of instances that leave, and keeps serving
+// the last good set while the registry fails. A [Balancer] picks one endpoint
+// per call: [NewRoundRobin] and [NewRandom] as in Go kit, and the load-aware
+// [NewP2C] (power of two choices over peak-EWMA latency, as in Finagle and
+// Linkerd) and [NewLeastInFlight], which learn from the calls made through
+// the endpoints they hand out; [NewWeighted] follows configured weights, and
+// [NewLocality] keeps calls in the caller's zone until its instances run out
+// of headroom.
+// [NewOutlierEndpointer] sits between an
+// Endpointer and a Balancer and leaves out instances that keep failing.
+// [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
+// jittered backoff, per-attempt timeouts, a shared retry [Budget], a
+// classifier, and retries on another instance.
+//
+// # Typical use
+//
+//	instancer := static.NewInstancer([]string{"10.0.0.1:8080", "10.0.0.2:8080"})
+//	endpointer := loadbalancer.NewEndpointer(instancer, factory, logger)
+//	defer endpointer.Close()
+//	balancer := loadbalancer.NewP2C(loadbalancer.NewOutlierEndpointer(endpointer, loadbalancer.OutlierSettings{}), loadbalancer.P2CSettings{})
+//	call := loadbalancer.RetryWith(balancer, loadbalancer.RetrySettings{
+//		Timeout:        time.Second,
+//		AttemptTimeout: 300 * time.Millisecond,
+//		Budget:         budget, // one per client
+//	})
+//
+// # Concurrency
+//
+// Everything here is safe for concurrent use. Picks read immutable snapshots
+// and atomics: no lock, no allocation. The Endpointer from NewEndpointer owns
+// one goroutine, stopped by its Close; balancers, the outlier Endpointer and
+// the retries start none. Time-dependent types take their clock in their
+// settings (or use time.Now), so tests can drive them with explicit instants.
+package loadbalancer

@@ -1,0 +1,257 @@
+package loadbalancer
+
+import (
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/log"
+)
+
+// EndpointerOption configures the Endpointer built by [NewEndpointer].
+type EndpointerOption func(*endpointerOptions)
+
+type endpointerOptions struct {
+	invalidateOnError bool
+	invalidateTimeout time.Duration
+	now               func() time.Time // time.Now; tests use testing/synctest
+}
+
+// InvalidateOnError makes the Endpointer give up its endpoints once discovery
+// has reported errors, without a good update in between, for at least
+// timeout: Endpoints then returns the error, and the endpoints are closed.
+// By default the last good set is served for as long as discovery fails,
+// which is usually right: a registry outage should not become an outage of
+// every service that uses it.
+func InvalidateOnError(timeout time.Duration) EndpointerOption {
+	return func(o *endpointerOptions) {
+		o.invalidateOnError = true
+		o.invalidateTimeout = timeout
+	}
+}
+
+// DefaultEndpointer is the Endpointer built by [NewEndpointer]. It is safe for
+// concurrent use; Endpoints and Targets never block and do not allocate.
+type DefaultEndpointer struct {
+	instancer Instancer
+	factory   Factory
+	logger    log.Logger
+	opts      endpointerOptions
+
+	ch        chan Event
+	quit      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+
+	snap atomic.Pointer[snapshot]
+
+	// Owned by the run goroutine (and by Close after it ends).
+	live      map[string]liveEndpoint
+	errSince  time.Time // when the current run of errors began; zero when healthy
+	lastError error
+}
+
+type liveEndpoint struct {
+	e      endpoint.Endpoint
+	closer io.Closer
+}
+
+// snapshot is immutable once published.
+type snapshot struct {
+	endpoints []endpoint.Endpoint
+	targets   []Target
+	err       error
+}
+
+// NewEndpointer returns an Endpointer that follows instancer, building an
+// endpoint with factory for each instance that appears and closing it when
+// the instance leaves. Factory errors are logged to logger and the instance
+// is skipped until the next update. While discovery reports errors, the last
+// good set is kept (see [InvalidateOnError]).
+//
+// It registers with instancer and starts a goroutine; Close deregisters,
+// stops the goroutine and closes every endpoint. The first snapshot is in
+// place when NewEndpointer returns, if instancer sent its state during
+// Register (as the Instancers of kit do).
+//
+// An endpoint handed out before its instance left may be closed while a
+// caller still uses it; the call then fails with the transport's error,
+// which a retry handles.
+func NewEndpointer(instancer Instancer, factory Factory, logger log.Logger, options ...EndpointerOption) *DefaultEndpointer {
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	e := &DefaultEndpointer{
+		instancer: instancer,
+		factory:   factory,
+		logger:    logger,
+		opts:      endpointerOptions{now: time.Now},
+		ch:        make(chan Event, 1),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		live:      make(map[string]liveEndpoint),
+	}
+	for _, o := range options {
+		o(&e.opts)
+	}
+	e.snap.Store(&snapshot{})
+	// Register sends the current state at once; the buffer of one holds it,
+	// so handle it here and the first snapshot is ready before we return.
+	// An Instancer that sends later is not waited for: the goroutine picks
+	// its first Event up, and until then Endpoints returns an empty set.
+	instancer.Register(e.ch)
+	select {
+	case ev := <-e.ch:
+		e.apply(ev)
+	default:
+	}
+	go e.run()
+	return e
+}
+
+func (e *DefaultEndpointer) run() {
+	defer close(e.done)
+	var timer *time.Timer
+	var expire <-chan time.Time
+	for {
+		select {
+		case ev := <-e.ch:
+			e.apply(ev)
+			if timer != nil {
+				timer.Stop()
+				timer, expire = nil, nil
+			}
+			if e.opts.invalidateOnError && !e.errSince.IsZero() && e.snap.Load().err == nil {
+				wait := e.opts.invalidateTimeout - e.opts.now().Sub(e.errSince)
+				timer = time.NewTimer(max(wait, 0))
+				expire = timer.C
+			}
+		case <-expire:
+			timer, expire = nil, nil
+			e.invalidateIfDue()
+		case <-e.quit:
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		}
+	}
+}
+
+// apply handles one Event; called only by the run goroutine (or NewEndpointer
+// before it starts).
+func (e *DefaultEndpointer) apply(ev Event) {
+	if ev.Err != nil {
+		e.logger.Log("component", "loadbalancer", "err", ev.Err)
+		if e.errSince.IsZero() {
+			e.errSince = e.opts.now()
+		}
+		e.lastError = ev.Err
+		e.invalidateIfDue()
+		return
+	}
+	e.errSince, e.lastError = time.Time{}, nil
+
+	want := make(map[string]bool, len(ev.Instances))
+	for _, inst := range ev.Instances {
+		want[inst] = true
+	}
+	for inst, le := range e.live {
+		if !want[inst] {
+			closeQuietly(le.closer)
+			delete(e.live, inst)
+		}
+	}
+	for inst := range want {
+		if _, ok := e.live[inst]; ok {
+			continue
+		}
+		ep, closer, err := e.factory(inst)
+		if err != nil {
+			e.logger.Log("component", "loadbalancer", "instance", inst, "err", err)
+			continue
+		}
+		e.live[inst] = liveEndpoint{e: ep, closer: closer}
+	}
+	e.publish()
+}
+
+// invalidateIfDue drops every endpoint when errors have lasted for the
+// InvalidateOnError timeout. Called only by the run goroutine.
+func (e *DefaultEndpointer) invalidateIfDue() {
+	if !e.opts.invalidateOnError || e.errSince.IsZero() {
+		return
+	}
+	if e.opts.now().Sub(e.errSince) < e.opts.invalidateTimeout {
+		return
+	}
+	for inst, le := range e.live {
+		closeQuietly(le.closer)
+		delete(e.live, inst)
+	}
+	e.snap.Store(&snapshot{err: e.lastError})
+}
+
+// publish stores a new snapshot of e.live, sorted by instance so that the
+// order is stable across updates.
+func (e *DefaultEndpointer) publish() {
+	targets := make([]Target, 0, len(e.live))
+	for inst, le := range e.live {
+		targets = append(targets, Target{Instance: inst, Endpoint: le.e})
+	}
+	slices.SortFunc(targets, func(a, b Target) int {
+		switch {
+		case a.Instance < b.Instance:
+			return -1
+		case a.Instance > b.Instance:
+			return 1
+		}
+		return 0
+	})
+	eps := make([]endpoint.Endpoint, len(targets))
+	for i, t := range targets {
+		eps[i] = t.Endpoint
+	}
+	e.snap.Store(&snapshot{endpoints: eps, targets: targets})
+}
+
+func closeQuietly(c io.Closer) {
+	if c != nil {
+		c.Close()
+	}
+}
+
+// Endpoints implements Endpointer. It returns the current snapshot, or the
+// discovery error once [InvalidateOnError] has given the endpoints up.
+func (e *DefaultEndpointer) Endpoints() ([]endpoint.Endpoint, error) {
+	s := e.snap.Load()
+	return s.endpoints, s.err
+}
+
+// Targets implements TargetEndpointer.
+func (e *DefaultEndpointer) Targets() ([]Target, error) {
+	s := e.snap.Load()
+	return s.targets, s.err
+}
+
+// Close deregisters from the Instancer, stops the goroutine and closes every
+// endpoint. It does not stop the Instancer, which may have other users. Close
+// is idempotent; after it, Endpoints returns an empty set.
+func (e *DefaultEndpointer) Close() error {
+	e.closeOnce.Do(func() {
+		// Deregister while run still drains e.ch: an Instancer that is
+		// sending to us holds its lock until we receive.
+		e.instancer.Deregister(e.ch)
+		close(e.quit)
+		<-e.done
+		for inst, le := range e.live {
+			closeQuietly(le.closer)
+			delete(e.live, inst)
+		}
+		e.snap.Store(&snapshot{})
+	})
+	return nil
+}

@@ -1,0 +1,331 @@
+package loadbalancer
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+)
+
+// OutlierSettings configures outlier ejection. The zero value is ready to use.
+type OutlierSettings struct {
+	// ConsecutiveFailures ejects an instance after this many failures in a
+	// row. Zero means 5; negative disables it.
+	ConsecutiveFailures int
+	// FailureRate ejects an instance whose share of failed calls within one
+	// Window reaches this fraction, once it has seen MinRequests calls in
+	// that window. Zero means 0.5; negative disables it.
+	FailureRate float64
+	// MinRequests is the number of calls in a Window below which FailureRate
+	// does not apply. Zero means 10.
+	MinRequests int
+	// Window is the period over which FailureRate is measured. Zero means 10s.
+	Window time.Duration
+	// BaseEjection is how long a first ejection lasts; the n-th ejection in a
+	// row lasts n times as long, up to MaxEjection. Zero means 10s.
+	BaseEjection time.Duration
+	// MaxEjection caps an ejection's length. Zero means 5m.
+	MaxEjection time.Duration
+	// MaxEjectedFraction bounds the share of instances ejected at once: an
+	// instance that fails while the bound is reached stays in. At least one
+	// of two or more instances can always be ejected. Zero means 0.5.
+	MaxEjectedFraction float64
+	// PanicThreshold: when fewer than this fraction of the instances are
+	// left in (say discovery removed healthy ones while others were
+	// ejected), the ejections are ignored and every instance is served, as
+	// sending some traffic to a doubtful instance beats failing it all.
+	// Zero means 0.5; negative disables it.
+	PanicThreshold float64
+	// IsFailure decides whether a call failed. Nil means err != nil.
+	IsFailure func(response any, err error) bool
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+}
+
+func (s OutlierSettings) withDefaults() OutlierSettings {
+	if s.ConsecutiveFailures == 0 {
+		s.ConsecutiveFailures = 5
+	}
+	if s.FailureRate == 0 {
+		s.FailureRate = 0.5
+	}
+	if s.MinRequests <= 0 {
+		s.MinRequests = 10
+	}
+	if s.Window <= 0 {
+		s.Window = 10 * time.Second
+	}
+	if s.BaseEjection <= 0 {
+		s.BaseEjection = 10 * time.Second
+	}
+	if s.MaxEjection <= 0 {
+		s.MaxEjection = 5 * time.Minute
+	}
+	if s.MaxEjectedFraction <= 0 {
+		s.MaxEjectedFraction = 0.5
+	}
+	if s.PanicThreshold == 0 {
+		s.PanicThreshold = 0.5
+	}
+	if s.IsFailure == nil {
+		s.IsFailure = func(_ any, err error) bool { return err != nil }
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return s
+}
+
+// OutlierEndpointer is an Endpointer that leaves out instances that fail:
+// after ConsecutiveFailures failures in a row, or a FailureRate within a
+// Window. An ejected instance comes back after its ejection time on
+// probation: its first call decides whether it stays (success) or is ejected
+// again for longer (failure). It sits between an Endpointer and a Balancer,
+// so it works with every balancer, and learns from the calls made through the
+// endpoints it hands out.
+//
+// It is safe for concurrent use. Endpoints takes no lock unless the set
+// changed or an ejection is due to end; it starts no goroutine.
+type OutlierEndpointer struct {
+	src  Endpointer
+	tsrc TargetEndpointer
+	s    OutlierSettings
+
+	snap     atomic.Pointer[outlierSnapshot]
+	reentry  atomic.Int64 // earliest end of an ejection, Unix nanoseconds; 0 if none
+	dirty    atomic.Bool  // an ejection happened since the last rebuild
+	mu       sync.Mutex   // guards rebuilds and byName
+	byName   map[string]*health
+	ejecting sync.Mutex // guards ejection decisions (the ejected count)
+}
+
+type outlierSnapshot struct {
+	firstT    *Target
+	firstE    *endpoint.Endpoint
+	n         int
+	all       []*health
+	endpoints []endpoint.Endpoint
+	targets   []Target
+}
+
+// health is one instance's record.
+type health struct {
+	mu           sync.Mutex // guards the fields below
+	consecutive  int
+	windowStart  time.Time
+	calls, fails int
+	ejections    int       // ejections in a row, for the backoff
+	ejectedUntil time.Time // zero when in
+	probation    bool
+}
+
+// NewOutlierEndpointer returns an OutlierEndpointer over src.
+func NewOutlierEndpointer(src Endpointer, settings OutlierSettings) *OutlierEndpointer {
+	o := &OutlierEndpointer{src: src, s: settings.withDefaults(), byName: map[string]*health{}}
+	o.tsrc, _ = src.(TargetEndpointer)
+	o.snap.Store(&outlierSnapshot{})
+	return o
+}
+
+// Endpoints implements Endpointer.
+func (o *OutlierEndpointer) Endpoints() ([]endpoint.Endpoint, error) {
+	s, err := o.current()
+	if err != nil {
+		return nil, err
+	}
+	return s.endpoints, nil
+}
+
+// Targets implements TargetEndpointer.
+func (o *OutlierEndpointer) Targets() ([]Target, error) {
+	s, err := o.current()
+	if err != nil {
+		return nil, err
+	}
+	return s.targets, nil
+}
+
+func (o *OutlierEndpointer) current() (*outlierSnapshot, error) {
+	var ts []Target
+	var eps []endpoint.Endpoint
+	var err error
+	if o.tsrc != nil {
+		ts, err = o.tsrc.Targets()
+	} else {
+		eps, err = o.src.Endpoints()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := o.snap.Load()
+	var same bool
+	switch {
+	case len(ts) > 0:
+		same = len(ts) == s.n && &ts[0] == s.firstT
+	case len(eps) > 0:
+		same = len(eps) == s.n && &eps[0] == s.firstE
+	default:
+		same = s.n == 0
+	}
+	if same && !o.dirty.Load() {
+		r := o.reentry.Load()
+		if r == 0 || o.s.Now().UnixNano() < r {
+			return s, nil
+		}
+	}
+	return o.rebuild(ts, eps), nil
+}
+
+// rebuild publishes a new snapshot of the instances that are in.
+func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outlierSnapshot {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.dirty.Store(false)
+	if ts == nil {
+		// Name instances by position: stats start afresh when the set changes.
+		ts = make([]Target, len(eps))
+		for i, e := range eps {
+			ts[i] = Target{Instance: "#" + strconv.Itoa(i), Endpoint: e}
+		}
+	}
+	now := o.s.Now()
+	s := &outlierSnapshot{n: len(ts)}
+	if o.tsrc != nil && len(ts) > 0 {
+		s.firstT = &ts[0]
+	} else if len(eps) > 0 {
+		s.firstE = &eps[0]
+	}
+	next := map[string]*health{}
+	var in []Target
+	var all []Target
+	var reentry int64
+	for _, tg := range ts {
+		h := o.byName[tg.Instance]
+		if h == nil {
+			h = &health{windowStart: now}
+		}
+		next[tg.Instance] = h
+		wrapped := Target{Instance: tg.Instance, Endpoint: o.instrument(h, tg.Endpoint)}
+		all = append(all, wrapped)
+		s.all = append(s.all, h)
+		h.mu.Lock()
+		if !h.ejectedUntil.IsZero() && !now.Before(h.ejectedUntil) {
+			h.ejectedUntil = time.Time{}
+			h.probation = true
+			h.consecutive = 0
+			h.calls, h.fails, h.windowStart = 0, 0, now
+		}
+		ejected := !h.ejectedUntil.IsZero()
+		if ejected && (reentry == 0 || h.ejectedUntil.UnixNano() < reentry) {
+			reentry = h.ejectedUntil.UnixNano()
+		}
+		h.mu.Unlock()
+		if !ejected {
+			in = append(in, wrapped)
+		}
+	}
+	o.byName = next
+	if o.s.PanicThreshold > 0 && float64(len(in)) < o.s.PanicThreshold*float64(len(ts)) {
+		in = all
+	}
+	s.targets = in
+	s.endpoints = make([]endpoint.Endpoint, len(in))
+	for i, t := range in {
+		s.endpoints[i] = t.Endpoint
+	}
+	o.reentry.Store(reentry)
+	o.snap.Store(s)
+	return s
+}
+
+func (o *OutlierEndpointer) instrument(h *health, next endpoint.Endpoint) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		resp, err := next(ctx, req)
+		o.record(h, o.s.IsFailure(resp, err))
+		return resp, err
+	}
+}
+
+// record counts one call's outcome and ejects the instance if it must.
+func (o *OutlierEndpointer) record(h *health, failed bool) {
+	now := o.s.Now()
+	h.mu.Lock()
+	if !h.ejectedUntil.IsZero() {
+		h.mu.Unlock() // a call that started before the ejection
+		return
+	}
+	if now.Sub(h.windowStart) >= o.s.Window {
+		h.windowStart, h.calls, h.fails = now, 0, 0
+	}
+	h.calls++
+	eject := false
+	if failed {
+		h.fails++
+		h.consecutive++
+		eject = h.probation ||
+			(o.s.ConsecutiveFailures > 0 && h.consecutive >= o.s.ConsecutiveFailures) ||
+			(o.s.FailureRate > 0 && h.calls >= o.s.MinRequests && float64(h.fails) >= o.s.FailureRate*float64(h.calls))
+	} else {
+		h.consecutive = 0
+		if h.probation {
+			h.probation = false
+			h.ejections = 0
+		}
+	}
+	h.mu.Unlock()
+	if eject {
+		o.eject(h, now)
+	}
+}
+
+func (o *OutlierEndpointer) eject(h *health, now time.Time) {
+	o.ejecting.Lock()
+	defer o.ejecting.Unlock()
+	s := o.snap.Load()
+	ejected := 0
+	for _, other := range s.all {
+		if other == h {
+			continue
+		}
+		other.mu.Lock()
+		if !other.ejectedUntil.IsZero() {
+			ejected++
+		}
+		other.mu.Unlock()
+	}
+	limit := int(o.s.MaxEjectedFraction * float64(len(s.all)))
+	if len(s.all) >= 2 {
+		limit = max(limit, 1)
+	}
+	if ejected+1 > limit {
+		return
+	}
+	h.mu.Lock()
+	h.ejections++
+	d := min(time.Duration(h.ejections)*o.s.BaseEjection, o.s.MaxEjection)
+	h.ejectedUntil = now.Add(d)
+	h.probation = false
+	h.consecutive, h.calls, h.fails = 0, 0, 0
+	h.mu.Unlock()
+	o.dirty.Store(true)
+}
+
+// Ejected returns the instances ejected now, for monitoring.
+func (o *OutlierEndpointer) Ejected() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for name, h := range o.byName {
+		h.mu.Lock()
+		if !h.ejectedUntil.IsZero() {
+			out = append(out, name)
+		}
+		h.mu.Unlock()
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,196 @@
+package loadbalancer
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+)
+
+// P2CSettings configures the load-aware balancers. The zero value is ready to
+// use and holds the defaults of Finagle and Linkerd.
+type P2CSettings struct {
+	// Decay is the time constant of the peak-EWMA latency: a sample's weight
+	// falls by a factor e every Decay. Zero means 10s.
+	Decay time.Duration
+	// Penalty is the cost, in nanoseconds of latency, of an instance that has
+	// calls in flight but no finished call yet: a new instance gets one probe
+	// and then waits for its answer instead of taking a flood of requests on
+	// the strength of knowing nothing. Zero means 1s.
+	Penalty time.Duration
+	// Now is the clock, for tests. Nil means the monotonic clock.
+	Now func() time.Time
+}
+
+func (s P2CSettings) withDefaults() P2CSettings {
+	if s.Decay <= 0 {
+		s.Decay = 10 * time.Second
+	}
+	if s.Penalty <= 0 {
+		s.Penalty = time.Second
+	}
+	return s
+}
+
+// P2C is a load-aware Balancer: it draws two distinct endpoints at random and
+// returns the one with the lower cost, where cost is the peak-EWMA latency of
+// the instance times its number of calls in flight plus one. Peak EWMA reacts
+// at once to a slow response and forgets it over [P2CSettings.Decay], so a
+// slow or overloaded instance quickly gets less traffic, yet is tried again.
+// Two random choices (rather than the best of all) keep many clients from
+// stampeding onto the same instance and make a pick O(1).
+//
+// P2C learns only from calls made through the endpoints it returns. It is
+// safe for concurrent use; a pick takes no lock and does not allocate.
+type P2C struct {
+	t       *tracker
+	penalty float64
+}
+
+// NewP2C returns a power-of-two-choices balancer over peak-EWMA latency.
+func NewP2C(s Endpointer, settings P2CSettings) *P2C {
+	settings = settings.withDefaults()
+	return &P2C{t: newTracker(s, settings.Now, settings.Decay, true), penalty: float64(settings.Penalty)}
+}
+
+// Endpoint implements Balancer.
+func (b *P2C) Endpoint() (endpoint.Endpoint, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	switch len(nodes) {
+	case 0:
+		return nil, ErrNoEndpoints
+	case 1:
+		return nodes[0].e, nil
+	}
+	i, j := pickTwo(len(nodes))
+	x, y := nodes[i], nodes[j]
+	if b.less(y, x) {
+		x = y
+	}
+	return x.e, nil
+}
+
+// less reports whether x costs less than y now.
+func (b *P2C) less(x, y *node) bool {
+	if x.st.observed.Load() && y.st.observed.Load() && x.st.inflight.Load() == 0 && y.st.inflight.Load() == 0 {
+		// Idle costs decay by exp(-(now-stamp)/tau); comparing them needs
+		// only the difference of their stamps, which spares a clock read.
+		cx := math.Float64frombits(x.st.cost.Load())
+		cy := math.Float64frombits(y.st.cost.Load())
+		return cx*math.Exp(float64(x.st.stamp.Load()-y.st.stamp.Load())/b.t.tau) < cy
+	}
+	now := b.t.clock()
+	return b.cost(x, now) < b.cost(y, now)
+}
+
+// cost is the expected latency of one more call on n: its peak-EWMA
+// latency, or the mean age of its calls in flight if that is larger (an
+// instance that stopped answering looks slow before any call finishes),
+// times the calls in flight plus one.
+func (b *P2C) cost(n *node, now int64) float64 {
+	inflight := float64(n.st.inflight.Load())
+	if !n.st.observed.Load() {
+		if inflight == 0 {
+			return 0 // never tried: worth a probe
+		}
+		return b.penalty + inflight
+	}
+	lat := max(n.st.ewma(now, b.t.tau), n.st.pendingAge(now))
+	return lat * (inflight + 1)
+}
+
+// pickTwo returns two distinct indexes in [0, n), n >= 2.
+func pickTwo(n int) (int, int) {
+	i := rand.IntN(n)
+	j := rand.IntN(n - 1)
+	if j >= i {
+		j++
+	}
+	return i, j
+}
+
+// LeastInFlight is a Balancer that draws two distinct endpoints at random and
+// returns the one with fewer calls in flight (ties go to the first draw). It
+// needs no latency history, so it suits backends whose latency says little
+// about their load. It is safe for concurrent use; a pick takes no lock and
+// does not allocate.
+type LeastInFlight struct {
+	t *tracker
+}
+
+// NewLeastInFlight returns a least-in-flight balancer over s.
+func NewLeastInFlight(s Endpointer) *LeastInFlight {
+	return &LeastInFlight{t: newTracker(s, nil, 10*time.Second, false)}
+}
+
+// Endpoint implements Balancer.
+func (b *LeastInFlight) Endpoint() (endpoint.Endpoint, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	switch len(nodes) {
+	case 0:
+		return nil, ErrNoEndpoints
+	case 1:
+		return nodes[0].e, nil
+	}
+	i, j := pickTwo(len(nodes))
+	if nodes[j].st.inflight.Load() < nodes[i].st.inflight.Load() {
+		i = j
+	}
+	return nodes[i].e, nil
+}
+
+// avoider is implemented by the load-aware balancers, whose pick would
+// otherwise keep returning the cheapest instance to a retry that just saw it
+// fail. RetryWith uses it; other balancers get re-drawn a few times.
+type avoider interface {
+	endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error)
+}
+
+// pickAvoiding draws two distinct nodes among those not in tried (or among
+// all, when every node was tried) and returns the better by less. It
+// allocates, which is fine on the retry path.
+func pickAvoiding(nodes []*node, tried []endpoint.Endpoint, less func(a, b *node) bool) (endpoint.Endpoint, error) {
+	if len(nodes) == 0 {
+		return nil, ErrNoEndpoints
+	}
+	cands := make([]*node, 0, len(nodes))
+	for _, n := range nodes {
+		if !seen(n.e, tried) {
+			cands = append(cands, n)
+		}
+	}
+	if len(cands) == 0 {
+		cands = nodes
+	}
+	if len(cands) == 1 {
+		return cands[0].e, nil
+	}
+	i, j := pickTwo(len(cands))
+	if less(cands[j], cands[i]) {
+		i = j
+	}
+	return cands[i].e, nil
+}
+
+func (b *P2C) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	return pickAvoiding(nodes, tried, b.less)
+}
+
+func (b *LeastInFlight) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	return pickAvoiding(nodes, tried, func(x, y *node) bool { return x.st.inflight.Load() < y.st.inflight.Load() })
+}

@@ -1,0 +1,106 @@
+package loadbalancer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+)
+
+// RetryError is returned by the retrying endpoints when every attempt failed
+// or retrying stopped. RawErrors holds each attempt's error in order; Final
+// is the error that ended the retries (the last attempt's error, a context
+// error, or the reason retrying stopped). Unwrap exposes all of them, so
+// errors.Is and errors.As see through a RetryError to any attempt.
+type RetryError struct {
+	RawErrors []error
+	Final     error
+}
+
+// Error implements error.
+func (e *RetryError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "loadbalancer: %d attempt(s) failed", len(e.RawErrors))
+	if e.Final != nil {
+		fmt.Fprintf(&b, ": %v", e.Final)
+	}
+	if len(e.RawErrors) > 1 {
+		b.WriteString(" (attempts:")
+		for i, err := range e.RawErrors {
+			if i > 0 {
+				b.WriteByte(';')
+			}
+			fmt.Fprintf(&b, " %v", err)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Unwrap returns Final followed by every attempt's error.
+func (e *RetryError) Unwrap() []error {
+	out := make([]error, 0, len(e.RawErrors)+1)
+	if e.Final != nil {
+		out = append(out, e.Final)
+	}
+	return append(out, e.RawErrors...)
+}
+
+// Callback decides after the n-th failed attempt (n counts from 1) whether
+// to try again. A non-nil replacement becomes the Final error of the
+// RetryError.
+type Callback func(n int, received error) (keepTrying bool, replacement error)
+
+// Retry returns an Endpoint that calls an endpoint from b, and on error tries
+// again with a fresh pick, up to max attempts in all, within timeout overall.
+// It is Go kit's shape; for backoff, per-attempt timeouts, budgets and
+// classification use [RetryWith]. Attempts run on the caller's goroutine:
+// endpoints must return when their context is done.
+func Retry(max int, timeout time.Duration, b Balancer) endpoint.Endpoint {
+	return RetryWithCallback(timeout, b, func(n int, _ error) (bool, error) { return n < max, nil })
+}
+
+// RetryWithCallback is [Retry] with the decision to go on left to cb.
+func RetryWithCallback(timeout time.Duration, b Balancer, cb Callback) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		var final RetryError
+		for n := 1; ; n++ {
+			e, err := b.Endpoint()
+			if err != nil {
+				final.RawErrors = append(final.RawErrors, err)
+				final.Final = err
+				return nil, &final
+			}
+			resp, err := e(ctx, req)
+			if err == nil {
+				return resp, nil
+			}
+			final.RawErrors = append(final.RawErrors, err)
+			final.Final = err
+			if ctx.Err() != nil {
+				final.Final = ctx.Err()
+				return nil, &final
+			}
+			keep, replacement := cb(n, err)
+			if replacement != nil {
+				final.Final = replacement
+			}
+			if !keep {
+				return nil, &final
+			}
+		}
+	}
+}
+
+// ErrBudgetExhausted is the Final error of a RetryError when the retry budget
+// refused a retry.
+var ErrBudgetExhausted = errors.New("loadbalancer: retry budget exhausted")
+
+// ErrDeadlineTooClose is the Final error of a RetryError when the time left
+// before the deadline was too short for another attempt.
+var ErrDeadlineTooClose = errors.New("loadbalancer: too little time left for another attempt")

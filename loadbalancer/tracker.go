@@ -1,0 +1,216 @@
+package loadbalancer
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+)
+
+// stats is what a load-aware balancer learns about one instance from the
+// calls made through the endpoints it hands out. It is kept across discovery
+// updates for as long as the instance stays (when the Endpointer names its
+// instances; see TargetEndpointer).
+type stats struct {
+	inflight atomic.Int64
+	// pending packs the calls in flight into one word, so that a reader sees
+	// a consistent pair: the low 16 bits count them, the high 48 bits sum
+	// their start times in milliseconds since the tracker's epoch. Their
+	// mean age tells a stuck instance from a slow one before any of its
+	// calls finishes. Only P2C keeps it.
+	pending atomic.Uint64
+
+	mu sync.Mutex // serialises observe, so that cost and stamp move together
+	// cost is the peak-EWMA latency in nanoseconds (float64 bits) as of stamp
+	// (nanoseconds since the tracker's epoch); observed says whether any call
+	// has finished yet. Read atomically on the pick path, without mu.
+	cost     atomic.Uint64
+	stamp    atomic.Int64
+	observed atomic.Bool
+}
+
+// observe folds one round-trip time into the peak EWMA: a slower sample is
+// taken at once (the peak), a faster one pulls the average down with a
+// weight that grows with the time since the last sample.
+func (s *stats) observe(now int64, rtt float64, tau float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cost := math.Float64frombits(s.cost.Load())
+	if !s.observed.Load() || rtt > cost {
+		cost = rtt
+	} else {
+		w := math.Exp(-float64(max(now-s.stamp.Load(), 0)) / tau)
+		cost = cost*w + rtt*(1-w)
+	}
+	s.cost.Store(math.Float64bits(cost))
+	s.stamp.Store(now)
+	s.observed.Store(true)
+}
+
+// ewma returns the peak-EWMA latency decayed towards zero for the time since
+// the last sample, so that an instance that was slow once is tried again
+// after a while, as in Finagle.
+func (s *stats) ewma(now int64, tau float64) float64 {
+	cost := math.Float64frombits(s.cost.Load())
+	age := float64(max(now-s.stamp.Load(), 0))
+	return cost * math.Exp(-age/tau)
+}
+
+const pendingShift = 16
+
+// pendingAge returns the mean age in nanoseconds of the calls in flight at
+// now, or 0 when there are none.
+func (s *stats) pendingAge(now int64) float64 {
+	p := s.pending.Load()
+	n := p & (1<<pendingShift - 1)
+	if n == 0 {
+		return 0
+	}
+	meanStart := int64(p>>pendingShift/n) * int64(time.Millisecond)
+	return float64(max(now-meanStart, 0))
+}
+
+type node struct {
+	instance string
+	st       *stats
+	e        endpoint.Endpoint // instrumented: counts in-flight calls, records latency
+}
+
+// nodeSet is an immutable view of the Endpointer's current set.
+type nodeSet struct {
+	// first and n identify the source slice this set was built from: the
+	// Endpointers of this package publish a new slice on every change.
+	firstT *Target
+	firstE *endpoint.Endpoint
+	n      int
+	nodes  []*node
+}
+
+// tracker turns an Endpointer into instrumented nodes. Its nodes method is
+// lock-free unless the source changed since the last call.
+type tracker struct {
+	src     Endpointer
+	tsrc    TargetEndpointer // src, when it names its instances; else nil
+	now     func() time.Time // nil means the monotonic clock
+	epoch   time.Time
+	tau     float64 // EWMA decay time in nanoseconds
+	latency bool    // whether calls are timed (P2C) or only counted (LeastInFlight)
+
+	set atomic.Pointer[nodeSet]
+	mu  sync.Mutex // serialises rebuilds
+}
+
+func newTracker(src Endpointer, now func() time.Time, decay time.Duration, latency bool) *tracker {
+	t := &tracker{src: src, now: now, epoch: time.Now(), tau: float64(decay), latency: latency}
+	if now != nil {
+		t.epoch = now()
+	}
+	t.tsrc, _ = src.(TargetEndpointer)
+	t.set.Store(&nodeSet{})
+	return t
+}
+
+// clock returns nanoseconds since the tracker's epoch. By default it reads
+// only the monotonic clock (time.Since), which costs about half of time.Now.
+func (t *tracker) clock() int64 {
+	if t.now == nil {
+		return int64(time.Since(t.epoch))
+	}
+	return int64(t.now().Sub(t.epoch))
+}
+
+func (t *tracker) nodes() ([]*node, error) {
+	cur := t.set.Load()
+	if t.tsrc != nil {
+		ts, err := t.tsrc.Targets()
+		if err != nil {
+			return nil, err
+		}
+		if len(ts) == cur.n && (len(ts) == 0 || &ts[0] == cur.firstT) {
+			return cur.nodes, nil
+		}
+		return t.rebuild(ts, nil).nodes, nil
+	}
+	eps, err := t.src.Endpoints()
+	if err != nil {
+		return nil, err
+	}
+	if len(eps) == cur.n && (len(eps) == 0 || &eps[0] == cur.firstE) {
+		return cur.nodes, nil
+	}
+	return t.rebuild(nil, eps).nodes, nil
+}
+
+// rebuild makes a nodeSet from targets (or, for an Endpointer that does not
+// name its instances, from eps, keyed by position), keeping the stats of
+// instances that stay.
+func (t *tracker) rebuild(ts []Target, eps []endpoint.Endpoint) *nodeSet {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.set.Load()
+	// Another picker may have rebuilt from the same source meanwhile.
+	if ts != nil && len(ts) == old.n && (len(ts) == 0 || &ts[0] == old.firstT) {
+		return old
+	}
+	if ts == nil && len(eps) == old.n && (len(eps) == 0 || &eps[0] == old.firstE) {
+		return old
+	}
+	byName := make(map[string]*stats, len(old.nodes))
+	if ts != nil {
+		for _, n := range old.nodes {
+			byName[n.instance] = n.st
+		}
+	}
+	ns := &nodeSet{}
+	if ts != nil {
+		ns.n = len(ts)
+		if len(ts) > 0 {
+			ns.firstT = &ts[0]
+		}
+		for _, tg := range ts {
+			st := byName[tg.Instance]
+			if st == nil {
+				st = new(stats)
+			}
+			ns.nodes = append(ns.nodes, t.instrument(tg.Instance, st, tg.Endpoint))
+		}
+	} else {
+		ns.n = len(eps)
+		if len(eps) > 0 {
+			ns.firstE = &eps[0]
+		}
+		for _, e := range eps {
+			ns.nodes = append(ns.nodes, t.instrument("", new(stats), e))
+		}
+	}
+	t.set.Store(ns)
+	return ns
+}
+
+func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint) *node {
+	n := &node{instance: instance, st: st}
+	if !t.latency {
+		n.e = func(ctx context.Context, req any) (any, error) {
+			st.inflight.Add(1)
+			defer st.inflight.Add(-1)
+			return next(ctx, req)
+		}
+		return n
+	}
+	n.e = func(ctx context.Context, req any) (any, error) {
+		start := t.clock()
+		p := uint64(start/int64(time.Millisecond))<<pendingShift | 1
+		st.pending.Add(p)
+		st.inflight.Add(1)
+		resp, err := next(ctx, req)
+		end := t.clock()
+		st.observe(end, float64(end-start), t.tau)
+		st.inflight.Add(-1)
+		st.pending.Add(^(p - 1)) // subtracts p
+		return resp, err
+	}
+	return n
+}
