@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -369,10 +370,30 @@ func testTwoInstances(t *testing.T, addsvcBin, addcli string) {
 			}
 		}
 	}
+	// The same two, found through DNS SRV records served on loopback.
+	name := "_http._tcp.addsvc.test."
+	// SRV targets are host names (Go's resolver refuses IP addresses there),
+	// so the records name localhost, where both instances listen.
+	onLocalhost := func(addr string) string {
+		_, port, _ := net.SplitHostPort(addr)
+		return net.JoinHostPort("localhost", port)
+	}
+	dnsAddr := serveSRV(t, name, onLocalhost(a.addr("http")), onLocalhost(b.addr("http")))
+	beforeA, beforeB := a.calls.Load(), b.calls.Load()
+	out, code := run(t, addcli, "-dnssrv", name, "-dnssrv.server", dnsAddr, "-n", "10", "-method", "sum", "1", "2")
+	if code != 0 || out != strings.TrimSpace(strings.Repeat("3\n", 10)) {
+		t.Errorf("addcli -dnssrv: exit %d %q, want ten 3s", code, out)
+	} else {
+		waitFor(t, func() bool { return a.calls.Load()+b.calls.Load() == beforeA+beforeB+10 })
+		if da, db := a.calls.Load()-beforeA, b.calls.Load()-beforeB; da == 0 || db == 0 {
+			t.Errorf("addcli -dnssrv: instances got %d and %d calls, want both some", da, db)
+		}
+	}
+
 	// An instance that refuses connections: every call is still answered,
 	// by the retry's second attempt on the live one.
 	dead := deadAddr(t)
-	out, code := run(t, addcli, "-transport", "grpc", "-n", "10", "-instances", dead+","+a.addr("grpc"), "-method", "concat", "a", "b")
+	out, code = run(t, addcli, "-transport", "grpc", "-n", "10", "-instances", dead+","+a.addr("grpc"), "-method", "concat", "a", "b")
 	if code != 0 || out != strings.TrimSpace(strings.Repeat("ab\n", 10)) {
 		t.Errorf("addcli over a dead and a live instance: exit %d %q, want ten ab", code, out)
 	}
@@ -438,11 +459,55 @@ func testRateLimited(t *testing.T, addsvcBin, curl string) {
 		{`addsvc_requests_total{method="sum",success="false"}`, 4},
 		{`addsvc_requests_total{method="concat",success="true"}`, 2},
 		{`addsvc_requests_total{method="concat",success="false"}`, 1},
+		{`addsvc_in_flight{method="sum"}`, 0}, // -maxinflight's gauge, back to 0
 	} {
 		if got := metricValue(body, tc.series); got != tc.want {
 			t.Errorf("/metrics: %s = %v, want %v", tc.series, got, tc.want)
 		}
 	}
+}
+
+// serveSRV serves, on a loopback UDP port, SRV records for name pointing at
+// targets (host:port each), until the test ends; it returns the address.
+func serveSRV(t *testing.T, name string, targets ...string) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer []dns.RR
+	for _, tg := range targets {
+		host, port, err := net.SplitHostPort(tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer = append(answer, &dns.SRV{
+			Hdr:    dns.RR_Header{Name: name, Rrtype: dns.TypeSRV, Class: dns.ClassINET},
+			Target: dns.Fqdn(host), Port: uint16(p), Priority: 10, Weight: 10,
+		})
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) },
+		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+			m := new(dns.Msg)
+			m.SetReply(r)
+			m.Authoritative = true
+			if q := r.Question[0]; q.Name != name {
+				m.Rcode = dns.RcodeNameError
+			} else if q.Qtype == dns.TypeSRV {
+				m.Answer = answer
+			}
+			_ = w.WriteMsg(m)
+		})}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.ActivateAndServe() }()
+	<-started
+	t.Cleanup(func() { _ = srv.Shutdown(); <-served })
+	return pc.LocalAddr().String()
 }
 
 // get returns the body of a GET to url, failing t on any error or a

@@ -108,6 +108,20 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	inFlight, err := kitprom.NewGaugeFrom(reg, prometheus.GaugeOpts{
+		Namespace: "addsvc", Name: "in_flight",
+		Help: "Calls in flight in each endpoint's concurrency limit (with -maxinflight or -maxinflight.adaptive).",
+	}, []string{"method"})
+	if err != nil {
+		return err
+	}
+	concurrencyLimit, err := kitprom.NewGaugeFrom(reg, prometheus.GaugeOpts{
+		Namespace: "addsvc", Name: "concurrency_limit",
+		Help: "The concurrency limit each endpoint found (with -maxinflight.adaptive).",
+	}, []string{"method"})
+	if err != nil {
+		return err
+	}
 
 	// The service, then its endpoints, each wrapped in its middlewares from
 	// the inside out: logging (in New), the concurrency limit, the rate
@@ -117,12 +131,15 @@ func serve(args []string, stderr io.Writer) error {
 	endpoints := addendpoint.New(service, level.Info(logger))
 	switch {
 	case *adaptive:
-		endpoints = endpoints.Wrap(func(string) endpoint.Middleware {
-			return ratelimit.NewAdaptive(ratelimit.AdaptiveSettings{Max: *maxInFlight}).Middleware
+		endpoints = endpoints.Wrap(func(method string) endpoint.Middleware {
+			return ratelimit.NewAdaptive(ratelimit.AdaptiveSettings{Max: *maxInFlight},
+				ratelimit.AdaptiveInFlight(inFlight.With("method", method)),
+				ratelimit.AdaptiveLimit(concurrencyLimit.With("method", method)),
+			).Middleware
 		})
 	case *maxInFlight > 0:
-		endpoints = endpoints.Wrap(func(string) endpoint.Middleware {
-			return ratelimit.NewBulkhead(*maxInFlight).Middleware
+		endpoints = endpoints.Wrap(func(method string) endpoint.Middleware {
+			return ratelimit.NewBulkhead(*maxInFlight, ratelimit.BulkheadInFlight(inFlight.With("method", method))).Middleware
 		})
 	}
 	if *rateLimit > 0 {
