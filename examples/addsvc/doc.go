@@ -8,8 +8,8 @@
 //	pkg/addendpoint   one Endpoint per method, with middlewares; a Set that is also a Service
 //	pkg/addtransport  servers and clients for each transport
 //	pb                the gRPC definition and its generated code (go generate ./pb)
-//	cmd/addsvc        the server: every transport plus a debug listener
-//	cmd/addcli        a client that picks the transport with a flag
+//	cmd/addsvc        the server: every transport, per-endpoint limits, a debug listener with /metrics
+//	cmd/addcli        a client: discovery, balancer, retries, breakers, over the transport of a flag
 //
 // Run the server with
 //

@@ -5,6 +5,12 @@
 // Every listener binds to loopback by default; pass -http-addr :8081 and so
 // on to serve other hosts. An address with port 0 picks a free port; the
 // address actually bound is logged as "transport=... addr=...".
+//
+// Each endpoint may be guarded by a rate limit (-ratelimit, -ratelimit.burst)
+// and a concurrency limit (-maxinflight fixed, or -maxinflight.adaptive); a
+// refused call is answered 429 Too Many Requests over HTTP and JSON-RPC and
+// ResourceExhausted over gRPC. Request counts and latencies per method are
+// served in the Prometheus format at the debug listener's /metrics.
 package main
 
 import (
@@ -17,23 +23,27 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pb"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/level"
+	kitprom "github.com/endpointkit/kit/metrics/prometheus"
+	"github.com/endpointkit/kit/ratelimit"
 	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 )
 
@@ -53,22 +63,106 @@ func serve(args []string, stderr io.Writer) error {
 		grpcAddr        = fs.String("grpc-addr", "127.0.0.1:8082", "gRPC listen address")
 		jsonrpcAddr     = fs.String("jsonrpc-addr", "127.0.0.1:8084", "JSON-RPC 2.0 over HTTP listen address")
 		shutdownTimeout = fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish at shutdown")
+		logLevel        = fs.String("log.level", "info", "lowest level logged: debug, info, warn or error")
+		rateLimit       = fs.Float64("ratelimit", 0, "requests per second admitted by each endpoint (0: no limit)")
+		rateBurst       = fs.Int("ratelimit.burst", 0, "requests an endpoint admits at once above -ratelimit (0: one second's worth)")
+		maxInFlight     = fs.Int("maxinflight", 0, "calls in flight per endpoint, beyond which calls are refused (0: no limit)")
+		adaptive        = fs.Bool("maxinflight.adaptive", false, "find each endpoint's concurrency limit from its latency (-maxinflight is then the ceiling, 0 meaning 1000)")
 	)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	allowed, err := level.Parse(*logLevel)
+	if err != nil {
+		return fmt.Errorf("-log.level: %w", err)
+	}
 
-	logger := newLogger(stderr)
+	// The logger: logfmt lines, one Write each, on a writer shared by every
+	// goroutine; a UTC timestamp and the call site on each line; lines below
+	// -log.level dropped.
+	var logger log.Logger
+	{
+		logger = log.NewLogfmtLogger(log.NewSyncWriter(stderr))
+		logger = level.NewFilter(logger, level.Allow(allowed))
+		// With comes last, so that DefaultCaller counts its frames from
+		// the call site.
+		logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	}
 
-	// The service, its endpoints, and its transports, built inside out.
+	// The metrics, on a registry of this program's own, served at the debug
+	// listener's /metrics.
+	reg := prometheus.NewRegistry()
+	requests, err := kitprom.NewCounterFrom(reg, prometheus.CounterOpts{
+		Namespace: "addsvc", Name: "requests_total",
+		Help: "Calls to each endpoint, by method and success (false: a transport error or a refusal by a limiter).",
+	}, []string{"method", "success"})
+	if err != nil {
+		return err
+	}
+	duration, err := kitprom.NewHistogramFrom(reg, prometheus.HistogramOpts{
+		Namespace: "addsvc", Name: "request_duration_seconds",
+		Help:    "Time taken by each endpoint, by method and success.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10), // 100µs to 26s
+	}, []string{"method", "success"})
+	if err != nil {
+		return err
+	}
+	inFlight, err := kitprom.NewGaugeFrom(reg, prometheus.GaugeOpts{
+		Namespace: "addsvc", Name: "in_flight",
+		Help: "Calls in flight in each endpoint's concurrency limit (with -maxinflight or -maxinflight.adaptive).",
+	}, []string{"method"})
+	if err != nil {
+		return err
+	}
+	concurrencyLimit, err := kitprom.NewGaugeFrom(reg, prometheus.GaugeOpts{
+		Namespace: "addsvc", Name: "concurrency_limit",
+		Help: "The concurrency limit each endpoint found (with -maxinflight.adaptive).",
+	}, []string{"method"})
+	if err != nil {
+		return err
+	}
+
+	// The service, then its endpoints, each wrapped in its middlewares from
+	// the inside out: logging (in New), the concurrency limit, the rate
+	// limit, and instrumentation outermost, so that refused calls are
+	// counted too. Every endpoint gets limiters of its own.
+	service := addservice.New()
+	endpoints := addendpoint.New(service, level.Info(logger))
+	switch {
+	case *adaptive:
+		endpoints = endpoints.Wrap(func(method string) endpoint.Middleware {
+			return ratelimit.NewAdaptive(ratelimit.AdaptiveSettings{Max: *maxInFlight},
+				ratelimit.AdaptiveInFlight(inFlight.With("method", method)),
+				ratelimit.AdaptiveLimit(concurrencyLimit.With("method", method)),
+			).Middleware
+		})
+	case *maxInFlight > 0:
+		endpoints = endpoints.Wrap(func(method string) endpoint.Middleware {
+			return ratelimit.NewBulkhead(*maxInFlight, ratelimit.BulkheadInFlight(inFlight.With("method", method))).Middleware
+		})
+	}
+	if *rateLimit > 0 {
+		burst := *rateBurst
+		if burst <= 0 {
+			burst = max(1, int(*rateLimit))
+		}
+		endpoints = endpoints.Wrap(func(string) endpoint.Middleware {
+			return ratelimit.NewErroringLimiter(rate.NewLimiter(rate.Limit(*rateLimit), burst))
+		})
+	}
+	endpoints = endpoints.Wrap(func(method string) endpoint.Middleware {
+		return addendpoint.Instrumenting(requests, duration, method)
+	})
+
+	// The transports, each logging its errors at level error.
 	var (
-		service        = addservice.New()
-		endpoints      = addendpoint.New(service, logger)
-		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger)
-		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger)
-		grpcServer     = addtransport.NewGRPCServer(endpoints, logger)
+		errorLogger    = level.Error(logger)
+		httpHandler    = addtransport.NewHTTPHandler(endpoints, errorLogger)
+		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, errorLogger)
+		grpcServer     = addtransport.NewGRPCServer(endpoints, errorLogger)
 	)
+	infoLogger := level.Info(logger)
 
 	// Bind every listener before serving any, so that a port in use fails
 	// the start cleanly.
@@ -77,7 +171,7 @@ func serve(args []string, stderr io.Writer) error {
 		if err != nil {
 			return nil, fmt.Errorf("%s listener: %w", name, err)
 		}
-		_ = logger.Log("transport", name, "addr", ln.Addr().String())
+		_ = infoLogger.Log("transport", name, "addr", ln.Addr().String())
 		return ln, nil
 	}
 	var listeners []net.Listener
@@ -113,6 +207,7 @@ func serve(args []string, stderr io.Writer) error {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 		addHTTP(&g, debugLn, mux, *shutdownTimeout)
 	}
@@ -144,10 +239,10 @@ func serve(args []string, stderr io.Writer) error {
 		g.Add(run.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
 	}
 
-	_ = logger.Log("msg", "serving")
-	err := g.Run()
+	_ = infoLogger.Log("msg", "serving")
+	err = g.Run()
 	if errors.Is(err, run.ErrSignal) {
-		_ = logger.Log("msg", "stopped", "reason", err.Error())
+		_ = infoLogger.Log("msg", "stopped", "reason", err.Error())
 		return nil
 	}
 	return err
@@ -167,31 +262,5 @@ func addHTTP(g *run.Group, ln net.Listener, h http.Handler, timeout time.Duratio
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
-	})
-}
-
-// newLogger returns a Logger writing each event as one line of key=value
-// pairs to w, with a timestamp first. It stands in for kit's logfmt logger
-// so that this example depends only on the Logger interface.
-func newLogger(w io.Writer) log.Logger {
-	var mu sync.Mutex // guards w
-	return log.LoggerFunc(func(keyvals ...any) error {
-		line := []byte("ts=" + time.Now().UTC().Format(time.RFC3339Nano))
-		for i := 0; i < len(keyvals); i += 2 {
-			var v any = "(missing)"
-			if i+1 < len(keyvals) {
-				v = keyvals[i+1]
-			}
-			s := fmt.Sprint(v)
-			if s == "" || strings.ContainsAny(s, " \"=\n") {
-				s = strconv.Quote(s)
-			}
-			line = fmt.Appendf(line, " %v=%s", keyvals[i], s)
-		}
-		line = append(line, '\n')
-		mu.Lock()
-		defer mu.Unlock()
-		_, err := w.Write(line)
-		return err
 	})
 }

@@ -22,8 +22,10 @@ type grpcServer struct {
 }
 
 // NewGRPCServer returns the implementation of pb.AddServer backed by set.
-// Errors are logged to logger.
+// Errors are logged to logger. A call refused by a limiter
+// (ratelimit.ErrLimited) fails with codes.ResourceExhausted.
 func NewGRPCServer(set addendpoint.Set, logger log.Logger) pb.AddServer {
+	set = mapErrors(set)
 	options := []kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(kitgrpc.LogErrorHandler(logger))}
 	return &grpcServer{
 		sum:    kitgrpc.NewServer(set.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumResponse, options...),

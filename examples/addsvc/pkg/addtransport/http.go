@@ -12,8 +12,10 @@ import (
 
 // NewHTTPHandler returns a handler serving POST /sum and POST /concat, each
 // taking and returning a JSON object (see addendpoint). Errors are logged to
-// logger.
+// logger. A call refused by a limiter (ratelimit.ErrLimited) is answered 429
+// Too Many Requests with Retry-After.
 func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
+	set = mapErrors(set)
 	options := []kithttp.ServerOption{
 		kithttp.ServerErrorHandler(kithttp.LogErrorHandler(logger)),
 		kithttp.ServerMaxBodyBytes(64 << 10),

@@ -13,8 +13,10 @@ import (
 
 // NewJSONRPCHandler returns a JSON-RPC 2.0 handler with the methods "sum"
 // and "concat", whose params and results are the JSON objects of the
-// HTTP/JSON transport. Errors are logged to logger.
+// HTTP/JSON transport. Errors are logged to logger. A call refused by a
+// limiter gets the error code LimitedErrorCode and HTTP status 429.
 func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
+	set = mapErrors(set)
 	return jsonrpc.NewServer(jsonrpc.EndpointCodecMap{
 		"sum": {
 			Endpoint: set.SumEndpoint,

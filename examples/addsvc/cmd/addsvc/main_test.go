@@ -1,0 +1,30 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/endpointkit/kit/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// TestBadFlags checks that addsvc refuses to start, with a clear error, on a
+// wrong flag value or a port in use.
+func TestBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad log level", []string{"-log.level", "loud"}, "-log.level"},
+		{"bad address", []string{"-debug-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:nope"}, "http listener"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr strings.Builder
+			if err := serve(tc.args, &stderr); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("serve(%v) = %v, want an error with %q", tc.args, err, tc.want)
+			}
+		})
+	}
+}
