@@ -108,7 +108,14 @@ func (t *Throttle) probability(requests, accepts int64) float64 {
 // requires; when AllowAt returns nil, the caller reports the outcome with
 // DoneAt. It takes no lock but when now starts a new bucket.
 func (t *Throttle) AllowAt(now time.Time) error {
-	b := t.win.slot(now.UnixNano())
+	_, err := t.allow(now.UnixNano())
+	return err
+}
+
+// allow is AllowAt at Unix nanoseconds ns; it also returns the bucket the
+// request counted in, for its accept.
+func (t *Throttle) allow(ns int64) (*tally, error) {
+	b := t.win.slot(ns)
 	req := t.win.req.Add(1) - 1 // the requests before this one
 	b.req.Add(1)
 	p := t.probability(req, t.win.acc.Load())
@@ -122,9 +129,9 @@ func (t *Throttle) AllowAt(now time.Time) error {
 		}
 	}
 	if p > 0 && t.cfg.random() < p {
-		return ErrThrottled
+		return nil, ErrThrottled
 	}
-	return nil
+	return b, nil
 }
 
 // DoneAt reports the outcome of an admitted request at instant now. Success
@@ -149,12 +156,18 @@ func (t *Throttle) State() State {
 // bucket where the request started.
 func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		now := t.cfg.now()
-		if err := t.AllowAt(now); err != nil {
+		b, err := t.allow(t.cfg.now().UnixNano())
+		if err != nil {
 			return nil, err
 		}
 		resp, err := next(ctx, request)
-		t.DoneAt(now, t.cfg.outcome(ctx, resp, err))
+		if (err != nil || t.cfg.customClass) && t.cfg.classify(ctx, resp, err) == Failure {
+			return resp, err
+		}
+		// The accept counts in the request's bucket, even if that
+		// bucket has been retired meanwhile (see tallyWindow).
+		b.acc.Add(1)
+		t.win.acc.Add(1)
 		return resp, err
 	}
 }

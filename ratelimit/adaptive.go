@@ -234,8 +234,8 @@ func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 		outcome := Ignored // a panic in next releases without a sample
 		defer func() { a.release(t, a.since(t.start), outcome) }()
 		resp, err := next(ctx, request)
-		switch {
-		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		switch cerr := ctx.Err(); {
+		case err != nil && errors.Is(err, context.DeadlineExceeded) || cerr != nil && errors.Is(cerr, context.DeadlineExceeded):
 			outcome = Dropped
 		case err == nil:
 			outcome = Sampled
