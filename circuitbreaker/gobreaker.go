@@ -20,7 +20,9 @@ import (
 //     own cancellation reaches cb as a success, so it cannot trip it. (cb
 //     can only be told success or failure once built; to have it skip
 //     ignored calls altogether, classify them yourself and set its
-//     Settings.IsExcluded.)
+//     Settings.IsExcluded.) A call that returned no error but is
+//     classified a Failure reaches cb with an error of kit's, and its
+//     caller still gets the response and a nil error;
 //   - a call cb refuses returns an error that wraps both [ErrOpen] and
 //     gobreaker's own (ErrOpenState or ErrTooManyRequests);
 //   - with [WithStateChange] or [WithStateGauge], the state is read after
@@ -30,41 +32,71 @@ import (
 //
 // The breaker is shared by every Endpoint the Middleware wraps.
 func Gobreaker(cb *gobreaker.CircuitBreaker[any], opts ...Option) endpoint.Middleware {
-	cfg := newConfig(opts)
-	watch := cfg.onStateChange != nil || cfg.watchGauge
-	var last atomic.Int32 // the state last reported
-	last.Store(int32(cb.State()))
-	cfg.gauge.Set(float64(last.Load()))
-	report := func() {
-		now := int32(cb.State())
-		if prev := last.Swap(now); prev != now {
-			cfg.notify(State(prev), State(now))
-		}
-	}
+	g := &gobreakerMW{cb: cb, cfg: newConfig(opts)}
+	g.watch = g.cfg.onStateChange != nil || g.cfg.watchGauge
+	g.last.Store(int32(cb.State()))
+	g.cfg.gauge.Set(float64(g.last.Load()))
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, request any) (any, error) {
 			var (
-				resp   any
-				err    error
 				called bool
+				hidden error // next's error, when cb was told otherwise
 			)
-			_, cbErr := cb.Execute(func() (any, error) {
+			// The response travels back through Execute's result, so
+			// with the default classifier the success path stores
+			// nothing but the called flag.
+			resp, cbErr := cb.Execute(func() (any, error) {
 				called = true
-				resp, err = next(ctx, request)
-				if cfg.outcome(ctx, resp, err) == Failure {
-					return nil, err
+				resp, err := next(ctx, request)
+				if err == nil && !g.cfg.customClass {
+					return resp, nil
 				}
-				return nil, nil
+				hidden = err
+				return resp, g.told(ctx, resp, err)
 			})
-			if watch {
-				report()
+			if g.watch {
+				g.report()
 			}
 			if !called {
 				return nil, refused(cbErr)
 			}
-			return resp, err
+			return resp, hidden
 		}
 	}
+}
+
+// gobreakerMW is what every Endpoint wrapped by one Gobreaker middleware
+// shares.
+type gobreakerMW struct {
+	cb    *gobreaker.CircuitBreaker[any]
+	cfg   config
+	watch bool         // a hook or gauge wants state changes
+	last  atomic.Int32 // the state last reported
+}
+
+// report reads cb's state and reports a change since the last report.
+func (g *gobreakerMW) report() {
+	now := int32(g.cb.State())
+	if prev := g.last.Swap(now); prev != now {
+		g.cfg.notify(State(prev), State(now))
+	}
+}
+
+// errClassified is what cb sees for a call that returned no error but was
+// classified a Failure (a custom classifier saw a bad response).
+var errClassified = errors.New("circuitbreaker: call classified as a failure")
+
+// told returns the error cb is told for a call that returned err: err
+// itself, or errClassified for a nil err, when the call is a Failure; nil
+// for a Success or an Ignore.
+func (g *gobreakerMW) told(ctx context.Context, resp any, err error) error {
+	if g.cfg.classify(ctx, resp, err) != Failure {
+		return nil
+	}
+	if err == nil {
+		return errClassified
+	}
+	return err
 }
 
 // refused wraps an error with which gobreaker refused a call.

@@ -65,3 +65,47 @@ func TestGobreaker(t *testing.T) {
 		t.Errorf("state gauge = %v, want %v", got, float64(circuitbreaker.Open))
 	}
 }
+
+func TestGobreakerClassifier(t *testing.T) {
+	badResp := "overloaded"
+	clientErr := errors.New("bad request")
+	classify := func(ctx context.Context, resp any, err error) circuitbreaker.Outcome {
+		switch {
+		case resp == badResp:
+			return circuitbreaker.Failure // a bad response with no error
+		case errors.Is(err, clientErr):
+			return circuitbreaker.Success
+		case err != nil:
+			return circuitbreaker.Failure
+		}
+		return circuitbreaker.Success
+	}
+	tests := []struct {
+		name        string
+		resp        any
+		err         error
+		wantTripped bool // after 6 such calls, gobreaker's default trip
+	}{
+		{"success", "ok", nil, false},
+		{"client error is a success", nil, clientErr, false},
+		{"bad response without error is a failure", badResp, nil, true},
+		{"other error is a failure", nil, errors.New("connection refused"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cb := gobreaker.NewCircuitBreaker[any](gobreaker.Settings{})
+			e := circuitbreaker.Gobreaker(cb, circuitbreaker.WithClassifier(classify))(
+				func(ctx context.Context, req any) (any, error) { return tt.resp, tt.err })
+			for i := range 6 {
+				resp, err := e(context.Background(), nil)
+				if resp != tt.resp || !errors.Is(err, tt.err) || (tt.err == nil && err != nil) {
+					t.Fatalf("call %d = (%v, %v), want (%v, %v): the caller sees what the endpoint returned", i, resp, err, tt.resp, tt.err)
+				}
+			}
+			_, err := e(context.Background(), nil)
+			if tripped := errors.Is(err, circuitbreaker.ErrOpen); tripped != tt.wantTripped {
+				t.Errorf("after 6 calls: err = %v, tripped = %v, want %v", err, tripped, tt.wantTripped)
+			}
+		})
+	}
+}

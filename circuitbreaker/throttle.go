@@ -3,7 +3,7 @@ package circuitbreaker
 import (
 	"context"
 	"math/rand/v2"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -51,10 +51,8 @@ type ThrottleSettings struct {
 type Throttle struct {
 	k, maxReject float64
 	cfg          config
-
-	mu    sync.Mutex // guards win, state
-	win   window     // total counts requests, failed counts accepts
-	state State
+	win          tallyWindow
+	state        atomic.Int32 // a State
 }
 
 // NewThrottle returns a Throttle configured by s and opts.
@@ -72,7 +70,7 @@ func NewThrottle(s ThrottleSettings, opts ...Option) *Throttle {
 	if s.MaxReject <= 0 {
 		s.MaxReject = 0.9
 	}
-	t := &Throttle{k: s.K, maxReject: min(s.MaxReject, 1), cfg: newConfig(opts), win: newWindow(s.Window, s.Buckets)}
+	t := &Throttle{k: s.K, maxReject: min(s.MaxReject, 1), cfg: newConfig(opts), win: newTallyWindow(s.Window, s.Buckets)}
 	if t.cfg.random == nil {
 		t.cfg.random = rand.Float64
 	}
@@ -90,36 +88,50 @@ func WithRandom(f func() float64) Option {
 // RejectProbability returns the probability with which a request at instant
 // now would be rejected.
 func (t *Throttle) RejectProbability(now time.Time) float64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.probabilityLocked(now)
+	t.win.slot(now.UnixNano())
+	return t.probability(t.win.req.Load(), t.win.acc.Load())
 }
 
-// probabilityLocked computes the rejection probability; the caller holds
-// t.mu.
-func (t *Throttle) probabilityLocked(now time.Time) float64 {
-	c := t.win.total(now)
-	req, acc := float64(c.total), float64(c.failed)
-	return min(t.maxReject, max(0, (req-t.k*acc)/(req+1)))
+// probability computes the rejection probability from the window's counts
+// of requests and accepts. The common case, a backend that accepts more
+// than 1/K of the requests, costs no division.
+func (t *Throttle) probability(requests, accepts int64) float64 {
+	req, acc := float64(max(requests, 0)), float64(max(accepts, 0))
+	if d := req - t.k*acc; d > 0 {
+		return min(t.maxReject, d/(req+1))
+	}
+	return 0
 }
 
 // AllowAt decides whether a request at instant now may go to the backend.
 // Every request counts, rejected ones included, as the SRE book's formula
 // requires; when AllowAt returns nil, the caller reports the outcome with
-// DoneAt.
+// DoneAt. It takes no lock but when now starts a new bucket.
 func (t *Throttle) AllowAt(now time.Time) error {
-	t.mu.Lock()
-	p := t.probabilityLocked(now)
-	t.win.record(now, counts{total: 1})
-	from, to := t.stateLocked(p)
-	t.mu.Unlock()
-	if from != to {
-		t.cfg.notify(from, to)
+	_, err := t.allow(now.UnixNano())
+	return err
+}
+
+// allow is AllowAt at Unix nanoseconds ns; it also returns the bucket the
+// request counted in, for its accept.
+func (t *Throttle) allow(ns int64) (*tally, error) {
+	b := t.win.slot(ns)
+	req := t.win.req.Add(1) - 1 // the requests before this one
+	b.req.Add(1)
+	p := t.probability(req, t.win.acc.Load())
+	to := Closed
+	if p > 0 {
+		to = Open
+	}
+	if State(t.state.Load()) != to {
+		if from := State(t.state.Swap(int32(to))); from != to {
+			t.cfg.notify(from, to)
+		}
 	}
 	if p > 0 && t.cfg.random() < p {
-		return ErrThrottled
+		return nil, ErrThrottled
 	}
-	return nil
+	return b, nil
 }
 
 // DoneAt reports the outcome of an admitted request at instant now. Success
@@ -129,29 +141,14 @@ func (t *Throttle) DoneAt(now time.Time, o Outcome) {
 	if o == Failure {
 		return
 	}
-	t.mu.Lock()
-	t.win.record(now, counts{failed: 1})
-	t.mu.Unlock()
-}
-
-// stateLocked records whether the throttle is dropping; the caller holds
-// t.mu and reports a change after releasing it.
-func (t *Throttle) stateLocked(p float64) (from, to State) {
-	from = t.state
-	if p > 0 {
-		t.state = Open
-	} else {
-		t.state = Closed
-	}
-	return from, t.state
+	t.win.slot(now.UnixNano()).acc.Add(1)
+	t.win.acc.Add(1)
 }
 
 // State returns Open while the throttle drops requests and Closed otherwise,
 // as of its last decision.
 func (t *Throttle) State() State {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.state
+	return State(t.state.Load())
 }
 
 // Middleware wraps next so that calls go through the throttle. It reads the
@@ -159,12 +156,18 @@ func (t *Throttle) State() State {
 // bucket where the request started.
 func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		now := t.cfg.now()
-		if err := t.AllowAt(now); err != nil {
+		b, err := t.allow(t.cfg.now().UnixNano())
+		if err != nil {
 			return nil, err
 		}
 		resp, err := next(ctx, request)
-		t.DoneAt(now, t.cfg.outcome(ctx, resp, err))
+		if (err != nil || t.cfg.customClass) && t.cfg.classify(ctx, resp, err) == Failure {
+			return resp, err
+		}
+		// The accept counts in the request's bucket, even if that
+		// bucket has been retired meanwhile (see tallyWindow).
+		b.acc.Add(1)
+		t.win.acc.Add(1)
 		return resp, err
 	}
 }

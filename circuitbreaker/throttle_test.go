@@ -137,3 +137,36 @@ func TestThrottleUncapped(t *testing.T) {
 		t.Errorf("RejectProbability with MaxReject above 1 = %v, want %v (the book's formula)", got, want)
 	}
 }
+
+// TestThrottleConcurrentWindowExact hammers the lock-free window across
+// bucket boundaries, then checks that once the window has passed nothing of
+// it is left in the running sums.
+func TestThrottleConcurrentWindowExact(t *testing.T) {
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: time.Second, Buckets: 10, MaxReject: 2},
+		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 1000 {
+				now := t0.Add(time.Duration(i+g*7) * time.Millisecond)
+				if th.AllowAt(now) == nil {
+					th.DoneAt(now, circuitbreaker.Success)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := th.RejectProbability(t0.Add(time.Second)); got != 0 {
+		t.Errorf("after accepted traffic: RejectProbability = %v, want 0", got)
+	}
+	later := t0.Add(5 * time.Second) // the whole window retired
+	for range 10 {
+		if err := th.AllowAt(later); err != nil {
+			t.Fatalf("AllowAt: %v", err)
+		}
+		th.DoneAt(later, circuitbreaker.Failure)
+	}
+	if got, want := th.RejectProbability(later), 10.0/11; math.Abs(got-want) > 1e-12 {
+		t.Errorf("10 failed requests after the window: RejectProbability = %v, want %v (leftover counts in the sums)", got, want)
+	}
+}

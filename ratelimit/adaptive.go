@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -53,12 +54,16 @@ type AdaptiveSettings struct {
 type Adaptive struct {
 	s                 AdaptiveSettings
 	limitG, inflightG metrics.Gauge
+	gauged            bool // a gauge was set: keep it up to date
 	now               func() time.Time
+	fakeClock         bool // now is not time.Now
 
-	mu       sync.Mutex // guards the fields below
-	limit    float64
-	inflight int
-	minRTT   time.Duration // zero until the first sample
+	inflight atomic.Int64
+	admit    atomic.Int64 // int(limit), what AcquireAt compares with
+
+	mu     sync.Mutex // guards the fields below
+	limit  float64
+	minRTT time.Duration // zero until the first sample
 }
 
 // AdaptiveOption configures an [Adaptive].
@@ -67,18 +72,18 @@ type AdaptiveOption func(*Adaptive)
 // AdaptiveLimit sets a gauge that follows the current limit. By default it
 // is discarded.
 func AdaptiveLimit(g metrics.Gauge) AdaptiveOption {
-	return func(a *Adaptive) { a.limitG = g }
+	return func(a *Adaptive) { a.limitG, a.gauged = g, true }
 }
 
 // AdaptiveInFlight sets a gauge that follows the number of calls in flight.
 // By default it is discarded.
 func AdaptiveInFlight(g metrics.Gauge) AdaptiveOption {
-	return func(a *Adaptive) { a.inflightG = g }
+	return func(a *Adaptive) { a.inflightG, a.gauged = g, true }
 }
 
 // AdaptiveClock sets the clock the middleware reads. By default, time.Now.
 func AdaptiveClock(now func() time.Time) AdaptiveOption {
-	return func(a *Adaptive) { a.now = now }
+	return func(a *Adaptive) { a.now, a.fakeClock = now, true }
 }
 
 // NewAdaptive returns an Adaptive limit configured by s and opts.
@@ -108,6 +113,7 @@ func NewAdaptive(s AdaptiveSettings, opts ...AdaptiveOption) *Adaptive {
 		o(a)
 	}
 	a.limit = float64(min(max(s.Initial, s.Min), s.Max))
+	a.admit.Store(int64(a.limit))
 	a.limitG.Set(a.limit)
 	return a
 }
@@ -120,18 +126,20 @@ type AdaptiveTicket struct {
 
 // AcquireAt admits a call starting at instant now, or returns
 // [ErrInFlight] when the limit is reached. An admitted call must be
-// released exactly once with ReleaseAt.
+// released exactly once with ReleaseAt. It takes no lock.
 func (a *Adaptive) AcquireAt(now time.Time) (AdaptiveTicket, error) {
-	a.mu.Lock()
-	if a.inflight >= int(a.limit) {
-		a.mu.Unlock()
-		return AdaptiveTicket{}, ErrInFlight
+	for {
+		n := a.inflight.Load()
+		if n >= a.admit.Load() {
+			return AdaptiveTicket{}, ErrInFlight
+		}
+		if a.inflight.CompareAndSwap(n, n+1) {
+			if a.gauged {
+				a.inflightG.Add(1)
+			}
+			return AdaptiveTicket{start: now, inflight: int(n + 1)}, nil
+		}
 	}
-	a.inflight++
-	t := AdaptiveTicket{start: now, inflight: a.inflight}
-	a.mu.Unlock()
-	a.inflightG.Add(1)
-	return t, nil
 }
 
 // Outcome is what an ended call tells an [Adaptive] limit.
@@ -148,22 +156,33 @@ const (
 )
 
 // ReleaseAt ends a call admitted by AcquireAt at instant now, with outcome
-// Sample, Dropped or Skip, and adapts the limit.
+// Sampled, Dropped or Ignored, and adapts the limit.
 func (a *Adaptive) ReleaseAt(t AdaptiveTicket, now time.Time, outcome Outcome) {
-	rtt := now.Sub(t.start)
+	a.release(t, now.Sub(t.start), outcome)
+}
+
+// release ends a call that took rtt. An Ignored call takes no lock.
+func (a *Adaptive) release(t AdaptiveTicket, rtt time.Duration, outcome Outcome) {
+	a.inflight.Add(-1)
+	if a.gauged {
+		a.inflightG.Add(-1)
+	}
+	if outcome == Ignored {
+		return
+	}
 	a.mu.Lock()
-	a.inflight--
-	switch outcome {
-	case Dropped:
+	if outcome == Dropped {
 		a.limit *= a.s.Backoff
-	case Sampled:
+	} else {
 		a.sampleLocked(rtt, t.inflight)
 	}
 	a.limit = min(max(a.limit, float64(a.s.Min)), float64(a.s.Max))
 	limit := a.limit
+	a.admit.Store(int64(limit))
 	a.mu.Unlock()
-	a.inflightG.Add(-1)
-	a.limitG.Set(math.Floor(limit))
+	if a.gauged {
+		a.limitG.Set(math.Floor(limit))
+	}
 }
 
 // sampleLocked applies the Vegas rule for one latency sample. The caller
@@ -196,16 +215,16 @@ func (a *Adaptive) Limit() int {
 
 // InFlight returns the number of calls admitted and not yet released.
 func (a *Adaptive) InFlight() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.inflight
+	return int(a.inflight.Load())
 }
 
 // Middleware wraps next so that calls beyond the limit fail with
 // [ErrInFlight]. A call whose context deadline expired (or that returned
 // context.DeadlineExceeded) counts as dropped; another error is skipped;
 // a success, business errors included, is a latency sample. It reads the
-// clock twice per admitted call.
+// wall and monotonic clocks once per admitted call, and the monotonic clock
+// alone (time.Since) once more for the latency; a clock set with
+// [AdaptiveClock] is read twice.
 func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		t, err := a.AcquireAt(a.now())
@@ -213,14 +232,22 @@ func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 			return nil, err
 		}
 		outcome := Ignored // a panic in next releases without a sample
-		defer func() { a.ReleaseAt(t, a.now(), outcome) }()
+		defer func() { a.release(t, a.since(t.start), outcome) }()
 		resp, err := next(ctx, request)
-		switch {
-		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		switch cerr := ctx.Err(); {
+		case err != nil && errors.Is(err, context.DeadlineExceeded) || cerr != nil && errors.Is(cerr, context.DeadlineExceeded):
 			outcome = Dropped
 		case err == nil:
 			outcome = Sampled
 		}
 		return resp, err
 	}
+}
+
+// since returns the time elapsed since start on the middleware's clock.
+func (a *Adaptive) since(start time.Time) time.Duration {
+	if a.fakeClock {
+		return a.now().Sub(start)
+	}
+	return time.Since(start)
 }

@@ -3,7 +3,6 @@ package redis_test
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"math"
 	"sync"
@@ -81,9 +80,10 @@ func TestLimiterSharedAccuracy(t *testing.T) {
 	const (
 		rate = 400.0 // per second
 		// A burst of 1s of traffic: after it is spent, a stall of the
-		// test's goroutines (a loaded machine, the race detector) shorter
-		// than that loses no slot, as the callers catch up afterwards.
-		// (With 250ms, stalls on a machine at load 10 lost 3% of slots.)
+		// test's goroutines or of redis-server (a loaded machine, the
+		// race detector) shorter than that loses no slot, as the callers
+		// catch up afterwards. (250ms was not enough on a machine at a
+		// load average of 15.)
 		burst  = 400
 		window = 2 * time.Second
 	)
@@ -92,8 +92,6 @@ func TestLimiterSharedAccuracy(t *testing.T) {
 		workers  int
 		admitted atomic.Int64
 		offered  atomic.Int64
-		mu       sync.Mutex  // guards asked
-		asked    []time.Time // when each worker's calls started
 	}
 	var insts []*instance
 	for i := range 4 {
@@ -110,34 +108,37 @@ func TestLimiterSharedAccuracy(t *testing.T) {
 	ctx := context.Background()
 	// Spend the burst first, so the window measures the rate alone. (With
 	// burst 1, GCRA forgives no lateness and admits a little under the
-	// rate.)
-	// Slots accrue at the rate while the burst is spent (each call is a
-	// round trip, slow on a loaded machine), so the bound grows with time.
-	spendStart := time.Now()
+	// rate.) Slots accrue while it is spent, so the bound is on time.
+	//
+	// The window runs from the first refusal before it to the last
+	// refusal after it: a refusal means every slot accrued so far was
+	// taken, so a stall of the test's goroutines or of redis-server, even
+	// at the very end, costs no slot and the count is exact to within the
+	// jitter of a round trip. Each instant is taken before the refused
+	// call is sent, on both sides.
+	var start time.Time
+	spend := time.Now()
 	for i := 0; ; i++ {
+		start = time.Now()
 		ok, _, err := insts[0].lim.Decide(ctx)
-		if limit := burst + int(rate*time.Since(spendStart).Seconds()) + 10; err != nil || i > limit {
-			t.Fatalf("spending the burst: Decide = (%v, %v) after %d calls in %v, want a refusal within %d",
-				ok, err, i, time.Since(spendStart), limit)
+		if err != nil || time.Since(spend) > 5*time.Second {
+			t.Fatalf("spending the burst: Decide = (%v, %v) after %d calls", ok, err, i)
 		}
 		if !ok {
 			break
 		}
 	}
-	start := time.Now()
 	end := start.Add(window)
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		lastRef time.Time // the latest refusal after end
+	)
 	for _, in := range insts {
 		for range in.workers {
 			wg.Go(func() {
-				var asked []time.Time
-				defer func() {
-					in.mu.Lock()
-					in.asked = append(in.asked, asked...)
-					in.mu.Unlock()
-				}()
-				for now := time.Now(); now.Before(end); now = time.Now() {
-					asked = append(asked, now)
+				for {
+					sent := time.Now()
 					ok, _, err := in.lim.Decide(ctx)
 					if err != nil {
 						t.Errorf("Decide: %v", err)
@@ -146,13 +147,22 @@ func TestLimiterSharedAccuracy(t *testing.T) {
 					in.offered.Add(1)
 					if ok {
 						in.admitted.Add(1)
+						continue
+					}
+					if sent.After(end) {
+						mu.Lock()
+						if sent.After(lastRef) {
+							lastRef = sent
+						}
+						mu.Unlock()
+						return
 					}
 				}
 			})
 		}
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := lastRef.Sub(start)
 	var admitted, offered int64
 	for i, in := range insts {
 		admitted += in.admitted.Load()
@@ -163,32 +173,8 @@ func TestLimiterSharedAccuracy(t *testing.T) {
 	if float64(offered) < 2*want {
 		t.Fatalf("offered %d in %v, want at least twice the rate (%.0f) for the test to mean something", offered, elapsed, 2*want)
 	}
-	// The limiter owes callers their slots only while they ask: a gap in
-	// demand longer than the burst (a machine so loaded that no worker ran)
-	// loses the slots beyond the burst, by design. Count them, so that the
-	// lower bound measures the limiter and not the scheduler.
-	var asked []time.Time
-	for _, in := range insts {
-		asked = append(asked, in.asked...)
-	}
-	slices.SortFunc(asked, time.Time.Compare)
-	asked = append(append([]time.Time{start}, asked...), end)
-	burstSpan := time.Duration(burst / rate * float64(time.Second))
-	var unasked float64
-	for i := 1; i < len(asked); i++ {
-		if gap := asked[i].Sub(asked[i-1]); gap > burstSpan {
-			unasked += rate * (gap - burstSpan).Seconds()
-		}
-	}
-	if unasked > 0 {
-		t.Logf("no worker asked for stretches longer than the burst: %.0f slots went unclaimed", unasked)
-	}
-	if over := (float64(admitted) - want) / want; over > 0.02 {
-		t.Errorf("admitted %d in %v, want at most %.0f +2%% (over by %.2f%%)", admitted, elapsed, want, 100*over)
-	}
-	if under := (want - unasked - float64(admitted)) / want; under > 0.02 {
-		t.Errorf("admitted %d in %v, want at least %.0f -2%% (%.0f slots at the rate, %.0f unclaimed; under by %.2f%%)",
-			admitted, elapsed, want-unasked, want, unasked, 100*under)
+	if dev := math.Abs(float64(admitted)-want) / want; dev > 0.02 {
+		t.Errorf("admitted %d in %v, want %.0f ±2%% (off by %.2f%%)", admitted, elapsed, want, 100*dev)
 	}
 	t.Logf("admitted %d in %v: %.1f/s for a limit of %.0f/s", admitted, elapsed, float64(admitted)/elapsed.Seconds(), rate)
 }
