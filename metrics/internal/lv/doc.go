@@ -2,7 +2,7 @@
 // distinct list of label name/value pairs, found again without allocating.
 //
 // Backends call [Family.Get] from their With methods. A hit costs a hash of
-// the label strings, one atomic load and a map lookup; only the first sight
+// the label strings, one atomic load and a probe of an open-addressing table; only the first sight
 // of a label list takes a lock, copies the strings and builds the child.
 // Readers never block: the index is an immutable snapshot replaced on each
 // insertion (copy on write). That makes an insertion cost proportional to the
