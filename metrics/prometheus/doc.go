@@ -33,8 +33,10 @@
 // # Performance
 //
 // With finds the child for a label list it has seen before without
-// allocating or locking, and the child holds client_golang's metric
-// directly, so an update costs what client_golang's own does plus a hash of
-// the label strings. Bind labels once (c := requests.With(...)) where a path
-// is hot. Everything here is safe for concurrent use.
+// allocating or locking (a hash of the label values and a probe of an
+// immutable table), and the child holds client_golang's metric directly:
+// an update is a check of the value, one atomic load and one call to
+// client_golang, and Add(1) on a counter calls Inc. Bind labels once
+// (c := requests.With(...)) where a path is hot. Everything here is safe
+// for concurrent use.
 package prometheus
