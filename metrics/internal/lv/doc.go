@@ -1,7 +1,9 @@
 // Package lv keeps the children of a labelled instrument: one value per
 // distinct list of label name/value pairs, found again without allocating.
 //
-// Backends call [Family.Get] from their With methods. A hit costs a hash of
+// Backends call [Family.Get] from their With methods. A list longer than
+// 16 strings passed to a child's With (or of odd length) costs one
+// allocation per call, for the concatenated list. A hit costs a hash of
 // the label strings, one atomic load and a probe of an open-addressing table; only the first sight
 // of a label list takes a lock, copies the strings and builds the child.
 // Readers never block: the index is an immutable snapshot replaced on each
