@@ -19,6 +19,11 @@
 // that order after the global ones. Characters that would break a line or a
 // tag list (",|#" and line breaks, and ":" in a tag name) become "_".
 //
+// Histograms come in the protocol's three kinds: NewTiming (type "ms"),
+// NewHistogram ("h", aggregated by the agent on each host) and
+// NewDistribution ("d", aggregated by Datadog over every host, for global
+// quantiles).
+//
 // A sample rate r below 1 keeps each update with probability r and tells
 // the agent. NaN and ±Inf values and negative counter deltas are dropped. A
 // negative gauge value is sent as "0" then the value. Everything here is

@@ -23,18 +23,22 @@
 // built with, or a value client_golang refuses (invalid UTF-8), makes that
 // child drop its updates, and the error goes to the handler set by
 // [ErrorHandler] at the child's first update (about once per label list).
-// A child's series is created at its first update too, so a child that is
-// never updated (the instrument used only through With, or
-// requests.With("method", "sum") on the way to .With("code", "200")) shows
-// no empty-labelled series in the exposition. Label names not given get the
+// A child whose labels name every label of the instrument has its series
+// created when With first sees them, as client_golang's WithLabelValues
+// does. A child missing some (the instrument used only through With, or
+// requests.With("method", "sum") on the way to .With("code", "200")) has
+// its series created at its first update only, so that one never updated
+// shows no empty-labelled series in the exposition. Label names not given get the
 // empty value, as in Prometheus itself. NaN and ±Inf values and negative
 // counter deltas are dropped (client_golang would panic on the latter).
 //
 // # Performance
 //
 // With finds the child for a label list it has seen before without
-// allocating or locking, and the child holds client_golang's metric
-// directly, so an update costs what client_golang's own does plus a hash of
-// the label strings. Bind labels once (c := requests.With(...)) where a path
-// is hot. Everything here is safe for concurrent use.
+// allocating or locking (a hash of the label values and a probe of an
+// immutable table), and the child holds client_golang's metric directly:
+// an update is a check of the value and one call to client_golang, and
+// Add(1) on a counter calls Inc. Bind labels once
+// (c := requests.With(...)) where a path is hot. Everything here is safe
+// for concurrent use.
 package prometheus

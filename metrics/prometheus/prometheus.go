@@ -95,20 +95,17 @@ type vec[M any] interface {
 	GetMetricWithLabelValues(lvs ...string) (M, error)
 }
 
-// A child looks up its client_golang metric on its first update rather
-// than when With first sees its labels: an intermediate child
-// (requests.With("method", "sum") on the way to .With("code", "200")) or an
-// instrument only ever used through With must not expose a series with
-// empty labels.
-//
-// Each child holds an atomic pointer to the series its updates go to. It
-// starts at a lazy stand-in (lazyCounter, lazyGauge, lazyObserver) whose
-// methods look the metric up, point the child at it and forward the
-// update; from then on the pointer leads straight to client_golang's
-// metric, or to dropped when the label list was refused. An update is thus
-// a load and one call, with no first-time check on its path. Two goroutines
-// may both look up; client_golang returns the same metric to both, and a
-// refusal may be reported twice.
+// A child whose label list gives every label name finds its client_golang
+// metric when With first sees the list, as client_golang's own
+// WithLabelValues does, and keeps it in a field set once: an update is a
+// check of the value and one call, with no load of a pointer that may
+// change. A child missing some names, such as an intermediate child
+// (requests.With("method", "sum") on the way to .With("code", "200")) or
+// the instrument itself, must not expose a series with empty labels unless
+// it is updated: its field holds a lazy stand-in (lazyCounter, lazyGauge,
+// lazyObserver) that looks the metric up at the first update and forwards
+// to it. A refused label list gets a refused series, which tells the
+// ErrorHandler at its first update and drops everything.
 //
 // The hot paths are written out per type rather than shared through a
 // generic helper: calls on a generic type's interface go through a
@@ -126,55 +123,88 @@ type gaugeSeries interface {
 	Add(float64)
 }
 
-// dropped is the series of a child whose label list was refused.
-type dropped struct{}
+// refused is the series of a child whose label list was refused: it
+// reports err at its first update and drops every update.
+type refused struct {
+	reported atomic.Bool
+	err      error
+	handler  func(error)
+}
 
-func (dropped) Inc()            {}
-func (dropped) Add(float64)     {}
-func (dropped) Set(float64)     {}
-func (dropped) Observe(float64) {}
+func (r *refused) report() {
+	if !r.reported.Swap(true) {
+		r.handler(r.err)
+	}
+}
 
-// resolver looks up a child's metric.
-type resolver[M any] func() (M, bool)
+func (r *refused) Inc()            { r.report() }
+func (r *refused) Add(float64)     { r.report() }
+func (r *refused) Set(float64)     { r.report() }
+func (r *refused) Observe(float64) { r.report() }
+
+// resolver looks up a child's metric; the error is for the ErrorHandler.
+type resolver[M any] func() (M, error)
+
+// series returns the metric resolve finds, or a refused series.
+func series[M, S any](resolve resolver[M], s settings, conv func(M) S, drop func(*refused) S) S {
+	m, err := resolve()
+	if err != nil {
+		return drop(&refused{err: err, handler: s.errorHandler})
+	}
+	return conv(m)
+}
 
 // newFamily returns the family of children over v, whose label names are
-// names; build makes a child from its label list and its series' resolver.
-func newFamily[M, T any](v vec[M], names []string, s settings, build func(lvs []string, resolve resolver[M]) *T) *lv.Family[T] {
+// names; build makes a child from its label list, whether that list gives
+// every name, and its metric's resolver.
+func newFamily[M, T any](v vec[M], names []string, build func(lvs []string, complete bool, resolve resolver[M]) *T) *lv.Family[T] {
 	names = append([]string(nil), names...)
 	return lv.New(func(lvs []string) *T {
-		return build(lvs, func() (M, bool) { return lookup(v, names, s, lvs) })
+		complete := true
+		for _, n := range names {
+			if !slices.Contains(pairNames(lvs), n) {
+				complete = false
+			}
+		}
+		return build(lvs, complete, func() (M, error) { return lookup(v, names, lvs) })
 	})
 }
 
+// pairNames returns the names of the name/value pairs lvs.
+func pairNames(lvs []string) []string {
+	names := make([]string, 0, len(lvs)/2)
+	for i := 0; i+1 < len(lvs); i += 2 {
+		names = append(names, lvs[i])
+	}
+	return names
+}
+
 // lookup maps the name/value pairs lvs onto v's label order and gets the
-// metric; a refused list is reported and gives a dropping series.
-func lookup[M any](v vec[M], names []string, s settings, lvs []string) (m M, ok bool) {
+// metric, or the error that refused the list.
+func lookup[M any](v vec[M], names []string, lvs []string) (m M, err error) {
 	// client_golang panics rather than return some errors (a histogram
 	// vector built elsewhere with an "le" label); that too becomes a
-	// dropping series, like any other refused label list.
+	// refused list.
 	defer func() {
 		if p := recover(); p != nil {
-			s.errorHandler(fmt.Errorf("prometheus: label values %q: %v", lvs, p))
 			var zero M
-			m, ok = zero, false
+			m, err = zero, fmt.Errorf("prometheus: label values %q: %v", lvs, p)
 		}
 	}()
 	values := make([]string, len(names))
 	for i := 0; i+1 < len(lvs); i += 2 {
 		j := index(names, lvs[i])
 		if j < 0 {
-			s.errorHandler(fmt.Errorf("%w: %q (have %q)", ErrUnknownLabel, lvs[i], names))
-			return m, false
+			return m, fmt.Errorf("%w: %q (have %q)", ErrUnknownLabel, lvs[i], names)
 		}
 		values[j] = lvs[i+1]
 	}
-	m, err := v.GetMetricWithLabelValues(values...)
+	m, err = v.GetMetricWithLabelValues(values...)
 	if err != nil {
-		s.errorHandler(fmt.Errorf("prometheus: label values %q: %w", lvs, err))
 		var zero M
-		return zero, false
+		return zero, fmt.Errorf("prometheus: label values %q: %w", lvs, err)
 	}
-	return m, true
+	return m, nil
 }
 
 func index(names []string, name string) int {
@@ -188,10 +218,9 @@ func index(names []string, name string) int {
 
 // Counter is a kit Counter over a prometheus.CounterVec.
 type Counter struct {
-	s       atomic.Pointer[counterSeries] // see counterSeries
-	lvs     []string
-	resolve resolver[prometheus.Counter]
-	fam     *lv.Family[Counter]
+	m   counterSeries // set once; see the comment on counterSeries
+	lvs []string
+	fam *lv.Family[Counter]
 }
 
 // NewCounterFrom builds a CounterVec from opts and labelNames, registers it
@@ -214,30 +243,41 @@ func NewCounter(cv *prometheus.CounterVec, labelNames []string, options ...Optio
 }
 
 func newCounter(cv *prometheus.CounterVec, labelNames []string, options []Option) *Counter {
+	s := apply(options)
+	resolved := func(resolve resolver[prometheus.Counter]) counterSeries {
+		return series(resolve, s, func(m prometheus.Counter) counterSeries { return m }, func(r *refused) counterSeries { return r })
+	}
 	var fam *lv.Family[Counter]
-	fam = newFamily(cv, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Counter]) *Counter {
-		c := &Counter{lvs: lvs, resolve: resolve, fam: fam}
-		var s counterSeries = lazyCounter{c}
-		c.s.Store(&s)
+	fam = newFamily(cv, labelNames, func(lvs []string, complete bool, resolve resolver[prometheus.Counter]) *Counter {
+		c := &Counter{lvs: lvs, fam: fam}
+		if complete {
+			c.m = resolved(resolve)
+		} else {
+			c.m = &lazyCounter{resolve: func() counterSeries { return resolved(resolve) }}
+		}
 		return c
 	})
 	return fam.Get(nil, nil)
 }
 
-// lazyCounter is a Counter's series until its first update.
-type lazyCounter struct{ c *Counter }
-
-func (l lazyCounter) Inc()          { l.series().Inc() }
-func (l lazyCounter) Add(d float64) { l.series().Add(d) }
-
-func (l lazyCounter) series() counterSeries {
-	var s counterSeries = dropped{}
-	if m, ok := l.c.resolve(); ok {
-		s = m
-	}
-	l.c.s.Store(&s)
-	return s
+// lazyCounter is the series of a Counter child missing some label names:
+// it finds the metric at the first update.
+type lazyCounter struct {
+	m       atomic.Pointer[counterSeries]
+	resolve func() counterSeries
 }
+
+func (l *lazyCounter) series() counterSeries {
+	if p := l.m.Load(); p != nil {
+		return *p
+	}
+	m := l.resolve()
+	l.m.Store(&m)
+	return m
+}
+
+func (l *lazyCounter) Inc()          { l.series().Inc() }
+func (l *lazyCounter) Add(d float64) { l.series().Add(d) }
 
 // With returns the child with c's label values followed by labelValues.
 func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get(c.lvs, labelValues) }
@@ -246,18 +286,17 @@ func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get
 // what client_golang's Inc does.
 func (c *Counter) Add(delta float64) {
 	if delta == 1 {
-		(*c.s.Load()).Inc()
+		c.m.Inc()
 	} else if delta >= 0 && delta <= math.MaxFloat64 {
-		(*c.s.Load()).Add(delta)
+		c.m.Add(delta)
 	}
 }
 
 // Gauge is a kit Gauge over a prometheus.GaugeVec.
 type Gauge struct {
-	s       atomic.Pointer[gaugeSeries] // see counterSeries
-	lvs     []string
-	resolve resolver[prometheus.Gauge]
-	fam     *lv.Family[Gauge]
+	m   gaugeSeries // set once; see the comment on counterSeries
+	lvs []string
+	fam *lv.Family[Gauge]
 }
 
 // NewGaugeFrom builds a GaugeVec from opts and labelNames, registers it with
@@ -280,30 +319,41 @@ func NewGauge(gv *prometheus.GaugeVec, labelNames []string, options ...Option) *
 }
 
 func newGauge(gv *prometheus.GaugeVec, labelNames []string, options []Option) *Gauge {
+	s := apply(options)
+	resolved := func(resolve resolver[prometheus.Gauge]) gaugeSeries {
+		return series(resolve, s, func(m prometheus.Gauge) gaugeSeries { return m }, func(r *refused) gaugeSeries { return r })
+	}
 	var fam *lv.Family[Gauge]
-	fam = newFamily(gv, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Gauge]) *Gauge {
-		g := &Gauge{lvs: lvs, resolve: resolve, fam: fam}
-		var s gaugeSeries = lazyGauge{g}
-		g.s.Store(&s)
+	fam = newFamily(gv, labelNames, func(lvs []string, complete bool, resolve resolver[prometheus.Gauge]) *Gauge {
+		g := &Gauge{lvs: lvs, fam: fam}
+		if complete {
+			g.m = resolved(resolve)
+		} else {
+			g.m = &lazyGauge{resolve: func() gaugeSeries { return resolved(resolve) }}
+		}
 		return g
 	})
 	return fam.Get(nil, nil)
 }
 
-// lazyGauge is a Gauge's series until its first update.
-type lazyGauge struct{ g *Gauge }
-
-func (l lazyGauge) Set(v float64) { l.series().Set(v) }
-func (l lazyGauge) Add(d float64) { l.series().Add(d) }
-
-func (l lazyGauge) series() gaugeSeries {
-	var s gaugeSeries = dropped{}
-	if m, ok := l.g.resolve(); ok {
-		s = m
-	}
-	l.g.s.Store(&s)
-	return s
+// lazyGauge is the series of a Gauge child missing some label names: it
+// finds the metric at the first update.
+type lazyGauge struct {
+	m       atomic.Pointer[gaugeSeries]
+	resolve func() gaugeSeries
 }
+
+func (l *lazyGauge) series() gaugeSeries {
+	if p := l.m.Load(); p != nil {
+		return *p
+	}
+	m := l.resolve()
+	l.m.Store(&m)
+	return m
+}
+
+func (l *lazyGauge) Set(v float64) { l.series().Set(v) }
+func (l *lazyGauge) Add(d float64) { l.series().Add(d) }
 
 // With returns the child with g's label values followed by labelValues.
 func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.lvs, labelValues) }
@@ -311,24 +361,23 @@ func (g *Gauge) With(labelValues ...string) metrics.Gauge { return g.fam.Get(g.l
 // Set sets the value; NaN and ±Inf are dropped.
 func (g *Gauge) Set(value float64) {
 	if metrics.Valid(value) {
-		(*g.s.Load()).Set(value)
+		g.m.Set(value)
 	}
 }
 
 // Add adds delta; NaN and ±Inf are dropped.
 func (g *Gauge) Add(delta float64) {
 	if metrics.Valid(delta) {
-		(*g.s.Load()).Add(delta)
+		g.m.Add(delta)
 	}
 }
 
 // Histogram is a kit Histogram over a prometheus.HistogramVec or
 // prometheus.SummaryVec.
 type Histogram struct {
-	s       atomic.Pointer[prometheus.Observer] // see counterSeries
-	lvs     []string
-	resolve resolver[prometheus.Observer]
-	fam     *lv.Family[Histogram]
+	m   prometheus.Observer // set once; see the comment on counterSeries
+	lvs []string
+	fam *lv.Family[Histogram]
 }
 
 // NewHistogramFrom builds a HistogramVec from opts and labelNames, registers
@@ -370,26 +419,38 @@ func NewSummary(sv *prometheus.SummaryVec, labelNames []string, options ...Optio
 }
 
 func newHistogram(v vec[prometheus.Observer], labelNames []string, options []Option) *Histogram {
+	s := apply(options)
+	resolved := func(resolve resolver[prometheus.Observer]) prometheus.Observer {
+		return series(resolve, s, func(m prometheus.Observer) prometheus.Observer { return m }, func(r *refused) prometheus.Observer { return r })
+	}
 	var fam *lv.Family[Histogram]
-	fam = newFamily(v, labelNames, apply(options), func(lvs []string, resolve resolver[prometheus.Observer]) *Histogram {
-		h := &Histogram{lvs: lvs, resolve: resolve, fam: fam}
-		var s prometheus.Observer = lazyObserver{h}
-		h.s.Store(&s)
+	fam = newFamily(v, labelNames, func(lvs []string, complete bool, resolve resolver[prometheus.Observer]) *Histogram {
+		h := &Histogram{lvs: lvs, fam: fam}
+		if complete {
+			h.m = resolved(resolve)
+		} else {
+			h.m = &lazyObserver{resolve: func() prometheus.Observer { return resolved(resolve) }}
+		}
 		return h
 	})
 	return fam.Get(nil, nil)
 }
 
-// lazyObserver is a Histogram's series until its first update.
-type lazyObserver struct{ h *Histogram }
+// lazyObserver is the series of a Histogram child missing some label
+// names: it finds the metric at the first update.
+type lazyObserver struct {
+	m       atomic.Pointer[prometheus.Observer]
+	resolve func() prometheus.Observer
+}
 
-func (l lazyObserver) Observe(v float64) {
-	var s prometheus.Observer = dropped{}
-	if m, ok := l.h.resolve(); ok {
-		s = m
+func (l *lazyObserver) Observe(v float64) {
+	p := l.m.Load()
+	if p == nil {
+		m := l.resolve()
+		l.m.Store(&m)
+		p = &m
 	}
-	l.h.s.Store(&s)
-	s.Observe(v)
+	(*p).Observe(v)
 }
 
 // With returns the child with h's label values followed by labelValues.
@@ -400,6 +461,6 @@ func (h *Histogram) With(labelValues ...string) metrics.Histogram {
 // Observe records value; NaN and ±Inf are dropped.
 func (h *Histogram) Observe(value float64) {
 	if metrics.Valid(value) {
-		(*h.s.Load()).Observe(value)
+		h.m.Observe(value)
 	}
 }

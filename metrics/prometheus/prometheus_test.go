@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -198,6 +200,63 @@ func TestBadLabelsAtRunTime(t *testing.T) {
 	}
 	if len(series) != 1 {
 		t.Errorf("gathered series %q, want only the one with method=ok", series)
+	}
+}
+
+func TestWhenSeriesAreCreated(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var errs []error
+	c, err := kitprom.NewCounterFrom(reg, prometheus.CounterOpts{Name: "requests_total", Help: "h"}, labelNames,
+		kitprom.ErrorHandler(func(err error) { errs = append(errs, err) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := func() []string {
+		t.Helper()
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var series []string
+		for _, f := range fams {
+			for _, m := range f.GetMetric() {
+				var lvs []string
+				for _, lp := range m.GetLabel() {
+					lvs = append(lvs, lp.GetName()+"="+lp.GetValue())
+				}
+				series = append(series, strings.Join(lvs, ",")+fmt.Sprintf(" %g", m.GetCounter().GetValue()))
+			}
+		}
+		return series
+	}
+
+	// Every label given: the series exists from With on, at 0, as with
+	// client_golang's WithLabelValues.
+	c.With("method", "sum", "code", "200")
+	if got, want := seen(), []string{"code=200,method=sum 0"}; !slices.Equal(got, want) {
+		t.Errorf("after With of a complete list: series %q, want %q", got, want)
+	}
+	// An intermediate child is never a series of its own.
+	c.With("method", "div").With("code", "500").Add(2)
+	if got, want := seen(), []string{"code=200,method=sum 0", "code=500,method=div 2"}; !slices.Equal(got, want) {
+		t.Errorf("after an update through an intermediate child: series %q, want %q", got, want)
+	}
+	// A refused complete list is reported at its first update, once.
+	bad := c.With("method", "\xff", "code", "200")
+	if len(errs) != 0 {
+		t.Errorf("errors reported at With: %v, want none until an update", errs)
+	}
+	for range 3 {
+		bad.Add(1)
+	}
+	if len(errs) != 1 {
+		t.Errorf("errors reported after 3 updates of a refused list: %v, want 1", errs)
+	}
+	// A child missing a label name creates its series at its first update,
+	// with the missing label empty.
+	c.With("method", "mul").Add(1)
+	if got, want := seen(), []string{"code=,method=mul 1", "code=200,method=sum 0", "code=500,method=div 2"}; !slices.Equal(got, want) {
+		t.Errorf("after an update of a child missing a name: series %q, want %q", got, want)
 	}
 }
 

@@ -2,8 +2,10 @@ package lv
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Unknown is the value appended to an odd-length label list.
@@ -20,13 +22,17 @@ type Family[T any] struct {
 }
 
 type entry[T any] struct {
+	hash        uint64
 	labelValues []string
 	child       *T
 }
 
+// snapshot is an immutable index: an open-addressing table (linear probing,
+// a power of two long, at most half full, nil where free) and the entries
+// in order of first sight.
 type snapshot[T any] struct {
-	index map[uint64][]*entry[T]
-	list  []*entry[T] // in order of first sight
+	table []*entry[T]
+	list  []*entry[T]
 }
 
 // New returns a Family that builds a child with build the first time a label
@@ -34,87 +40,92 @@ type snapshot[T any] struct {
 // may keep; it runs under the Family's lock, so it must not call the Family.
 func New[T any](build func(labelValues []string) *T) *Family[T] {
 	f := &Family[T]{build: build, seed: maphash.MakeSeed()}
-	f.snap.Store(&snapshot[T]{index: map[uint64][]*entry[T]{}})
+	f.snap.Store(&snapshot[T]{table: make([]*entry[T], 8)})
 	return f
 }
 
-// labels is base followed by more, read as one list; an odd total gets
-// Unknown appended. It lets Get hash and compare the concatenation of a
-// child's labels and With's arguments without building it.
-type labels struct{ base, more []string }
-
-func (l labels) len() int {
-	n := len(l.base) + len(l.more)
-	return n + n%2
+// Get returns the child for the label list base followed by more, building
+// it on first sight. Neither slice is kept.
+func (f *Family[T]) Get(base, more []string) *T {
+	if len(base) == 0 && len(more)%2 == 0 {
+		return f.get(more)
+	}
+	// Normalise into one list; up to 16 strings it stays on the stack.
+	var buf [16]string
+	lvs := append(append(buf[:0], base...), more...)
+	if len(lvs)%2 == 1 {
+		lvs = append(lvs, Unknown)
+	}
+	return f.get(lvs)
 }
 
-func (l labels) at(i int) string {
-	if i < len(l.base) {
-		return l.base[i]
+// get returns the child for lvs, a normalised list, which it does not keep.
+//
+// The hash combines the hashes of the values only: names almost always
+// come from the code, so hashing them would rarely tell lists apart and
+// would cost a hash per pair; the comparison checks them.
+func (f *Family[T]) get(lvs []string) *T {
+	h := uint64(len(lvs))
+	for i := 1; i < len(lvs); i += 2 {
+		h = (h ^ maphash.String(f.seed, lvs[i])) * 1099511628211
 	}
-	i -= len(l.base)
-	if i < len(l.more) {
-		return l.more[i]
+	s := f.snap.Load()
+	mask := uint64(len(s.table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := s.table[i]
+		if e == nil {
+			return f.insert(h, lvs)
+		}
+		if e.hash == h && same(e.labelValues, lvs) {
+			return e.child
+		}
 	}
-	return Unknown
 }
 
-// hash combines the strings' hashes in order, so that ("ab","c") and
-// ("a","bc") differ.
-func (l labels) hash(seed maphash.Seed) uint64 {
-	var h uint64
-	for i, n := 0, l.len(); i < n; i++ {
-		h = (h ^ maphash.String(seed, l.at(i))) * 1099511628211
-	}
-	return h
-}
-
-func (l labels) equal(lvs []string) bool {
-	if l.len() != len(lvs) {
+// same reports whether the lists a and b are equal. It compares the bytes
+// of two strings only when they are not the same bytes: label values are
+// most often the same literals on every call, and a comparison then costs
+// no call (and no spilling of get's registers around one).
+func same(a, b []string) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i, v := range lvs {
-		if l.at(i) != v {
+	for i, x := range a {
+		y := b[i]
+		if len(x) != len(y) || unsafe.StringData(x) != unsafe.StringData(y) && x != y {
 			return false
 		}
 	}
 	return true
 }
 
-// Get returns the child for the label list base followed by more, building
-// it on first sight. Neither slice is kept.
-func (f *Family[T]) Get(base, more []string) *T {
-	l := labels{base, more}
-	h := l.hash(f.seed)
-	for _, e := range f.snap.Load().index[h] {
-		if l.equal(e.labelValues) {
-			return e.child
-		}
-	}
-	return f.insert(l, h)
-}
-
-func (f *Family[T]) insert(l labels, h uint64) *T {
+func (f *Family[T]) insert(h uint64, lvs []string) *T {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	old := f.snap.Load()
-	for _, e := range old.index[h] {
-		if l.equal(e.labelValues) {
-			return e.child
+	for _, e := range old.list {
+		if e.hash == h && slices.Equal(e.labelValues, lvs) {
+			return e.child // another goroutine inserted it meanwhile
 		}
 	}
-	lvs := make([]string, l.len())
-	for i := range lvs {
-		lvs[i] = l.at(i)
+	// A new variable, not lvs: escape analysis would otherwise let the
+	// caller's list (on its stack) escape.
+	kept := slices.Clone(lvs)
+	e := &entry[T]{hash: h, labelValues: kept, child: f.build(kept)}
+	list := append(old.list[:len(old.list):len(old.list)], e)
+	size := len(old.table)
+	for 2*len(list) > size {
+		size *= 2
 	}
-	e := &entry[T]{labelValues: lvs, child: f.build(lvs)}
-	next := &snapshot[T]{index: make(map[uint64][]*entry[T], len(old.index)+1)}
-	for k, v := range old.index {
-		next.index[k] = v
+	next := &snapshot[T]{table: make([]*entry[T], size), list: list}
+	mask := uint64(size - 1)
+	for _, e := range list {
+		i := e.hash & mask
+		for next.table[i] != nil {
+			i = (i + 1) & mask
+		}
+		next.table[i] = e
 	}
-	// A fresh slice for this hash: the old one is shared with readers.
-	next.index[h] = append(append([]*entry[T](nil), old.index[h]...), e)
-	next.list = append(old.list[:len(old.list):len(old.list)], e)
 	f.snap.Store(next)
 	return e.child
 }

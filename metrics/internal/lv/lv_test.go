@@ -24,6 +24,7 @@ func TestGet(t *testing.T) {
 	}{
 		{"empty", nil, nil, []string{}},
 		{"pair", nil, []string{"a", "1"}, []string{"a", "1"}},
+		{"same value, other name", nil, []string{"b", "1"}, []string{"b", "1"}},
 		{"split across base and more", []string{"a"}, []string{"1"}, []string{"a", "1"}},
 		{"odd gets unknown", []string{"a", "1"}, []string{"b"}, []string{"a", "1", "b", lv.Unknown}},
 		{"no concatenation collision", []string{"a1"}, nil, []string{"a1", lv.Unknown}},

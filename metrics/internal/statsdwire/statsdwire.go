@@ -201,8 +201,9 @@ func (e *Engine) register(name string, rate float64, add func(*packer)) error {
 	return nil
 }
 
-// sampled reports whether an update at rate is kept.
-func sampled(rate float64) bool { return rate >= 1 || rand.Float64() < rate }
+// sampled reports whether an update at rate is kept. Callers test rate < 1
+// first, which saves the call when nothing is sampled.
+func sampled(rate float64) bool { return rand.Float64() < rate }
 
 // Counter sums deltas between flushes.
 type Counter struct {
@@ -239,7 +240,7 @@ func (c *Counter) With(labelValues ...string) metrics.Counter { return c.fam.Get
 // Add adds delta, subject to the sample rate; NaN, ±Inf and negative deltas
 // are dropped.
 func (c *Counter) Add(delta float64) {
-	if delta < 0 || !metrics.Valid(delta) || !sampled(c.rate) {
+	if !(delta >= 0 && delta <= math.MaxFloat64) || c.rate < 1 && !sampled(c.rate) {
 		return
 	}
 	addFloat(&c.bits, delta)
@@ -360,7 +361,7 @@ func (h *Histogram) With(labelValues ...string) metrics.Histogram {
 // Observe records value, subject to the sample rate; NaN and ±Inf are
 // dropped.
 func (h *Histogram) Observe(value float64) {
-	if !metrics.Valid(value) || !sampled(h.rate) {
+	if !metrics.Valid(value) || h.rate < 1 && !sampled(h.rate) {
 		return
 	}
 	h.mu.Lock()
