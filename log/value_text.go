@@ -128,7 +128,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case float64:
 		return strconv.AppendFloat(dst, x, 'g', -1, 64), true
 	case time.Time:
-		return x.AppendFormat(dst, time.RFC3339Nano), true
+		return appendRFC3339Nano(dst, x), true
 	case time.Duration:
 		return appendDuration(dst, x), true
 	}
