@@ -32,15 +32,45 @@ func below(x, n uint64) uint64 { return (x - lo*n) &^ x & hi }
 // bytes after one.
 func equal(x, c uint64) uint64 { return below(x^(lo*c), 1) }
 
+// load32 returns the four bytes of s from i as a little-endian word.
+func load32(s string, i int) uint64 {
+	s = s[i : i+4]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
+}
+
+// tailWord reports whether s[i:], shorter than a word, fits in one
+// word with bytes already scanned, and returns that word: the last eight
+// bytes of s, or its first and last four, overlapping, when it is shorter.
+// A byte test that finds no hit in the word finds none in s[i:].
+func tailWord(s string, i int) (uint64, bool) {
+	switch {
+	case len(s)-i >= 8:
+		return 0, false // not a tail: the word at i had a hit
+	case len(s) >= 8:
+		return load64(s, len(s)-8), true
+	case len(s)-i >= 4:
+		return load32(s, i) | load32(s, len(s)-4)<<32, true
+	}
+	return 0, false
+}
+
+// The hit tests: non-zero when some byte of the word is not plain.
+func jsonHit(x uint64) uint64 { return below(x, ' ') | equal(x, '"') | equal(x, '\\') | x&hi }
+func bareHit(x uint64) uint64 {
+	return below(x, ' '+1) | equal(x, '=') | equal(x, '"') | equal(x, 0x7f) | x&hi
+}
+func quotedHit(x uint64) uint64 {
+	return below(x, ' ') | equal(x, '"') | equal(x, '\\') | equal(x, 0x7f) | x&hi
+}
+
 // jsonPlain returns the length of the longest prefix of s that a JSON
 // string holds as it is: ASCII without control characters, '"' and '\'.
 func jsonPlain(s string) int {
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i)
-		if (below(x, ' ') | equal(x, '"') | equal(x, '\\') | x&hi) != 0 {
-			break
-		}
+	for ; i+8 <= len(s) && jsonHit(load64(s, i)) == 0; i += 8 {
+	}
+	if x, ok := tailWord(s, i); ok && jsonHit(x) == 0 {
+		return len(s)
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x80 {
@@ -54,11 +84,10 @@ func jsonPlain(s string) int {
 // value or key holds bare: printable ASCII without '=' and '"'.
 func logfmtBare(s string) int {
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i)
-		if (below(x, ' '+1) | equal(x, '=') | equal(x, '"') | equal(x, 0x7f) | x&hi) != 0 {
-			break
-		}
+	for ; i+8 <= len(s) && bareHit(load64(s, i)) == 0; i += 8 {
+	}
+	if x, ok := tailWord(s, i); ok && bareHit(x) == 0 {
+		return len(s)
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c == '=' || c == '"' || c >= 0x7f {
@@ -73,11 +102,10 @@ func logfmtBare(s string) int {
 // and '\'.
 func logfmtQuoted(s string) int {
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i)
-		if (below(x, ' ') | equal(x, '"') | equal(x, '\\') | equal(x, 0x7f) | x&hi) != 0 {
-			break
-		}
+	for ; i+8 <= len(s) && quotedHit(load64(s, i)) == 0; i += 8 {
+	}
+	if x, ok := tailWord(s, i); ok && quotedHit(x) == 0 {
+		return len(s)
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x7f {
