@@ -16,7 +16,7 @@ import (
 func TestHelpersPutLevelFirst(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		helper func(log.Logger) log.Logger
+		helper func(log.Logger) level.Logger
 		want   string
 	}{
 		{"debug", level.Debug, "level=debug a=1 msg=x\n"},
@@ -38,7 +38,7 @@ func TestHelpersPutLevelFirst(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	helpers := []func(log.Logger) log.Logger{level.Debug, level.Info, level.Warn, level.Error}
+	helpers := []func(log.Logger) level.Logger{level.Debug, level.Info, level.Warn, level.Error}
 	for _, tc := range []struct {
 		name   string
 		option level.Option
