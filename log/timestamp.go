@@ -41,18 +41,7 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 		digitPairs[2*(clock/60%60)], digitPairs[2*(clock/60%60)+1], ':',
 		digitPairs[2*(clock%60)], digitPairs[2*(clock%60)+1])
 	if ns := t.Nanosecond(); ns != 0 {
-		var frac [10]byte
-		frac[0] = '.'
-		n := 9
-		for ns%10 == 0 {
-			ns /= 10
-			n--
-		}
-		for i := n; i > 0; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		dst = append(dst, frac[:n+1]...)
+		dst = appendNanos(dst, ns)
 	}
 	if offset == 0 {
 		return append(dst, 'Z')
@@ -63,6 +52,20 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 	}
 	h, m := offset/3600, offset/60%60
 	return append(dst, sign, digitPairs[2*h], digitPairs[2*h+1], ':', digitPairs[2*m], digitPairs[2*m+1])
+}
+
+// appendNanos appends '.' and the nine digits of ns, a count of
+// nanoseconds below a second, without their trailing zeros; ns is not 0.
+func appendNanos(dst []byte, ns int) []byte {
+	lo4, hi4 := ns%10000, ns/10000%10000
+	frac := [10]byte{'.', byte('0' + ns/100000000),
+		digitPairs[2*(hi4/100)], digitPairs[2*(hi4/100)+1], digitPairs[2*(hi4%100)], digitPairs[2*(hi4%100)+1],
+		digitPairs[2*(lo4/100)], digitPairs[2*(lo4/100)+1], digitPairs[2*(lo4%100)], digitPairs[2*(lo4%100)+1]}
+	n := len(frac)
+	for frac[n-1] == '0' {
+		n--
+	}
+	return append(dst, frac[:n]...)
 }
 
 // digitPairs holds the two digits of each number below 100.
