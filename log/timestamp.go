@@ -19,10 +19,11 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 	}
 	// Days since 0000-03-01, a non-negative count, then the civil date in
 	// a calendar whose years start in March, which puts the leap day last.
-	days := (secs - minSecs) / 86400
-	clock := (secs - minSecs) % 86400
+	// Unsigned arithmetic keeps the divisions by constants cheap.
+	since := uint64(secs - minSecs)
+	days, clock := since/86400, since%86400
 	era := days / 146097
-	doe := days - era*146097
+	doe := days % 146097
 	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
 	year := yoe + era*400
 	doy := doe - (365*yoe + yoe/4 - yoe/100)
@@ -33,13 +34,17 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 		month -= 12
 		year++
 	}
-	dst = append(dst, digitPairs[2*(year/100)], digitPairs[2*(year/100)+1],
-		digitPairs[2*(year%100)], digitPairs[2*(year%100)+1], '-',
+	hh, mm, ss := clock/3600, clock/60%60, clock%60
+	y1, y2 := year/100%100, year%100
+	b := [19]byte{
+		digitPairs[2*y1], digitPairs[2*y1+1], digitPairs[2*y2], digitPairs[2*y2+1], '-',
 		digitPairs[2*month], digitPairs[2*month+1], '-',
 		digitPairs[2*day], digitPairs[2*day+1], 'T',
-		digitPairs[2*(clock/3600)], digitPairs[2*(clock/3600)+1], ':',
-		digitPairs[2*(clock/60%60)], digitPairs[2*(clock/60%60)+1], ':',
-		digitPairs[2*(clock%60)], digitPairs[2*(clock%60)+1])
+		digitPairs[2*hh], digitPairs[2*hh+1], ':',
+		digitPairs[2*mm], digitPairs[2*mm+1], ':',
+		digitPairs[2*ss], digitPairs[2*ss+1],
+	}
+	dst = append(dst, b[:]...)
 	if ns := t.Nanosecond(); ns != 0 {
 		dst = appendNanos(dst, ns)
 	}
@@ -56,7 +61,8 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 
 // appendNanos appends '.' and the nine digits of ns, a count of
 // nanoseconds below a second, without their trailing zeros; ns is not 0.
-func appendNanos(dst []byte, ns int) []byte {
+func appendNanos(dst []byte, nanos int) []byte {
+	ns := uint64(nanos) % 1000000000
 	lo4, hi4 := ns%10000, ns/10000%10000
 	frac := [10]byte{'.', byte('0' + ns/100000000),
 		digitPairs[2*(hi4/100)], digitPairs[2*(hi4/100)+1], digitPairs[2*(hi4%100)], digitPairs[2*(hi4%100)+1],
