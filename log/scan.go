@@ -32,85 +32,108 @@ func below(x, n uint64) uint64 { return (x - lo*n) &^ x & hi }
 // bytes after one.
 func equal(x, c uint64) uint64 { return below(x^(lo*c), 1) }
 
-// load32 returns the four bytes of s from i as a little-endian word.
-func load32(s string, i int) uint64 {
-	s = s[i : i+4]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
-}
+// Bits of byteClass: what a byte may be, as it is, in each context.
+const (
+	jsonPlainByte    = 1 << iota // in a JSON string
+	logfmtBareByte               // in a bare logfmt key or value
+	logfmtQuotedByte             // in a quoted logfmt value
+)
 
-// tailWord reports whether s[i:], shorter than a word, fits in one
-// word with bytes already scanned, and returns that word: the last eight
-// bytes of s, or its first and last four, overlapping, when it is shorter.
-// A byte test that finds no hit in the word finds none in s[i:].
-func tailWord(s string, i int) (uint64, bool) {
-	switch {
-	case len(s)-i >= 8:
-		return 0, false // not a tail: the word at i had a hit
-	case len(s) >= 8:
-		return load64(s, len(s)-8), true
-	case len(s)-i >= 4:
-		return load32(s, i) | load32(s, len(s)-4)<<32, true
+// byteClass holds the bits of each byte value. Short strings, most keys
+// among them, are scanned with it a byte at a time: cheaper than the word
+// tests below eight bytes. It is computed once and never modified.
+var byteClass = func() (t [256]uint8) {
+	for c := range 0x80 {
+		if c >= ' ' && c != '"' && c != '\\' {
+			t[c] |= jsonPlainByte
+		}
+		if c > ' ' && c != '=' && c != '"' && c != 0x7f {
+			t[c] |= logfmtBareByte
+		}
+		if c >= ' ' && c != '"' && c != '\\' && c != 0x7f {
+			t[c] |= logfmtQuotedByte
+		}
 	}
-	return 0, false
-}
+	return t
+}()
 
-// The hit tests: non-zero when some byte of the word is not plain.
-func jsonHit(x uint64) uint64 { return below(x, ' ') | equal(x, '"') | equal(x, '\\') | x&hi }
-func bareHit(x uint64) uint64 {
-	return below(x, ' '+1) | equal(x, '=') | equal(x, '"') | equal(x, 0x7f) | x&hi
-}
-func quotedHit(x uint64) uint64 {
-	return below(x, ' ') | equal(x, '"') | equal(x, '\\') | equal(x, 0x7f) | x&hi
+// scanBytes returns the index of the first byte of s from i without bit,
+// or len(s).
+func scanBytes(s string, i int, bit uint8) int {
+	for ; i < len(s) && byteClass[s[i]]&bit != 0; i++ {
+	}
+	return i
 }
 
 // jsonPlain returns the length of the longest prefix of s that a JSON
-// string holds as it is: ASCII without control characters, '"' and '\'.
+// string holds as it is: ASCII without control characters, '"' and '\\'.
 func jsonPlain(s string) int {
+	if len(s) < 8 {
+		return scanBytes(s, 0, jsonPlainByte)
+	}
 	i := 0
-	for ; i+8 <= len(s) && jsonHit(load64(s, i)) == 0; i += 8 {
-	}
-	if x, ok := tailWord(s, i); ok && jsonHit(x) == 0 {
-		return len(s)
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x80 {
-			break
+	for ; i+8 <= len(s); i += 8 {
+		if x := load64(s, i); jsonHit(x) != 0 {
+			return scanBytes(s, i, jsonPlainByte)
 		}
 	}
-	return i
+	if i < len(s) {
+		// The last eight bytes, overlapping bytes already scanned.
+		if x := load64(s, len(s)-8); jsonHit(x) != 0 {
+			return scanBytes(s, i, jsonPlainByte)
+		}
+	}
+	return len(s)
 }
 
 // logfmtBare returns the length of the longest prefix of s that a logfmt
 // value or key holds bare: printable ASCII without '=' and '"'.
 func logfmtBare(s string) int {
+	if len(s) < 8 {
+		return scanBytes(s, 0, logfmtBareByte)
+	}
 	i := 0
-	for ; i+8 <= len(s) && bareHit(load64(s, i)) == 0; i += 8 {
-	}
-	if x, ok := tailWord(s, i); ok && bareHit(x) == 0 {
-		return len(s)
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == '=' || c == '"' || c >= 0x7f {
-			break
+	for ; i+8 <= len(s); i += 8 {
+		if x := load64(s, i); bareHit(x) != 0 {
+			return scanBytes(s, i, logfmtBareByte)
 		}
 	}
-	return i
+	if i < len(s) && bareHit(load64(s, len(s)-8)) != 0 {
+		return scanBytes(s, i, logfmtBareByte)
+	}
+	return len(s)
 }
 
 // logfmtQuoted returns the length of the longest prefix of s that a quoted
 // logfmt value holds as it is: ASCII without control characters, DEL, '"'
-// and '\'.
+// and '\\'.
 func logfmtQuoted(s string) int {
+	if len(s) < 8 {
+		return scanBytes(s, 0, logfmtQuotedByte)
+	}
 	i := 0
-	for ; i+8 <= len(s) && quotedHit(load64(s, i)) == 0; i += 8 {
-	}
-	if x, ok := tailWord(s, i); ok && quotedHit(x) == 0 {
-		return len(s)
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x7f {
-			break
+	for ; i+8 <= len(s); i += 8 {
+		if x := load64(s, i); quotedHit(x) != 0 {
+			return scanBytes(s, i, logfmtQuotedByte)
 		}
 	}
-	return i
+	if i < len(s) && quotedHit(load64(s, len(s)-8)) != 0 {
+		return scanBytes(s, i, logfmtQuotedByte)
+	}
+	return len(s)
+}
+
+// jsonHit, bareHit and quotedHit are non-zero when some byte of x may not
+// be in a JSON string, a bare or a quoted logfmt value.
+func jsonHit(x uint64) uint64 { return below(x, ' ') | equal(x, '"') | equal(x, '\\') | x&hi }
+
+func bareHit(x uint64) uint64 {
+	e, q := x^(lo*'='), x^(lo*'"')
+	// x&^hi + lo carries into the high bit of the bytes 0x7f and 0xff only.
+	return ((x-lo*(' '+1))&^x | (e-lo)&^e | (q-lo)&^q | (x&^hi + lo) | x) & hi
+}
+
+func quotedHit(x uint64) uint64 {
+	q, b := x^(lo*'"'), x^(lo*'\\')
+	return ((x-lo*' ')&^x | (q-lo)&^q | (b-lo)&^b | (x&^hi + lo) | x) & hi
 }
