@@ -1,10 +1,11 @@
 package log
 
-// This file finds, eight bytes at a time, where a string stops being plain
-// text that an encoder can copy as it is. Most keys and values are plain
-// ASCII, so the encoders spend most of their time in these scans.
+// This file finds where a string stops being plain text that an encoder can
+// copy as it is. Most keys and values are plain ASCII, so the encoders spend
+// much of their time in these scans: strings shorter than eight bytes are
+// scanned a byte at a time with a table, longer ones eight bytes at a time.
 //
-// Each scan tests a word of eight bytes at once with the usual bit tricks:
+// Each word scan tests a word of eight bytes at once with the usual bit tricks:
 // (x - lo*n) &^ x & hi is non-zero when some byte of x is below n (n ≤ 0x80),
 // and a byte equal to c is a zero byte of x ^ lo*c. The tests may flag a byte
 // after a real hit (borrows), never miss one, and are exact about whether a

@@ -3,10 +3,10 @@ package log
 import "time"
 
 // appendRFC3339Nano appends t as t.AppendFormat(dst, time.RFC3339Nano) does,
-// in about a quarter of the time: timestamps are on every line. It reads the
+// in a fraction of the time: timestamps are on every line. It reads the
 // zone once and computes the date from the local second count; times before
-// year 0 or after 9999, and zones whose offset has seconds or exceeds a day,
-// take the standard library's path.
+// March of year 0 or after 9999, and zones whose offset has seconds or
+// exceeds a day, take the standard library's path.
 func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 	_, offset := t.Zone()
 	secs := t.Unix() + int64(offset)
