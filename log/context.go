@@ -27,6 +27,19 @@ func With(logger Logger, keyvals ...any) Logger {
 // is a string and whose value is a pointer (a level) on a Logger returned by
 // With returns a cached Logger after the first call, without allocating.
 func WithPrefix(logger Logger, keyvals ...any) Logger {
+	// The memo lookup comes first, in a function small enough to inline,
+	// as level helpers call it for every line.
+	if c, ok := logger.(*context); ok && len(keyvals) == 2 {
+		if k, ok := keyvals[0].(string); ok {
+			if d := c.memoized(k, keyvals[1]); d != nil {
+				return d
+			}
+		}
+	}
+	return withPrefix(logger, keyvals)
+}
+
+func withPrefix(logger Logger, keyvals []any) Logger {
 	if len(keyvals) == 0 {
 		return logger
 	}
@@ -34,17 +47,7 @@ func WithPrefix(logger Logger, keyvals ...any) Logger {
 	if !existing {
 		c = &context{logger: logger}
 	}
-	memoize := false
-	if existing && len(keyvals) == 2 {
-		// Looking up first is safe whatever the pair: memo entries hold
-		// pointers, and == on interfaces of different types is false.
-		if k, ok := keyvals[0].(string); ok {
-			if d := c.memoized(k, keyvals[1]); d != nil {
-				return d
-			}
-		}
-		memoize = memoizable(keyvals[0], keyvals[1])
-	}
+	memoize := existing && len(keyvals) == 2 && memoizable(keyvals[0], keyvals[1])
 	prefix := make([]any, 0, len(c.prefix)+len(keyvals)+1)
 	prefix = appendPadded(prefix, keyvals)
 	prefix = append(prefix, c.prefix...)
@@ -132,10 +135,13 @@ func memoizable(key, value any) bool {
 	return reflect.TypeOf(value).Kind() == reflect.Pointer
 }
 
+// memoized looks up the context derived with key and value. Memo entries
+// hold pointers, and == on interfaces of different types is false, so the
+// lookup is safe whatever the pair.
 func (c *context) memoized(key string, value any) *context {
 	if m := c.memo.Load(); m != nil {
-		for _, e := range *m {
-			if e.key == key && e.value == value {
+		for i := range *m {
+			if e := &(*m)[i]; e.value == value && e.key == key {
 				return e.derived
 			}
 		}

@@ -86,15 +86,19 @@ func appendJSONValue(dst []byte, v any) []byte {
 	case time.Time:
 		// Before json.Marshaler, which time.Time implements at a cost.
 		dst = append(dst, '"')
-		return append(x.AppendFormat(dst, time.RFC3339Nano), '"')
+		return append(appendRFC3339Nano(dst, x), '"')
 	case timeFormat:
+		if x.layout == rfc3339Nano {
+			dst = append(dst, '"')
+			return append(appendRFC3339Nano(dst, x.t), '"')
+		}
 		if x.layout.bare {
 			dst = append(dst, '"')
 			return append(x.t.AppendFormat(dst, x.layout.layout), '"')
 		}
 	case *nowValue:
 		dst = append(dst, '"')
-		return append(x.now().AppendFormat(dst, time.RFC3339Nano), '"')
+		return append(appendRFC3339Nano(dst, x.now()), '"')
 	case time.Duration:
 		dst = append(dst, '"')
 		return append(appendDuration(dst, x), '"')
@@ -150,36 +154,37 @@ func appendJSONFloat(dst []byte, f float64, bits int) []byte {
 // appendJSONString appends s as a JSON string. Unlike encoding/json it does
 // not escape <, > and &: log lines are not HTML.
 func appendJSONString(dst []byte, s string) []byte {
+	i := jsonPlain(s)
+	if i == len(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' {
-				i++
-				continue
-			}
+	for i < len(s) {
+		// s[i] is an ASCII byte to escape or the start of a rune.
+		if c := s[i]; c < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			dst = appendEscape(dst, c)
 			i++
 			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			// Valid JSON, but not valid JavaScript before ES2019.
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, `\ufffd`...)
+				start = i + size
+			case r == '\u2028' || r == '\u2029':
+				// Valid JSON, but not valid JavaScript before ES2019.
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+				start = i + size
+			}
 			i += size
-			continue
 		}
-		i += size
-		start = i
+		i += jsonPlain(s[i:])
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')

@@ -2,8 +2,6 @@ package log
 
 import (
 	"io"
-	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -101,14 +99,7 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 }
 
 // cleanKey reports whether s is printable ASCII without '=' or '"'.
-func cleanKey(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == '=' || c == '"' || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
+func cleanKey(s string) bool { return logfmtBare(s) == len(s) }
 
 func appendLogfmtValue(dst []byte, v any) []byte {
 	switch x := v.(type) {
@@ -119,11 +110,14 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 	case []byte:
 		return appendLogfmtString(dst, string(x))
 	case timeFormat:
+		if x.layout == rfc3339Nano {
+			return appendRFC3339Nano(dst, x.t)
+		}
 		if x.layout.bare {
 			return x.t.AppendFormat(dst, x.layout.layout)
 		}
 	case *nowValue:
-		return x.now().AppendFormat(dst, time.RFC3339Nano)
+		return appendRFC3339Nano(dst, x.now())
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b
@@ -138,39 +132,32 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 // appendLogfmtString appends s bare when a logfmt reader would read it back
 // unchanged, and quoted otherwise.
 func appendLogfmtString(dst []byte, s string) []byte {
-	i := quoteFrom(s)
-	if i < 0 {
+	if quoteFrom(s) < 0 {
 		return append(dst, s...)
 	}
-	// Bytes before i need no escaping, bar backslashes, which are fine in
-	// bare values but not in quoted ones: resume from the first of those.
-	if j := strings.IndexByte(s[:i], '\\'); j >= 0 {
-		i = j
-	}
+	// The bytes before the one that needs quotes may still hold
+	// backslashes, which are fine bare but not quoted: rescan from the
+	// start, which costs little next to the copy.
 	dst = append(dst, '"')
 	start := 0
+	i := logfmtQuoted(s)
 	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != 0x7f {
-				i++
-				continue
-			}
+		// s[i] is an ASCII byte to escape or the start of a rune.
+		if c := s[i]; c < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			dst = appendEscape(dst, c)
 			i++
 			start = i
-			continue
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, "\uFFFD"...)
+				start = i + size
+			}
+			i += size
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\uFFFD"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
+		i += logfmtQuoted(s[i:])
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
@@ -184,14 +171,9 @@ func needsQuotes(s string) bool { return quoteFrom(s) >= 0 }
 // quoteFrom returns the index of the first byte of s that makes it need
 // quotes, or -1.
 func quoteFrom(s string) int {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c <= ' ' || c == '=' || c == '"' || c == 0x7f {
-				return i
-			}
-			i++
-			continue
+	for i := logfmtBare(s); i < len(s); i += logfmtBare(s[i:]) {
+		if s[i] < utf8.RuneSelf {
+			return i
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError || !unicode.IsPrint(r) {

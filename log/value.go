@@ -86,14 +86,23 @@ func asNowValue(v Valuer) *nowValue {
 // Caller returns a Valuer that returns the "file:line" of a caller of the
 // Log call, depth frames up the stack counted from the Valuer itself: 3 is
 // the function that called Log on a Logger returned by With, WithPrefix or
-// WithSuffix (and the level helpers, which use WithPrefix).
+// WithSuffix, or by the level helpers. Frames of the level package's
+// Logger, which sits between its callers and the context, are not counted.
 func Caller(depth int) Valuer {
+	levelPkg := reflect.TypeFor[nowValue]().PkgPath() + "/level."
 	return func() any {
-		_, file, line, ok := runtime.Caller(depth)
-		if !ok {
-			return "???"
+		var pcs [4]uintptr
+		n := runtime.Callers(depth+1, pcs[:]) // 0 is Callers itself
+		frames := runtime.CallersFrames(pcs[:n])
+		for {
+			f, more := frames.Next()
+			if f.PC == 0 {
+				return "???"
+			}
+			if !strings.HasPrefix(f.Function, levelPkg) || !more {
+				return f.File[strings.LastIndexByte(f.File, '/')+1:] + ":" + strconv.Itoa(f.Line)
+			}
 		}
-		return file[strings.LastIndexByte(file, '/')+1:] + ":" + strconv.Itoa(line)
 	}
 }
 

@@ -128,7 +128,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case float64:
 		return strconv.AppendFloat(dst, x, 'g', -1, 64), true
 	case time.Time:
-		return x.AppendFormat(dst, time.RFC3339Nano), true
+		return appendRFC3339Nano(dst, x), true
 	case time.Duration:
 		return appendDuration(dst, x), true
 	}
@@ -166,28 +166,20 @@ func appendDuration(dst []byte, d time.Duration) []byte {
 }
 
 // appendFraction appends v / 10^digits as a decimal with trailing zeros of
-// the fraction (and a bare trailing point) removed.
+// the fraction (and a bare trailing point) removed; digits is 3, 6 or 9.
 func appendFraction(dst []byte, v uint64, digits int) []byte {
-	pow := uint64(1)
-	for range digits {
-		pow *= 10
+	pow := uint64(1000)
+	switch digits {
+	case 6:
+		pow = 1000000
+	case 9:
+		pow = 1000000000
 	}
 	dst = strconv.AppendUint(dst, v/pow, 10)
 	frac := v % pow
 	if frac == 0 {
 		return dst
 	}
-	for frac%10 == 0 {
-		frac /= 10
-		digits--
-	}
-	dst = append(dst, '.')
-	var tmp [20]byte
-	i := len(tmp)
-	for range digits {
-		i--
-		tmp[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return append(dst, tmp[i:]...)
+	// The fraction scaled to nanoseconds has the same digits, padded.
+	return appendNanos(dst, int(frac*(1000000000/pow)))
 }

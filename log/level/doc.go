@@ -24,7 +24,10 @@
 // With, WithPrefix or WithSuffix wrap, a line at a disallowed level is
 // dropped before any bound Valuer (timestamp, caller) is called or any
 // keyvals are merged, and the helper itself does not allocate after its
-// first call. Place the filter innermost, as above, or outermost; a Logger of
+// first call. The helpers return the concrete type [Logger] rather than the
+// interface, so that the compiler sees that its Log method keeps no
+// reference to the keyvals: level.Debug(logger).Log(...) builds them on the
+// caller's stack, and a dropped line allocates nothing at all. Place the filter innermost, as above, or outermost; a Logger of
 // your own between a With and the filter hides the filter from this
 // shortcut, and the line is then dropped only when it reaches the filter.
 //

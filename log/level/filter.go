@@ -62,9 +62,9 @@ func NewFilter(next log.Logger, options ...Option) log.Logger {
 	// filter, which checks any other level among their keyvals.
 	for _, v := range []*levelValue{debugValue, infoValue, warnValue, errorValue} {
 		if f.allowed&v.bit != 0 {
-			f.leveled[v.bit.index()] = log.WithPrefix(f, "level", v)
+			f.leveled[v.bit.index()] = Logger{next: log.WithPrefix(f, "level", v)}
 		} else {
-			f.leveled[v.bit.index()] = dropped{f.errNotAllowed}
+			f.leveled[v.bit.index()] = Logger{err: f.errNotAllowed}
 		}
 	}
 	return f
@@ -77,7 +77,7 @@ type filter struct {
 	errNotAllowed  error
 	squelchNoLevel bool
 	errNoLevel     error
-	leveled        [4]log.Logger // by levelValue index: what the helpers return
+	leveled        [4]Logger // by levelValue index: what the helpers return
 }
 
 func (f *filter) Log(keyvals ...any) error {
@@ -108,11 +108,6 @@ func (f *filter) LogDiscards(bound []any) (bool, error) {
 	}
 	return false, nil
 }
-
-// dropped is what the level helpers return for a disallowed level.
-type dropped struct{ err error }
-
-func (d dropped) Log(...any) error { return d.err }
 
 // NewInjector returns a Logger that adds the level v to lines that have none,
 // as the first pair, and passes lines that have one through unchanged.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/endpointkit/kit/log"
 )
@@ -58,22 +59,80 @@ func WarnValue() Value { return warnValue }
 func ErrorValue() Value { return errorValue }
 
 // Debug returns a Logger that puts the debug level first in every line.
-func Debug(logger log.Logger) log.Logger { return withLevel(logger, debugValue) }
+func Debug(logger log.Logger) Logger { return withLevel(logger, debugValue) }
 
 // Info returns a Logger that puts the info level first in every line.
-func Info(logger log.Logger) log.Logger { return withLevel(logger, infoValue) }
+func Info(logger log.Logger) Logger { return withLevel(logger, infoValue) }
 
 // Warn returns a Logger that puts the warn level first in every line.
-func Warn(logger log.Logger) log.Logger { return withLevel(logger, warnValue) }
+func Warn(logger log.Logger) Logger { return withLevel(logger, warnValue) }
 
 // Error returns a Logger that puts the error level first in every line.
-func Error(logger log.Logger) log.Logger { return withLevel(logger, errorValue) }
+func Error(logger log.Logger) Logger { return withLevel(logger, errorValue) }
 
-func withLevel(logger log.Logger, v *levelValue) log.Logger {
+// Logger is the log.Logger the level helpers return. It is a concrete type,
+// not the interface Go kit's helpers return, so that the compiler sees which
+// Log method a call such as level.Debug(logger).Log("msg", m) runs: that
+// method keeps no reference to its keyvals, so the caller builds them on
+// the stack, and a line that a filter drops costs no allocation. Assigning
+// a Logger to a log.Logger variable boxes it, which allocates once.
+//
+// The zero Logger drops every line and returns nil.
+type Logger struct {
+	next log.Logger // nil when every line is dropped
+	err  error      // what Log returns for a dropped line
+}
+
+// Log passes keyvals to the leveled logger, or drops them at once when the
+// Logger was built over a filter that does not allow its level.
+func (l Logger) Log(keyvals ...any) error {
+	if l.next == nil {
+		return l.err
+	}
+	// Passing keyvals on through an interface would make them escape, and
+	// every caller allocate them: pass a pooled copy instead, which is
+	// safe because Loggers must not retain keyvals.
+	kv := getKeyvals()
+	kv.kv = append(kv.kv[:0], keyvals...)
+	err := l.next.Log(kv.kv...)
+	putKeyvals(kv)
+	return err
+}
+
+// discarder is the protocol by which log's contexts and this package's
+// filters tell, from their bound keyvals alone, that they drop every line.
+type discarder interface {
+	LogDiscards(bound []any) (bool, error)
+}
+
+func withLevel(logger log.Logger, v *levelValue) Logger {
 	if f, ok := logger.(*filter); ok {
 		return f.leveled[v.bit.index()]
 	}
-	return log.WithPrefix(logger, "level", v)
+	next := log.WithPrefix(logger, "level", v)
+	if d, ok := next.(discarder); ok {
+		if drop, err := d.LogDiscards(nil); drop {
+			return Logger{err: err}
+		}
+	}
+	return Logger{next: next}
+}
+
+// keyvalsBuffer holds a copy of a Logger's keyvals.
+type keyvalsBuffer struct{ kv []any }
+
+// keyvalsPool is a cache, not state: what it returns is reset before use.
+var keyvalsPool = sync.Pool{New: func() any { return &keyvalsBuffer{kv: make([]any, 0, 32)} }}
+
+func getKeyvals() *keyvalsBuffer { return keyvalsPool.Get().(*keyvalsBuffer) }
+
+func putKeyvals(k *keyvalsBuffer) {
+	if cap(k.kv) > 1024 {
+		return
+	}
+	clear(k.kv) // drop references so pooled slices do not keep values alive
+	k.kv = k.kv[:0]
+	keyvalsPool.Put(k)
 }
 
 func (a allowed) index() int {

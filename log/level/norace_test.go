@@ -1,0 +1,5 @@
+//go:build !race
+
+package level_test
+
+const raceEnabled = false

@@ -1,0 +1,97 @@
+package log_test
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/endpointkit/kit/log"
+)
+
+// TestScansMatchBytewise checks the word-at-a-time scans against their
+// definitions, one byte at a time, with every interesting byte at every
+// position of strings long enough to span several words.
+func TestScansMatchBytewise(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		scan  func(string) int
+		plain func(c byte) bool
+	}{
+		{"JSONPlain", log.JSONPlain, func(c byte) bool { return c >= ' ' && c != '"' && c != '\\' && c < 0x80 }},
+		{"LogfmtBare", log.LogfmtBare, func(c byte) bool { return c > ' ' && c != '=' && c != '"' && c < 0x7f }},
+		{"LogfmtQuoted", log.LogfmtQuoted, func(c byte) bool { return c >= ' ' && c != '"' && c != '\\' && c < 0x7f }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := func(s string) int {
+				for i := 0; i < len(s); i++ {
+					if !tc.plain(s[i]) {
+						return i
+					}
+				}
+				return len(s)
+			}
+			for n := 0; n <= 24; n++ {
+				for pos := 0; pos < n; pos++ {
+					for c := 0; c < 256; c++ {
+						b := []byte(strings.Repeat("a", n))
+						b[pos] = byte(c)
+						if got, w := tc.scan(string(b)), want(string(b)); got != w {
+							t.Fatalf("%s(%q) = %d, want %d", tc.name, b, got, w)
+						}
+					}
+				}
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			for range 20000 {
+				b := make([]byte, r.IntN(40))
+				for i := range b {
+					b[i] = byte(r.IntN(256))
+					if r.IntN(4) > 0 {
+						b[i] = byte('!' + r.IntN(90)) // mostly plain
+					}
+				}
+				if got, w := tc.scan(string(b)), want(string(b)); got != w {
+					t.Fatalf("%s(%q) = %d, want %d", tc.name, b, got, w)
+				}
+			}
+		})
+	}
+}
+
+// TestAppendRFC3339NanoMatchesTime compares the timestamp formatter with
+// the standard library's over random instants, in zones with whole-minute,
+// odd-second and far offsets, and at the edges of the fast path's range.
+func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
+	zones := []*time.Location{
+		time.UTC, time.Local,
+		time.FixedZone("east", 5*3600+30*60), time.FixedZone("west", -(9*3600 + 45*60)),
+		time.FixedZone("lmt", 9*60+21), time.FixedZone("far", 30*3600),
+	}
+	instants := []time.Time{
+		{}, // the zero time, year 1
+		time.Date(0, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 2, 29, 23, 59, 59, 999999999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 1, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2000, 2, 29, 12, 0, 0, 100, time.UTC),
+		time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(0, 0),
+		time.Now(),
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		instants = append(instants, time.Unix(r.Int64N(400*365*86400)-200*365*86400, r.Int64N(1e9)))
+		instants = append(instants, time.Unix(r.Int64N(1<<40)-1<<39, r.Int64N(1e9)).Round(time.Duration(r.IntN(4))*time.Microsecond))
+	}
+	for _, z := range zones {
+		for _, at := range instants {
+			at = at.In(z)
+			want := at.Format(time.RFC3339Nano)
+			if got := string(log.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
+				t.Fatalf("AppendRFC3339Nano(%v) = %q, want %q", at, got[1:], want)
+			}
+		}
+	}
+}
