@@ -35,7 +35,9 @@ type Settings struct {
 	// Statsd. Zero means 65536 (512 KiB of values). Once half are held
 	// an observation asks for an early flush; once all are held (the flush
 	// is slow, stalled or, without an address, not called) observations
-	// are dropped and counted by DroppedObservations.
+	// are dropped and counted by DroppedObservations. Memory for
+	// observations stays within a small multiple of the bound: those held,
+	// those a running flush is writing, and buffers kept for reuse.
 	MaxBufferedObservations int
 }
 
