@@ -15,6 +15,12 @@
 // from a goroutine, so that an absent or slow agent drops packets (counted
 // by [Dogstatsd.Dropped]) instead of slowing callers.
 //
+// Memory is bounded: at most Settings.MaxBufferedObservations observations
+// (65536 by default) of timings, histograms and distributions are held
+// between flushes. Half of that triggers an early flush; beyond all of it
+// (a stalled flush, or WriteTo never called without an address) an
+// observation is dropped and counted by [Dogstatsd.DroppedObservations].
+//
 // The label pairs of a child and Settings.Tags become tags "name:value", in
 // that order after the global ones. Characters that would break a line or a
 // tag list (",|#" and line breaks, and ":" in a tag name) become "_".

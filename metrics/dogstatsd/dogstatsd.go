@@ -33,6 +33,15 @@ type Settings struct {
 	// bytes; the Datadog agent reads up to 8192 by default. A single line
 	// longer than this is sent alone.
 	MaxPacketSize int
+	// MaxBufferedObservations bounds the timing and histogram observations
+	// held in memory until the next flush, over every instrument of this
+	// Dogstatsd. Zero means 65536 (512 KiB of values). Once half are held
+	// an observation asks for an early flush; once all are held (the flush
+	// is slow, stalled or, without an address, not called) observations
+	// are dropped and counted by DroppedObservations. Memory for
+	// observations stays within a small multiple of the bound: those held,
+	// those a running flush is writing, and buffers kept for reuse.
+	MaxBufferedObservations int
 }
 
 // Dogstatsd holds instruments and sends them to a DogStatsD agent. It is
@@ -50,6 +59,7 @@ func New(addr string, s Settings) (*Dogstatsd, error) {
 	e, err := statsdwire.New(addr, statsdwire.Config{
 		Name:   "dogstatsd",
 		Prefix: s.Prefix, FlushInterval: s.FlushInterval, MaxPacketSize: s.MaxPacketSize,
+		MaxBufferedObservations: s.MaxBufferedObservations,
 		Format: func(name string, lvs []string) (string, string) {
 			return name, tags(append(global[:len(global):len(global)], lvs...))
 		},
@@ -156,3 +166,7 @@ func (d *Dogstatsd) Sent() uint64 { return d.e.Sent() }
 
 // Dropped returns the number of packets whose write failed.
 func (d *Dogstatsd) Dropped() uint64 { return d.e.Dropped() }
+
+// DroppedObservations returns the number of timing and histogram
+// observations dropped because MaxBufferedObservations were held.
+func (d *Dogstatsd) DroppedObservations() uint64 { return d.e.DroppedObservations() }

@@ -274,3 +274,27 @@ func BenchmarkCounter(b *testing.B) {
 		c.With("method", "sum").Add(1)
 	}
 }
+
+func TestBufferedObservationsBounded(t *testing.T) {
+	d, _ := dogstatsd.New("", dogstatsd.Settings{MaxBufferedObservations: 10})
+	dist, _ := d.NewDistribution("size", 1)
+	hist, _ := d.NewHistogram("depth", 1)
+	for range 10 {
+		dist.Observe(1)
+		hist.Observe(2)
+	}
+	if got := d.DroppedObservations(); got != 10 {
+		t.Errorf("DroppedObservations() = %d, want 10 (the bound is shared)", got)
+	}
+	rec := statsdtest.NewRecorder()
+	if _, err := d.WriteTo(rec); err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, p := range rec.Packets {
+		lines += strings.Count(string(p), "\n")
+	}
+	if lines != 10 {
+		t.Errorf("flush sent %d lines, want the bound 10", lines)
+	}
+}

@@ -1,6 +1,7 @@
 package statsd_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -61,4 +62,44 @@ func TestDaemonAggregates(t *testing.T) {
 	if n := len(tot.Timers["kit.latency_ms"]); n < 140 || n > 260 {
 		t.Errorf("daemon got %d of 400 timings sampled at 0.5, want about 200", n)
 	}
+}
+
+// TestDaemonEarlyFlush sends a hot timing with a small bound and an
+// hour-long interval: every burst past half the bound is carried to the
+// real daemon by an early flush, and each observation is either aggregated
+// there or counted as dropped.
+func TestDaemonEarlyFlush(t *testing.T) {
+	d := statsdtest.Start(t)
+	s, err := statsd.New(d.Addr, statsd.Settings{FlushInterval: time.Hour, MaxBufferedObservations: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := s.NewTiming("flood_ms", 1)
+	const rounds, burst = 20, 200 // a burst always takes the held count past 128
+	deadline := time.Now().Add(10 * time.Second)
+	for r := range rounds {
+		sent := s.Sent()
+		for i := range burst {
+			h.Observe(float64(i % 7))
+		}
+		for s.Sent() == sent { // only an early flush can send before Stop
+			if time.Now().After(deadline) {
+				s.Stop()
+				t.Fatalf("round %d: no early flush", r)
+			}
+			runtime.Gosched()
+		}
+	}
+	s.Stop()
+	if s.Dropped() != 0 {
+		t.Fatalf("Dropped() = %d packets with the daemon up", s.Dropped())
+	}
+	const observed = rounds * burst
+	dropped := s.DroppedObservations()
+	if dropped > observed/2 {
+		t.Errorf("DroppedObservations() = %d of %d with early flushes working", dropped, observed)
+	}
+	d.WaitFor(t, 10*time.Second, "received + dropped = observed", func(tot statsdtest.Totals) bool {
+		return uint64(len(tot.Timers["flood_ms"]))+dropped == observed
+	})
 }

@@ -15,6 +15,15 @@
 // that is down or slow costs dropped packets, counted by [Statsd.Dropped],
 // not latency.
 //
+// Memory is bounded too. At most Settings.MaxBufferedObservations timing
+// observations (65536 by default) are held between flushes, over every
+// timing of a Statsd. A hot timing that fills half of that triggers a flush
+// before the interval is up, so with a working flush nothing is lost; if
+// the flush cannot keep up (a stalled socket, or WriteTo never called when
+// New had no address), further observations are dropped, like a UDP
+// packet the daemon never saw, and counted by [Statsd.DroppedObservations].
+// Counters and gauges take constant memory per child and are never dropped.
+//
 // StatsD has no labels, so label pairs become part of the name: the child
 // With("method", "sum") of counter "requests" is "requests.method.sum".
 // Characters StatsD gives meaning to (":|@#", dots, spaces) in label names

@@ -30,6 +30,15 @@ type Settings struct {
 	// bytes, which fits an Ethernet frame. A single line longer than this
 	// is sent alone.
 	MaxPacketSize int
+	// MaxBufferedObservations bounds the timing and histogram observations
+	// held in memory until the next flush, over every instrument of this
+	// Statsd. Zero means 65536 (512 KiB of values). Once half are held
+	// an observation asks for an early flush; once all are held (the flush
+	// is slow, stalled or, without an address, not called) observations
+	// are dropped and counted by DroppedObservations. Memory for
+	// observations stays within a small multiple of the bound: those held,
+	// those a running flush is writing, and buffers kept for reuse.
+	MaxBufferedObservations int
 }
 
 // Statsd holds instruments and sends them to a StatsD daemon. It is safe for
@@ -44,9 +53,10 @@ func New(addr string, s Settings) (*Statsd, error) {
 	e, err := statsdwire.New(addr, statsdwire.Config{
 		Name:   "statsd",
 		Prefix: s.Prefix, FlushInterval: s.FlushInterval, MaxPacketSize: s.MaxPacketSize,
-		Format:    format,
-		ValidName: ValidName,
-		Errors:    statsdwire.Errors{InvalidName: ErrInvalidName, InvalidSampleRate: ErrInvalidSampleRate, Duplicate: ErrDuplicate},
+		MaxBufferedObservations: s.MaxBufferedObservations,
+		Format:                  format,
+		ValidName:               ValidName,
+		Errors:                  statsdwire.Errors{InvalidName: ErrInvalidName, InvalidSampleRate: ErrInvalidSampleRate, Duplicate: ErrDuplicate},
 	})
 	if err != nil {
 		return nil, err
@@ -117,3 +127,7 @@ func (s *Statsd) Sent() uint64 { return s.e.Sent() }
 // Dropped returns the number of packets whose write failed (no daemon
 // listening, a full socket buffer, a write that timed out).
 func (s *Statsd) Dropped() uint64 { return s.e.Dropped() }
+
+// DroppedObservations returns the number of timing and histogram
+// observations dropped because MaxBufferedObservations were held.
+func (s *Statsd) DroppedObservations() uint64 { return s.e.DroppedObservations() }

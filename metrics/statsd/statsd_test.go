@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -248,3 +249,72 @@ func BenchmarkTiming(b *testing.B) {
 type discardWriter struct{}
 
 func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestBufferedObservationsBounded(t *testing.T) {
+	// No address: nothing flushes until WriteTo, as if the flush stalled.
+	s, _ := statsd.New("", statsd.Settings{MaxBufferedObservations: 100})
+	h, _ := s.NewTiming("latency_ms", 1)
+	for i := range 1000 {
+		h.With("shard", fmt.Sprint(i%3)).Observe(1)
+	}
+	if got := s.DroppedObservations(); got != 900 {
+		t.Errorf("DroppedObservations() = %d, want 900", got)
+	}
+	rec := statsdtest.NewRecorder()
+	if _, err := s.WriteTo(rec); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, vs := range rec.Totals().Timers {
+		n += len(vs)
+	}
+	if n != 100 {
+		t.Errorf("flush sent %d timings, want the bound 100", n)
+	}
+}
+
+// TestEarlyFlush checks that a hot timing is flushed before the interval
+// (an hour here) once half the bound is held, and that every observation
+// is either received or counted as dropped.
+func TestEarlyFlush(t *testing.T) {
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	s, err := statsd.New(l.LocalAddr().String(), statsd.Settings{FlushInterval: time.Hour, MaxBufferedObservations: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := s.NewTiming("latency_ms", 1)
+	observed := 0
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Sent() == 0 { // only an early flush can send before Stop
+		if time.Now().After(deadline) {
+			s.Stop()
+			t.Fatalf("no early flush after %d observations with a bound of 64", observed)
+		}
+		h.Observe(1)
+		observed++
+		if observed%32 == 0 {
+			runtime.Gosched() // let the flushing goroutine run on a busy machine
+		}
+	}
+	s.Stop()
+	if observed <= 32 {
+		t.Errorf("a flush came after %d observations, before half the bound of 64 was held", observed)
+	}
+	received := 0
+	buf := make([]byte, 2048)
+	_ = l.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for uint64(received)+s.DroppedObservations() < uint64(observed) {
+		n, _, err := l.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("received %d and dropped %d of %d observations: %v", received, s.DroppedObservations(), observed, err)
+		}
+		received += strings.Count(string(buf[:n]), "latency_ms:1|ms\n")
+	}
+	if got := uint64(received) + s.DroppedObservations(); got != uint64(observed) {
+		t.Errorf("received %d + dropped %d = %d, want %d", received, s.DroppedObservations(), got, observed)
+	}
+}

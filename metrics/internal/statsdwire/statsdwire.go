@@ -26,6 +26,11 @@ type Config struct {
 	Prefix        string
 	FlushInterval time.Duration // zero means 1s
 	MaxPacketSize int           // zero means 1432
+	// MaxBufferedObservations bounds the observations held, over every
+	// histogram, until the next flush. Zero means
+	// DefaultMaxBufferedObservations; beyond it observations are dropped
+	// and counted.
+	MaxBufferedObservations int
 	// Format returns the text before ":" of a child's lines, and the text
 	// appended after its type and sample rate (DogStatsD tags).
 	Format func(name string, labelValues []string) (key, suffix string)
@@ -45,7 +50,15 @@ type Engine struct {
 
 	sent, dropped atomic.Uint64
 
+	// buffered counts the observations held by histograms (not those a
+	// running flush has taken); an Observe reserves its place here first,
+	// so it never exceeds maxBuffered.
+	buffered    atomic.Int64
+	maxBuffered int64
+	droppedObs  atomic.Uint64
+
 	conn net.Conn
+	kick chan struct{} // asks the loop for an early flush; nil without one
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -60,7 +73,10 @@ func New(addr string, cfg Config) (*Engine, error) {
 	if cfg.MaxPacketSize <= 0 {
 		cfg.MaxPacketSize = 1432
 	}
-	e := &Engine{cfg: cfg, names: map[string]bool{}}
+	if cfg.MaxBufferedObservations <= 0 {
+		cfg.MaxBufferedObservations = DefaultMaxBufferedObservations
+	}
+	e := &Engine{cfg: cfg, names: map[string]bool{}, maxBuffered: int64(cfg.MaxBufferedObservations)}
 	if addr == "" {
 		return e, nil
 	}
@@ -69,6 +85,7 @@ func New(addr string, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("%s: address %q: %w", cfg.Name, addr, err)
 	}
 	e.conn, e.stop, e.done = conn, make(chan struct{}), make(chan struct{})
+	e.kick = make(chan struct{}, 1)
 	go e.loop()
 	return e, nil
 }
@@ -81,6 +98,8 @@ func (e *Engine) loop() {
 	for {
 		select {
 		case <-t.C:
+			_, _ = e.WriteTo(w)
+		case <-e.kick:
 			_, _ = e.WriteTo(w)
 		case <-e.stop:
 			_, _ = e.WriteTo(w)
@@ -114,6 +133,19 @@ func (e *Engine) Stop() {
 		_ = e.conn.Close()
 	})
 }
+
+// DefaultMaxBufferedObservations is the bound on buffered observations
+// when the configuration gives none: 64Ki float64s, 512 KiB, enough for
+// 65 536 observations a second at the default interval before an early
+// flush is needed.
+const DefaultMaxBufferedObservations = 1 << 16
+
+// Buffered returns the number of observations held until the next flush.
+func (e *Engine) Buffered() int { return int(e.buffered.Load()) }
+
+// DroppedObservations returns the number of observations dropped because
+// MaxBufferedObservations were already held.
+func (e *Engine) DroppedObservations() uint64 { return e.droppedObs.Load() }
 
 // Sent and Dropped count packets written and packets whose write failed.
 func (e *Engine) Sent() uint64    { return e.sent.Load() }
@@ -320,6 +352,7 @@ type Histogram struct {
 	mu          sync.Mutex // guards obs
 	obs         []float64
 	spare       []float64 // reused by flush, so steady state does not allocate
+	e           *Engine
 	fam         *lv.Family[Histogram]
 }
 
@@ -329,7 +362,7 @@ func (e *Engine) NewHistogram(name, typ string, rate float64) (*Histogram, error
 	var fam *lv.Family[Histogram]
 	fam = lv.New(func(lvs []string) *Histogram {
 		key, suffix := e.cfg.Format(e.cfg.Prefix+name, lvs)
-		return &Histogram{lvs: lvs, key: key, suffix: suffix, typ: typ, rate: rate, fam: fam}
+		return &Histogram{lvs: lvs, key: key, suffix: suffix, typ: typ, rate: rate, e: e, fam: fam}
 	})
 	err := e.register(name, rate, func(p *packer) {
 		fam.Each(func(_ []string, h *Histogram) {
@@ -337,8 +370,17 @@ func (e *Engine) NewHistogram(name, typ string, rate float64) (*Histogram, error
 			obs := h.obs
 			h.obs, h.spare = h.spare[:0], nil
 			h.mu.Unlock()
+			// The places are free as soon as the slice is taken: what
+			// is held for the next flush starts from zero again.
+			e.buffered.Add(-int64(len(obs)))
 			for _, v := range obs {
 				p.line(h.key, v, h.typ, h.rate, h.suffix)
+			}
+			// Keep the slice for reuse unless a burst left it much
+			// larger than this flush needed, so that a spike does not
+			// pin its memory for good.
+			if cap(obs) > 4*len(obs)+64 {
+				obs = nil
 			}
 			h.mu.Lock()
 			if h.spare == nil {
@@ -359,10 +401,35 @@ func (h *Histogram) With(labelValues ...string) metrics.Histogram {
 }
 
 // Observe records value, subject to the sample rate; NaN and ±Inf are
-// dropped.
+// dropped. When MaxBufferedObservations are held it drops value and counts
+// it; when half are, it asks the flushing goroutine (if any) for an early
+// flush, without waiting for it.
 func (h *Histogram) Observe(value float64) {
 	if !metrics.Valid(value) || h.rate < 1 && !sampled(h.rate) {
 		return
+	}
+	e := h.e
+	// Reserve a place with a compare-and-swap rather than an add that is
+	// undone, so that Buffered never reads above the bound.
+	n := e.buffered.Load()
+	for {
+		if n >= e.maxBuffered {
+			e.droppedObs.Add(1)
+			return
+		}
+		if e.buffered.CompareAndSwap(n, n+1) {
+			n++
+			break
+		}
+		n = e.buffered.Load()
+	}
+	if n > e.maxBuffered/2 {
+		// Cheap when the request is already pending: a non-blocking
+		// send on a full channel takes no lock.
+		select {
+		case e.kick <- struct{}{}:
+		default: // a flush is already asked for, or there is no loop
+		}
 	}
 	h.mu.Lock()
 	h.obs = append(h.obs, value)
