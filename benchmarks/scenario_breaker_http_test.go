@@ -21,17 +21,18 @@ import (
 
 // The breaker-detection scenario again, on wall-clock time over a real
 // loopback HTTP server (net/http), with a net/http client wrapped as an
-// endpoint behind each breaker. So that one run per contestant stays near
-// 10 s, every duration of the simulated scenario is divided by
-// loopScale: the phases (3% for 3 s, 25% for 3 s, 100% for 1.5 s, then 0%
-// for 3 s) and the breakers' own time constants alike (windows, buckets,
-// open periods; gobreaker's default 60 s open period becomes 3 s). The
+// endpoint behind each breaker. So that one run per contestant takes
+// 8.4 s (the four under 35 s), every duration of the simulated scenario is
+// divided by loopScale: the phases (3% for 2.4 s, 25% for 2.4 s, 100% for
+// 1.2 s, then 0% for 2.4 s) and the breakers' own time constants alike
+// (windows, buckets, open periods; gobreaker's default 60 s open period
+// becomes 2.4 s). The
 // client calls at loopRate, sequentially, each call leaving at its
 // scheduled instant (or at once when the client fell behind). Counts-based
 // rules (gobreaker's 6 consecutive failures, minimum volumes) are not
 // scaled, so the call rate per scaled second is loopRate/loopScale.
 const (
-	loopScale = 20
+	loopScale = 25
 	loopRate  = 1000 // calls per wall-clock second
 
 	loopPartial   = phasePartial / loopScale
@@ -204,7 +205,7 @@ func detectHTTP(c detectContestant) (res detectResult) {
 }
 
 // BenchmarkScenarioBreakerHTTP runs the loopback scenario once per
-// contestant per b.N (each run takes loopEnd, 10.5 s) and reports the
+// contestant per b.N (each run takes loopEnd, 8.4 s) and reports the
 // failures that reached the server before the breaker first rejected a
 // call, the time to act in the 25% and 100% phases (wall-clock ms; -1:
 // not in that phase), the time from recovery to the first slot with more
