@@ -77,6 +77,9 @@ var lbContestants = []lbContestant{
 	{"kit_p2c_ewma", func(eps []func(context.Context, any) (any, error)) picker {
 		return kitPicker(loadbalancer.NewP2C(kitEndpointer(eps), loadbalancer.P2CSettings{}))
 	}},
+	{"kit_latency_weighted", func(eps []func(context.Context, any) (any, error)) picker {
+		return kitPicker(loadbalancer.NewLatencyWeighted(kitEndpointer(eps), loadbalancer.LatencyWeightedSettings{}))
+	}},
 }
 
 func TestBalancersAgree(t *testing.T) {
@@ -99,7 +102,7 @@ func TestBalancersAgree(t *testing.T) {
 		// call happened to be slow (a scheduling hiccup is enough); each
 		// instance must still have been tried.
 		fair := 30
-		if strings.HasPrefix(c.name, "kit_p2c") || strings.HasPrefix(c.name, "kit_least") {
+		if strings.HasPrefix(c.name, "kit_p2c") || strings.HasPrefix(c.name, "kit_least") || strings.HasPrefix(c.name, "kit_latency") {
 			fair = 1
 		}
 		for i := range 3 {

@@ -136,6 +136,9 @@ func TestScenarioSlowBackend(t *testing.T) {
 		{"round_robin", func(e loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewRoundRobin(e) }},
 		{"random", func(e loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewRandom(e) }},
 		{"least_in_flight", func(e loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewLeastInFlight(e) }},
+		{"latency_weighted", func(e loadbalancer.Endpointer) loadbalancer.Balancer {
+			return loadbalancer.NewLatencyWeighted(e, loadbalancer.LatencyWeightedSettings{})
+		}},
 		{"p2c_ewma", func(e loadbalancer.Endpointer) loadbalancer.Balancer {
 			return loadbalancer.NewP2C(e, loadbalancer.P2CSettings{})
 		}},
@@ -171,7 +174,7 @@ func TestScenarioSlowBackend(t *testing.T) {
 		backends[0].held.Store(false)
 		rows = append(rows, row{name, res})
 	}
-	run("p2c_ewma_all_healthy", balancers[3].new, false)
+	run("p2c_ewma_all_healthy", balancers[len(balancers)-1].new, false)
 	for _, bc := range balancers {
 		run(bc.name, bc.new, true)
 	}

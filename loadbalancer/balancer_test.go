@@ -43,6 +43,9 @@ var balancers = []balancerCase{
 	{"weighted", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
 		return loadbalancer.NewWeighted(s, func(string) float64 { return 1 })
 	}},
+	{"latency_weighted", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+		return loadbalancer.NewLatencyWeighted(s, loadbalancer.LatencyWeightedSettings{Now: frozen})
+	}},
 }
 
 func fixed(names ...string) loadbalancer.FixedEndpointer {

@@ -59,4 +59,7 @@ var benchBalancers = []balancerCase{
 	{"p2c_outlier", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
 		return loadbalancer.NewP2C(loadbalancer.NewOutlierEndpointer(s, loadbalancer.OutlierSettings{}), loadbalancer.P2CSettings{})
 	}},
+	{"latency_weighted", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+		return loadbalancer.NewLatencyWeighted(s, loadbalancer.LatencyWeightedSettings{})
+	}},
 }

@@ -13,7 +13,9 @@
 // per call: [NewRoundRobin] and [NewRandom] as in Go kit, and the load-aware
 // [NewP2C] (power of two choices over peak-EWMA latency, as in Finagle and
 // Linkerd) and [NewLeastInFlight], which learn from the calls made through
-// the endpoints they hand out; [NewWeighted] follows configured weights, and
+// the endpoints they hand out; [NewWeighted] follows configured weights,
+// [NewLatencyWeighted] weights instances by the inverse of their observed
+// latency, and
 // [NewLocality] keeps calls in the caller's zone until its instances run out
 // of headroom.
 // [NewOutlierEndpointer] sits between an

@@ -78,3 +78,24 @@ func ExampleRetryWith() {
 	fmt.Println(resp, err, attempts)
 	// Output: ok <nil> 3
 }
+
+func ExampleNewLatencyWeighted() {
+	// A manual clock makes the latencies exact here; in a program, leave
+	// Now nil and the balancer times the calls itself.
+	var now time.Time
+	fast := func(context.Context, any) (any, error) { now = now.Add(10 * time.Millisecond); return "fast", nil }
+	slow := func(context.Context, any) (any, error) { now = now.Add(30 * time.Millisecond); return "slow", nil }
+	b := loadbalancer.NewLatencyWeighted(loadbalancer.FixedEndpointer{fast, slow}, loadbalancer.LatencyWeightedSettings{
+		Now: func() time.Time { return now },
+	})
+	counts := map[any]int{}
+	for range 4000 {
+		e, _ := b.Endpoint()
+		resp, _ := e(context.Background(), nil)
+		counts[resp]++
+	}
+	// Weights 1/10ms and 1/30ms: about three calls to fast for one to slow.
+	ratio := float64(counts["fast"]) / float64(counts["slow"])
+	fmt.Println(ratio > 2.5 && ratio < 3.5)
+	// Output: true
+}

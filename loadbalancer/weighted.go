@@ -14,7 +14,8 @@ import (
 // configured weights: an instance of weight 2 gets twice the calls of one of
 // weight 1. Use it for heterogeneous capacity known in advance (bigger
 // machines, a canary taking 5%); for weights that follow measured response
-// times use [NewP2C], which adapts by itself.
+// times use [NewLatencyWeighted] (or [NewP2C], which sends each call to the
+// better of two).
 //
 // It is safe for concurrent use. A pick takes no lock and does not allocate:
 // it draws from a table of cumulative weights rebuilt only when the set of

@@ -1,0 +1,238 @@
+package loadbalancer
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/endpointkit/kit/endpoint"
+)
+
+// LatencyWeightedSettings configures NewLatencyWeighted. The zero value is
+// ready to use.
+type LatencyWeightedSettings struct {
+	// Decay is the time constant of the latency average: a sample's weight
+	// falls by a factor e every Decay, and so does what is known of an
+	// instance that gets no calls, whose estimate drifts back to the mean.
+	// Zero means 10s.
+	Decay time.Duration
+	// Refresh is how often the weights are recomputed from the latencies.
+	// Between refreshes a pick reads a fixed table. A change of the set of
+	// endpoints recomputes them at once. Zero means 100ms.
+	Refresh time.Duration
+	// Floor is the least weight of an instance, as a fraction of the mean
+	// weight, so that a slow instance still gets probes and its recovery is
+	// seen. Zero means 0.05; a negative value means no floor.
+	Floor float64
+	// Now is the clock, for tests. Nil means the monotonic clock.
+	Now func() time.Time
+}
+
+func (s LatencyWeightedSettings) withDefaults() LatencyWeightedSettings {
+	if s.Decay <= 0 {
+		s.Decay = 10 * time.Second
+	}
+	if s.Refresh <= 0 {
+		s.Refresh = 100 * time.Millisecond
+	}
+	if s.Floor == 0 {
+		s.Floor = 0.05
+	}
+	if s.Floor < 0 {
+		s.Floor = 0
+	}
+	return s
+}
+
+// minLatency bounds the latency estimates from below, so that an instance
+// that answered in no measurable time does not take an infinite weight.
+const minLatency = float64(time.Microsecond)
+
+// LatencyWeighted is a Balancer that picks endpoints at random with weights
+// inversely proportional to their observed response times: an instance
+// answering in 10ms gets twice the calls of one answering in 20ms. It is the
+// weighted counterpart of [NewWeighted] for weights nobody configures.
+//
+// The latency of an instance is the peak EWMA of the calls made through the
+// endpoints this balancer returns (as for [P2C]), or the mean age of its
+// calls in flight if that is larger, so that an instance that stopped
+// answering loses its share before any call times out. An instance that gets
+// no calls drifts back to the mean over [LatencyWeightedSettings.Decay]; a
+// new instance starts at the mean weight; no instance falls below
+// [LatencyWeightedSettings.Floor] of the mean weight.
+//
+// Unlike P2C, which sends each call to the better of two, it spreads calls
+// in proportion, so a moderately slower instance keeps a share of the load
+// instead of losing most of it; it does not look at calls in flight.
+//
+// It is safe for concurrent use. A pick takes no lock and does not allocate:
+// it draws from a table of cumulative weights that one picker rebuilds every
+// [LatencyWeightedSettings.Refresh] (allocating one table) while the others
+// go on reading the previous one.
+type LatencyWeighted struct {
+	t       *tracker
+	refresh int64
+	floor   float64
+
+	table atomic.Pointer[latencyTable]
+	mu    sync.Mutex // serialises rebuilds
+}
+
+type latencyTable struct {
+	nodes []*node   // the tracker's node set the table was built from
+	cum   []float64 // cum[i] is the total weight of nodes[:i+1]
+	at    int64     // tracker clock when built
+}
+
+// NewLatencyWeighted returns a balancer over s that weights instances by the
+// inverse of their observed latency.
+func NewLatencyWeighted(s Endpointer, settings LatencyWeightedSettings) *LatencyWeighted {
+	settings = settings.withDefaults()
+	b := &LatencyWeighted{
+		t:       newTracker(s, settings.Now, settings.Decay, true),
+		refresh: int64(settings.Refresh),
+		floor:   settings.Floor,
+	}
+	b.table.Store(&latencyTable{})
+	return b
+}
+
+// Endpoint implements Balancer.
+func (b *LatencyWeighted) Endpoint() (endpoint.Endpoint, error) {
+	tab, err := b.current()
+	if err != nil {
+		return nil, err
+	}
+	switch len(tab.nodes) {
+	case 0:
+		return nil, ErrNoEndpoints
+	case 1:
+		return tab.nodes[0].e, nil
+	}
+	x := rand.Float64() * tab.cum[len(tab.cum)-1]
+	i, _ := slices.BinarySearch(tab.cum, x)
+	// An x equal to a boundary belongs to the next instance.
+	for i < len(tab.cum)-1 && tab.cum[i] <= x {
+		i++
+	}
+	return tab.nodes[i].e, nil
+}
+
+// current returns a table for the tracker's current node set, rebuilding it
+// when the set changed (waiting for the lock) or when it is older than
+// refresh (only if no other picker is rebuilding it).
+func (b *LatencyWeighted) current() (*latencyTable, error) {
+	nodes, err := b.t.nodes()
+	if err != nil {
+		return nil, err
+	}
+	tab := b.table.Load()
+	if !sameNodes(nodes, tab.nodes) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if tab = b.table.Load(); !sameNodes(nodes, tab.nodes) {
+			tab = b.rebuild(nodes, b.t.clock())
+		}
+		return tab, nil
+	}
+	if len(nodes) < 2 {
+		return tab, nil
+	}
+	if now := b.t.clock(); now-tab.at >= b.refresh && b.mu.TryLock() {
+		defer b.mu.Unlock()
+		if tab = b.table.Load(); sameNodes(nodes, tab.nodes) && now-tab.at >= b.refresh {
+			tab = b.rebuild(nodes, now)
+		}
+	}
+	return tab, nil
+}
+
+func sameNodes(a, b []*node) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// rebuild computes the weights of nodes at now and publishes the table.
+// b.mu must be held.
+func (b *LatencyWeighted) rebuild(nodes []*node, now int64) *latencyTable {
+	tab := &latencyTable{nodes: nodes, cum: make([]float64, len(nodes)), at: now}
+	// The mean latency, as the harmonic mean of the observed instances'
+	// (the latency at which an instance has the mean weight).
+	var inv float64
+	var observed int
+	for _, n := range nodes {
+		if n.st.observed.Load() {
+			inv += 1 / max(math.Float64frombits(n.st.cost.Load()), minLatency)
+			observed++
+		}
+	}
+	if observed == 0 {
+		for i := range tab.cum {
+			tab.cum[i] = float64(i + 1)
+		}
+		b.table.Store(tab)
+		return tab
+	}
+	mean := float64(observed) / inv
+	// Weights, kept in cum for now; their mean sets the floor.
+	var total float64
+	for i, n := range nodes {
+		lat := mean
+		if n.st.observed.Load() {
+			cost := math.Float64frombits(n.st.cost.Load())
+			age := float64(max(now-n.st.stamp.Load(), 0))
+			lat = mean + (cost-mean)*math.Exp(-age/b.t.tau)
+		}
+		lat = max(lat, n.st.pendingAge(now), minLatency)
+		tab.cum[i] = 1 / lat
+		total += tab.cum[i]
+	}
+	floor := b.floor * total / float64(len(nodes))
+	total = 0
+	for i := range tab.cum {
+		total += max(tab.cum[i], floor)
+		tab.cum[i] = total
+	}
+	b.table.Store(tab)
+	return tab
+}
+
+// endpointAvoiding picks by weight among the endpoints not in tried (or
+// among all, when every one was tried); see avoider.
+func (b *LatencyWeighted) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+	tab, err := b.current()
+	if err != nil {
+		return nil, err
+	}
+	if len(tab.nodes) == 0 {
+		return nil, ErrNoEndpoints
+	}
+	var idx []int
+	var total float64
+	for i, n := range tab.nodes {
+		if !seen(n.e, tried) {
+			idx = append(idx, i)
+			total += tab.weightOf(i)
+		}
+	}
+	if len(idx) == 0 || total <= 0 {
+		return b.Endpoint()
+	}
+	x := rand.Float64() * total
+	for _, i := range idx {
+		if x -= tab.weightOf(i); x < 0 {
+			return tab.nodes[i].e, nil
+		}
+	}
+	return tab.nodes[idx[len(idx)-1]].e, nil // rounding left x at the very end
+}
+
+// weightOf returns the weight of nodes[i].
+func (t *latencyTable) weightOf(i int) float64 {
+	if i == 0 {
+		return t.cum[0]
+	}
+	return t.cum[i] - t.cum[i-1]
+}
