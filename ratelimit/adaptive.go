@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/bits"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,11 +58,8 @@ type Adaptive struct {
 	fakeClock         bool // now is not time.Now
 
 	inflight atomic.Int64
-	admit    atomic.Int64 // int(limit), what AcquireAt compares with
-
-	mu     sync.Mutex // guards the fields below
-	limit  float64
-	minRTT time.Duration // zero until the first sample
+	limit    atomic.Uint64 // math.Float64bits of the limit
+	minRTT   atomic.Int64  // nanoseconds; zero until the first sample
 }
 
 // AdaptiveOption configures an [Adaptive].
@@ -112,9 +108,9 @@ func NewAdaptive(s AdaptiveSettings, opts ...AdaptiveOption) *Adaptive {
 	for _, o := range opts {
 		o(a)
 	}
-	a.limit = float64(min(max(s.Initial, s.Min), s.Max))
-	a.admit.Store(int64(a.limit))
-	a.limitG.Set(a.limit)
+	limit := float64(min(max(s.Initial, s.Min), s.Max))
+	a.limit.Store(math.Float64bits(limit))
+	a.limitG.Set(limit)
 	return a
 }
 
@@ -130,7 +126,7 @@ type AdaptiveTicket struct {
 func (a *Adaptive) AcquireAt(now time.Time) (AdaptiveTicket, error) {
 	for {
 		n := a.inflight.Load()
-		if n >= a.admit.Load() {
+		if n >= int64(math.Float64frombits(a.limit.Load())) {
 			return AdaptiveTicket{}, ErrInFlight
 		}
 		if a.inflight.CompareAndSwap(n, n+1) {
@@ -161,56 +157,79 @@ func (a *Adaptive) ReleaseAt(t AdaptiveTicket, now time.Time, outcome Outcome) {
 	a.release(t, now.Sub(t.start), outcome)
 }
 
-// release ends a call that took rtt. An Ignored call takes no lock.
+// release ends a call that took rtt. It takes no lock: the minimum latency
+// and the limit are atomics, the limit updated by compare-and-swap (a
+// sample that loses the race is applied again to the new limit), and
+// nothing is written when a sample leaves the limit as it was.
 func (a *Adaptive) release(t AdaptiveTicket, rtt time.Duration, outcome Outcome) {
 	a.inflight.Add(-1)
 	if a.gauged {
 		a.inflightG.Add(-1)
 	}
-	if outcome == Ignored {
+	var minRTT float64
+	switch outcome {
+	case Ignored:
 		return
+	case Sampled:
+		rtt = max(rtt, 1)
+		m := a.minRTT.Load()
+		for m == 0 || int64(rtt) < m {
+			if a.minRTT.CompareAndSwap(m, int64(rtt)) {
+				m = int64(rtt)
+				break
+			}
+			m = a.minRTT.Load()
+		}
+		minRTT = float64(m)
 	}
-	a.mu.Lock()
-	if outcome == Dropped {
-		a.limit *= a.s.Backoff
-	} else {
-		a.sampleLocked(rtt, t.inflight)
-	}
-	a.limit = min(max(a.limit, float64(a.s.Min)), float64(a.s.Max))
-	limit := a.limit
-	a.admit.Store(int64(limit))
-	a.mu.Unlock()
-	if a.gauged {
-		a.limitG.Set(math.Floor(limit))
+	lo, hi := float64(a.s.Min), float64(a.s.Max)
+	for {
+		old := a.limit.Load()
+		limit := math.Float64frombits(old)
+		next := limit * a.s.Backoff
+		if outcome == Sampled {
+			next = a.vegas(limit, minRTT, float64(rtt), t.inflight)
+		}
+		// Comparisons, not min and max: those order NaNs and signed
+		// zeros, which cost a dozen instructions each, and neither occurs.
+		if next < lo {
+			next = lo
+		} else if next > hi {
+			next = hi
+		}
+		if next == limit {
+			return
+		}
+		if a.limit.CompareAndSwap(old, math.Float64bits(next)) {
+			if a.gauged {
+				a.limitG.Set(math.Floor(next))
+			}
+			return
+		}
 	}
 }
 
-// sampleLocked applies the Vegas rule for one latency sample. The caller
-// holds a.mu.
-func (a *Adaptive) sampleLocked(rtt time.Duration, inflight int) {
-	if rtt <= 0 {
-		rtt = 1
-	}
-	if a.minRTT == 0 || rtt < a.minRTT {
-		a.minRTT = rtt
-	}
+// vegas returns the limit after one latency sample by the Vegas rule.
+func (a *Adaptive) vegas(limit, minRTT, rtt float64, inflight int) float64 {
 	// log10(limit), to within a factor of 2 of the limit: floor(log2)
 	// times log10(2), a bit count instead of a logarithm on every call.
-	scale := max(1, float64(bits.Len64(uint64(a.limit))-1)*math.Log10E*math.Ln2)
-	queued := a.limit * (1 - float64(a.minRTT)/float64(rtt))
+	scale := float64(bits.Len64(uint64(int64(limit)))-1) * (math.Log10E * math.Ln2)
+	if scale < 1 {
+		scale = 1
+	}
+	queued := limit * (1 - minRTT/rtt)
 	switch {
 	case queued > a.s.Beta*scale:
-		a.limit -= scale
-	case queued < a.s.Alpha*scale && float64(inflight)*2 >= a.limit:
-		a.limit += scale
+		return limit - scale
+	case queued < a.s.Alpha*scale && float64(inflight)*2 >= limit:
+		return limit + scale
 	}
+	return limit
 }
 
 // Limit returns the current limit.
 func (a *Adaptive) Limit() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return int(a.limit)
+	return int(math.Float64frombits(a.limit.Load()))
 }
 
 // InFlight returns the number of calls admitted and not yet released.
@@ -226,13 +245,30 @@ func (a *Adaptive) InFlight() int {
 // alone (time.Since) once more for the latency; a clock set with
 // [AdaptiveClock] is read twice.
 func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
+	// The usual clock is called directly, not through a.now: a direct
+	// call, and time.Since reads only the monotonic clock.
+	wall := !a.fakeClock
 	return func(ctx context.Context, request any) (any, error) {
-		t, err := a.AcquireAt(a.now())
+		var start time.Time
+		if wall {
+			start = time.Now()
+		} else {
+			start = a.now()
+		}
+		t, err := a.AcquireAt(start)
 		if err != nil {
 			return nil, err
 		}
 		outcome := Ignored // a panic in next releases without a sample
-		defer func() { a.release(t, a.since(t.start), outcome) }()
+		defer func() {
+			var rtt time.Duration
+			if wall {
+				rtt = time.Since(t.start)
+			} else {
+				rtt = a.now().Sub(t.start)
+			}
+			a.release(t, rtt, outcome)
+		}()
 		resp, err := next(ctx, request)
 		switch cerr := ctx.Err(); {
 		case err != nil && errors.Is(err, context.DeadlineExceeded) || cerr != nil && errors.Is(cerr, context.DeadlineExceeded):
@@ -242,12 +278,4 @@ func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 		}
 		return resp, err
 	}
-}
-
-// since returns the time elapsed since start on the middleware's clock.
-func (a *Adaptive) since(start time.Time) time.Duration {
-	if a.fakeClock {
-		return a.now().Sub(start)
-	}
-	return time.Since(start)
 }

@@ -133,3 +133,22 @@ func TestAdaptiveConcurrent(t *testing.T) {
 		t.Errorf("Limit = %d, want within [1, 64]", l)
 	}
 }
+
+func TestAdaptiveReleasesOnPanic(t *testing.T) {
+	a := ratelimit.NewAdaptive(ratelimit.AdaptiveSettings{Initial: 10})
+	e := a.Middleware(func(context.Context, any) (any, error) { panic("boom") })
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want boom", r)
+			}
+		}()
+		e(context.Background(), nil)
+	}()
+	if got := a.InFlight(); got != 0 {
+		t.Errorf("InFlight after a panic = %d, want 0", got)
+	}
+	if got := a.Limit(); got != 10 {
+		t.Errorf("Limit after a panic = %d, want 10 (no sample)", got)
+	}
+}
