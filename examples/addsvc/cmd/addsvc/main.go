@@ -155,12 +155,13 @@ func serve(args []string, stderr io.Writer) error {
 		return addendpoint.Instrumenting(requests, duration, method)
 	})
 
-	// The transports, each logging its errors at level error.
+	// The transports, each logging its errors at level error, and the calls
+	// refused by a limiter at level warn: a flood of refusals is the limiter
+	// working, not the service failing.
 	var (
-		errorLogger    = level.Error(logger)
-		httpHandler    = addtransport.NewHTTPHandler(endpoints, errorLogger)
-		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, errorLogger)
-		grpcServer     = addtransport.NewGRPCServer(endpoints, errorLogger)
+		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger)
+		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger)
+		grpcServer     = addtransport.NewGRPCServer(endpoints, logger)
 	)
 	infoLogger := level.Info(logger)
 

@@ -10,7 +10,11 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
+	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/level"
 	"github.com/endpointkit/kit/ratelimit"
+	kitgrpc "github.com/endpointkit/kit/transport/grpc"
+	kithttp "github.com/endpointkit/kit/transport/http"
 )
 
 // LimitedErrorCode is the JSON-RPC error code of a call refused by a limiter,
@@ -51,4 +55,29 @@ func mapErrors(set addendpoint.Set) addendpoint.Set {
 			}
 		}
 	})
+}
+
+// logErrors returns the function every transport hands its errors to: a call
+// refused by a limiter is logged at level warn, being expected under load and
+// no fault of the service; any other error is logged at level error, with the
+// stack of a panic, by the transport's own LogErrorHandler (failed).
+func logErrors(logger log.Logger, failed func(context.Context, error)) func(context.Context, error) {
+	refused := level.Warn(logger)
+	return func(ctx context.Context, err error) {
+		if errors.Is(err, ratelimit.ErrLimited) {
+			_ = refused.Log("err", err)
+			return
+		}
+		failed(ctx, err)
+	}
+}
+
+// httpErrorHandler is logErrors for the HTTP and JSON-RPC transports.
+func httpErrorHandler(logger log.Logger) kithttp.ErrorHandler {
+	return kithttp.ErrorHandlerFunc(logErrors(logger, kithttp.LogErrorHandler(level.Error(logger)).Handle))
+}
+
+// grpcErrorHandler is logErrors for the gRPC transport.
+func grpcErrorHandler(logger log.Logger) kitgrpc.ErrorHandler {
+	return kitgrpc.ErrorHandlerFunc(logErrors(logger, kitgrpc.LogErrorHandler(level.Error(logger)).Handle))
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/level"
 	"github.com/endpointkit/kit/ratelimit"
 	kithttp "github.com/endpointkit/kit/transport/http"
 )
@@ -30,7 +32,8 @@ import (
 // TestLimitedStatus checks what a call refused by a limiter looks like on
 // each transport: Sum is refused by a rate limit (ErrLimited), Concat by a
 // concurrency limit (ErrInFlight), and a call that fails otherwise keeps the
-// transports' usual status.
+// transports' usual status. It checks too that the transports log a refusal
+// at level warn and any other failure at level error.
 func TestLimitedStatus(t *testing.T) {
 	boom := errors.New("boom")
 	var fail atomic.Pointer[error] // the error of the next calls; nil: run them
@@ -45,16 +48,41 @@ func TestLimitedStatus(t *testing.T) {
 		}
 	})
 
-	httpSrv := httptest.NewServer(addtransport.NewHTTPHandler(set, log.NewNopLogger()))
+	// levels records the level of every line the transports log.
+	var (
+		mu     sync.Mutex
+		levels []string
+	)
+	logger := log.LoggerFunc(func(keyvals ...any) error {
+		lvl := "none"
+		for i := 0; i+1 < len(keyvals); i += 2 {
+			if keyvals[i] == level.Key() {
+				lvl = keyvals[i+1].(level.Value).String()
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		levels = append(levels, lvl)
+		return nil
+	})
+	takeLevels := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		l := levels
+		levels = nil
+		return l
+	}
+
+	httpSrv := httptest.NewServer(addtransport.NewHTTPHandler(set, logger))
 	t.Cleanup(httpSrv.Close)
-	rpcSrv := httptest.NewServer(addtransport.NewJSONRPCHandler(set, log.NewNopLogger()))
+	rpcSrv := httptest.NewServer(addtransport.NewJSONRPCHandler(set, logger))
 	t.Cleanup(rpcSrv.Close)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	gs := grpc.NewServer()
-	pb.RegisterAddServer(gs, addtransport.NewGRPCServer(set, log.NewNopLogger()))
+	pb.RegisterAddServer(gs, addtransport.NewGRPCServer(set, logger))
 	done := make(chan struct{})
 	go func() { defer close(done); _ = gs.Serve(lis) }()
 	t.Cleanup(func() { gs.Stop(); <-done })
@@ -87,14 +115,16 @@ func TestLimitedStatus(t *testing.T) {
 		wantRPC    string // in the JSON-RPC body
 		wantGRPC   codes.Code
 		retryAfter string
+		wantLevel  string // of every line logged by the servers
 	}{
-		{"rate limited", ratelimit.ErrLimited, http.StatusTooManyRequests, `"code":` + strconv.Itoa(addtransport.LimitedErrorCode), codes.ResourceExhausted, "1"},
-		{"too many in flight", ratelimit.ErrInFlight, http.StatusTooManyRequests, `"code":` + strconv.Itoa(addtransport.LimitedErrorCode), codes.ResourceExhausted, "1"},
-		{"other error", boom, http.StatusInternalServerError, `"code":-32603`, codes.Unknown, ""},
+		{"rate limited", ratelimit.ErrLimited, http.StatusTooManyRequests, `"code":` + strconv.Itoa(addtransport.LimitedErrorCode), codes.ResourceExhausted, "1", "warn"},
+		{"too many in flight", ratelimit.ErrInFlight, http.StatusTooManyRequests, `"code":` + strconv.Itoa(addtransport.LimitedErrorCode), codes.ResourceExhausted, "1", "warn"},
+		{"other error", boom, http.StatusInternalServerError, `"code":-32603`, codes.Unknown, "", "error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fail.Store(&tc.fail)
 			defer fail.Store(nil)
+			takeLevels()
 			method := "sum"
 			if tc.fail == ratelimit.ErrInFlight {
 				method = "concat"
@@ -125,6 +155,22 @@ func TestLimitedStatus(t *testing.T) {
 				var re *kithttp.ResponseError
 				if _, err := httpClient.Sum(ctx, 1, 2); !errors.As(err, &re) || re.Code != tc.wantHTTP {
 					t.Errorf("HTTP client Sum: err = %v, want a ResponseError with %d", err, tc.wantHTTP)
+				}
+			}
+			// Each server logs before it answers: one line per failed call
+			// of HTTP, JSON-RPC and gRPC, and of the HTTP client for Sum.
+			wantLines := 3
+			if method == "sum" {
+				wantLines = 4
+			}
+			got := takeLevels()
+			if len(got) != wantLines {
+				t.Errorf("logged %d lines %v, want %d", len(got), got, wantLines)
+			}
+			for _, l := range got {
+				if l != tc.wantLevel {
+					t.Errorf("logged levels %v, want all %s", got, tc.wantLevel)
+					break
 				}
 			}
 		})

@@ -12,12 +12,13 @@ import (
 
 // NewHTTPHandler returns a handler serving POST /sum and POST /concat, each
 // taking and returning a JSON object (see addendpoint). Errors are logged to
-// logger. A call refused by a limiter (ratelimit.ErrLimited) is answered 429
-// Too Many Requests with Retry-After.
+// logger at level error, except that a call refused by a limiter
+// (ratelimit.ErrLimited) is logged at level warn; it is answered 429 Too Many
+// Requests with Retry-After.
 func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 	set = mapErrors(set)
 	options := []kithttp.ServerOption{
-		kithttp.ServerErrorHandler(kithttp.LogErrorHandler(logger)),
+		kithttp.ServerErrorHandler(httpErrorHandler(logger)),
 		kithttp.ServerMaxBodyBytes(64 << 10),
 	}
 	mux := http.NewServeMux()
