@@ -33,6 +33,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -160,6 +161,8 @@ func call(args []string, stdout, stderr io.Writer) int {
 
 	// One stack per method, built from the transport up. Its endpointer is
 	// closed (and with it every instance's connection) when call returns.
+	// Over gRPC, the methods share one connection per instance.
+	conns := newGRPCConns()
 	var closers []io.Closer
 	defer func() {
 		for _, c := range closers {
@@ -167,7 +170,7 @@ func call(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	build := func(method string) (endpoint.Endpoint, error) {
-		factory, err := newFactory(*transport, method)
+		factory, err := newFactory(*transport, method, conns)
 		if err != nil {
 			return nil, err
 		}
@@ -224,8 +227,9 @@ func call(args []string, stdout, stderr io.Writer) int {
 }
 
 // newFactory returns the Factory that builds method's endpoint for one
-// instance over transport.
-func newFactory(transport, method string) (loadbalancer.Factory, error) {
+// instance over transport. Over gRPC, it takes the instance's connection
+// from conns, which the methods' Factories share.
+func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factory, error) {
 	pick := func(set addendpoint.Set) endpoint.Endpoint {
 		if method == "concat" {
 			return set.ConcatEndpoint
@@ -250,14 +254,75 @@ func newFactory(transport, method string) (loadbalancer.Factory, error) {
 		}, nil
 	case "grpc":
 		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
-			conn, err := grpc.NewClient(instance, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			conn, release, err := conns.acquire(instance)
 			if err != nil {
 				return nil, nil, err
 			}
-			return pick(addtransport.NewGRPCClient(conn)), conn, nil
+			return pick(addtransport.NewGRPCClient(conn)), release, nil
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown transport %q", transport)
+}
+
+// grpcConns shares one gRPC connection per instance between the Factories
+// of every method, counting its users: acquire takes a reference, the
+// io.Closer it returns gives it back, and the last reference given back
+// closes the connection. So a connection is closed exactly once, when no
+// method's endpointer holds the instance any more (it left discovery, or the
+// program ends). It is safe for concurrent use.
+type grpcConns struct {
+	mu    sync.Mutex
+	conns map[string]*sharedConn
+}
+
+// sharedConn is one instance's connection and its count of users.
+type sharedConn struct {
+	conn *grpc.ClientConn
+	refs int
+}
+
+func newGRPCConns() *grpcConns {
+	return &grpcConns{conns: make(map[string]*sharedConn)}
+}
+
+// acquire returns the connection to instance, opening it if no one holds
+// it, and the io.Closer that gives this reference back. Closing that Closer
+// more than once gives the reference back once.
+func (p *grpcConns) acquire(instance string) (*grpc.ClientConn, io.Closer, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sc := p.conns[instance]
+	if sc == nil {
+		// grpc.NewClient does not dial: it is cheap under the lock.
+		conn, err := grpc.NewClient(instance, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return nil, nil, err
+		}
+		sc = &sharedConn{conn: conn}
+		p.conns[instance] = sc
+	}
+	sc.refs++
+	var once sync.Once
+	return sc.conn, closerFunc(func() error {
+		var err error
+		once.Do(func() { err = p.release(instance, sc) })
+		return err
+	}), nil
+}
+
+// release gives back one reference to sc, closing its connection with the
+// last one.
+func (p *grpcConns) release(instance string, sc *sharedConn) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sc.refs--
+	if sc.refs > 0 {
+		return nil
+	}
+	if p.conns[instance] == sc {
+		delete(p.conns, instance)
+	}
+	return sc.conn.Close()
 }
 
 type closerFunc func() error
