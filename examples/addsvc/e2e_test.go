@@ -49,10 +49,7 @@ var (
 // build compiles the example's commands into a temp dir.
 func build(t *testing.T) (addsvc, addcli string) {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go command not found; cannot build the example")
-	}
+	goBin := testenv.LookPath(t, "go")
 	dir := t.TempDir()
 	// One go build for both, so that they compile and link in parallel.
 	out, err := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/addsvc", "./cmd/addcli").CombinedOutput()

@@ -130,7 +130,7 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 			return nil, err
 		}
 		if !c.noTimeout {
-			setTimeout(ctx, req.Header, c.now())
+			setTimeout(ctx, req.Header, c.now)
 		}
 		for _, f := range c.before {
 			ctx = f(ctx, req)

@@ -25,7 +25,7 @@ func ContextWithTimeoutHeader(ctx context.Context, h http.Header) (_ context.Con
 
 // SetTimeoutHeader sets TimeoutHeader in h to the budget left before ctx's
 // deadline, if it has one; for clients other than Client.
-func SetTimeoutHeader(ctx context.Context, h http.Header) { setTimeout(ctx, h, time.Now()) }
+func SetTimeoutHeader(ctx context.Context, h http.Header) { setTimeout(ctx, h, time.Now) }
 
 // applyTimeout returns ctx bounded by the budget in h, if any. cancel is nil
 // when there is no header.
@@ -47,13 +47,14 @@ func applyTimeout(ctx context.Context, h http.Header) (context.Context, context.
 	return ctx, cancel, nil
 }
 
-// setTimeout writes the budget left before ctx's deadline into h.
-func setTimeout(ctx context.Context, h http.Header, now time.Time) {
+// setTimeout writes the budget left before ctx's deadline into h. It reads
+// the clock only when there is a deadline: most requests have none.
+func setTimeout(ctx context.Context, h http.Header, now func() time.Time) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		return
 	}
-	left := deadline.Sub(now)
+	left := deadline.Sub(now())
 	ms := int64((left + time.Millisecond - 1) / time.Millisecond)
 	if left <= 0 {
 		ms = 0
