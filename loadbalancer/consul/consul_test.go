@@ -1,0 +1,226 @@
+package consul_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+
+	"github.com/endpointkit/kit/internal/testenv"
+	"github.com/endpointkit/kit/loadbalancer"
+	"github.com/endpointkit/kit/loadbalancer/consul"
+	"github.com/endpointkit/kit/log"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func TestNextIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		prev, next, want uint64
+	}{
+		{"first answer", 0, 42, 42},
+		{"forward", 42, 43, 43},
+		{"unchanged (wait time ended)", 42, 42, 42},
+		{"backwards: start again", 42, 7, 0},
+		{"zero: never wait on it", 0, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := consul.NextIndex(tc.prev, tc.next); got != tc.want {
+				t.Errorf("nextIndex(%d, %d) = %d, want %d", tc.prev, tc.next, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestInstancerJoinLeaveAndFailingCheck(t *testing.T) {
+	a := startAgent(t)
+	c := newClient(t, a)
+	register(t, c, &api.AgentServiceRegistration{ID: "users-a", Name: "users", Address: "10.0.0.1", Port: 80})
+	register(t, c, &api.AgentServiceRegistration{ID: "other-x", Name: "other", Address: "10.9.9.9", Port: 80}) // another service: not ours
+
+	in := consul.NewInstancer(c, "users", log.NewNopLogger())
+	defer in.Stop()
+	w := watch(t, in)
+	w.waitFor(t, "the first instance", instances("10.0.0.1:80"))
+
+	// A registration without an address is called at its node's.
+	register(t, c, &api.AgentServiceRegistration{ID: "users-b", Name: "users", Port: 81})
+	w.waitFor(t, "b joining at the node's address", instances("10.0.0.1:80", "127.0.0.1:81"))
+
+	// An instance whose check fails leaves the set while still registered.
+	register(t, c, &api.AgentServiceRegistration{ID: "users-c", Name: "users", Address: "10.0.0.3", Port: 80,
+		Check: &api.AgentServiceCheck{CheckID: "users-c-ttl", TTL: "1h", Status: api.HealthPassing}})
+	w.waitFor(t, "c joining", instances("10.0.0.1:80", "127.0.0.1:81", "10.0.0.3:80"))
+	if err := c.Agent().UpdateTTL("users-c-ttl", "broken", api.HealthCritical); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor(t, "c leaving on its failing check", instances("10.0.0.1:80", "127.0.0.1:81"))
+	if err := c.Agent().UpdateTTL("users-c-ttl", "fixed", api.HealthPassing); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor(t, "c back once its check passes", instances("10.0.0.1:80", "127.0.0.1:81", "10.0.0.3:80"))
+
+	deregister(t, c, "users-a")
+	w.waitFor(t, "a leaving", instances("127.0.0.1:81", "10.0.0.3:80"))
+
+	// Stop cancels the blocking query in flight (it would wait a minute).
+	start := time.Now()
+	in.Stop()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Stop took %v with a blocking query in flight; want it prompt", d)
+	}
+	in.Stop() // idempotent
+}
+
+func TestInstancerTags(t *testing.T) {
+	a := startAgent(t)
+	c := newClient(t, a)
+	register(t, c, &api.AgentServiceRegistration{ID: "a", Name: "users", Address: "10.0.0.1", Port: 80, Tags: []string{"v1", "blue"}})
+	register(t, c, &api.AgentServiceRegistration{ID: "b", Name: "users", Address: "10.0.0.2", Port: 80, Tags: []string{"v2", "blue"}})
+	register(t, c, &api.AgentServiceRegistration{ID: "c", Name: "users", Address: "10.0.0.3", Port: 80, Tags: []string{"v1"}})
+	for _, tc := range []struct {
+		name string
+		tags []string
+		want []string
+	}{
+		{"no tags: every instance", nil, []string{"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"}},
+		{"one tag", []string{"blue"}, []string{"10.0.0.1:80", "10.0.0.2:80"}},
+		{"every tag must match", []string{"v1", "blue"}, []string{"10.0.0.1:80"}},
+		{"no instance has it", []string{"v3"}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := consul.NewInstancer(c, "users", nil, consul.InstancerTags(tc.tags...))
+			defer in.Stop()
+			w := watch(t, in)
+			w.waitFor(t, "the tagged instances", instances(tc.want...))
+		})
+	}
+}
+
+// TestInstancerAgentRestart kills the agent: subscribers learn of the error
+// and keep the last good set. A new agent on the same ports (which knows
+// nothing) comes up: the Registrar registers its instance again, and the
+// Instancer, whose index now goes backwards, serves the new set.
+func TestInstancerAgentRestart(t *testing.T) {
+	a := startAgent(t)
+	c := newClient(t, a)
+	r := consul.NewRegistrar(c, consul.Service{Name: "users", Address: "10.0.0.1", Port: 80, TTL: 2 * time.Second}, nil)
+	r.Register()
+	defer r.Deregister()
+	register(t, c, &api.AgentServiceRegistration{ID: "users-b", Name: "users", Address: "10.0.0.2", Port: 80})
+
+	var mu sync.Mutex
+	var errs []any
+	logger := log.LoggerFunc(func(kv ...any) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i] == "err" {
+				errs = append(errs, kv[i+1])
+			}
+		}
+		return nil
+	})
+	in := consul.NewInstancer(c, "users", logger)
+	defer in.Stop()
+	e := loadbalancer.NewEndpointer(in, factory, nil)
+	defer e.Close()
+	w := watch(t, in)
+	w.waitFor(t, "both instances", instances("10.0.0.1:80", "10.0.0.2:80"))
+
+	a.kill()
+	ev := w.waitFor(t, "an error", func(ev loadbalancer.Event) bool { return ev.Err != nil })
+	if got := slices.Sorted(slices.Values(ev.Instances)); !slices.Equal(got, []string{"10.0.0.1:80", "10.0.0.2:80"}) {
+		t.Errorf("error event carries instances %v, want the last good set", got)
+	}
+	if got := endpoints(e); !slices.Equal(got, []string{"10.0.0.1:80", "10.0.0.2:80"}) {
+		t.Errorf("while the agent is down: endpointer serves %v, want the last good set", got)
+	}
+	mu.Lock()
+	if len(errs) == 0 {
+		t.Error("the Instancer logged no error while the agent was down")
+	}
+	mu.Unlock()
+
+	a.start(t)
+	// Only the Registrar's instance: the new agent forgot b.
+	w.waitFor(t, "the registrar's instance on the new agent", instances("10.0.0.1:80"))
+	register(t, c, &api.AgentServiceRegistration{ID: "users-b", Name: "users", Address: "10.0.0.2", Port: 80})
+	w.waitFor(t, "both instances again", instances("10.0.0.1:80", "10.0.0.2:80"))
+}
+
+func TestRegistrar(t *testing.T) {
+	a := startAgent(t)
+	c := newClient(t, a)
+	in := consul.NewInstancer(c, "users", nil)
+	defer in.Stop()
+	w := watch(t, in)
+	w.waitFor(t, "no instance", instances())
+
+	r := consul.NewRegistrar(c, consul.Service{Name: "users", Address: "127.0.0.1", Port: 8080, Tags: []string{"v1"}, TTL: time.Second}, nil)
+	r.Register()
+	r.Register() // registered already: nothing happens
+	w.waitFor(t, "the registration, passing", instances("127.0.0.1:8080"))
+
+	// The check is kept passing well past its 1s TTL: for 2.5s, no event
+	// may take the instance away (this test is about time passing).
+	quiet := time.NewTimer(2500 * time.Millisecond)
+wait:
+	for {
+		select {
+		case ev := <-w.events:
+			if !instances("127.0.0.1:8080")(ev) {
+				t.Fatalf("while the registrar renews: event %v, want the instance kept", ev)
+			}
+		case <-quiet.C:
+			break wait
+		}
+	}
+	status, _, err := c.Agent().AgentHealthServiceByID("users-127.0.0.1-8080")
+	if err != nil || status != api.HealthPassing {
+		t.Errorf("agent health of the registered instance = %q, %v; want passing", status, err)
+	}
+
+	r.Deregister()
+	w.waitFor(t, "the deregistration", instances())
+	services, err := c.Agent().Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := services["users-127.0.0.1-8080"]; ok {
+		t.Error("the agent still knows the instance after Deregister")
+	}
+	r.Deregister() // idempotent
+}
+
+// TestRegistrarCheckExpiresWhenRenewalStops stops the renewals without
+// deregistering, as a crash would: the instance leaves the passing set
+// after its TTL, while the agent still knows it (until DeregisterAfter).
+func TestRegistrarCheckExpiresWhenRenewalStops(t *testing.T) {
+	a := startAgent(t)
+	c := newClient(t, a)
+	in := consul.NewInstancer(c, "users", nil)
+	defer in.Stop()
+	w := watch(t, in)
+
+	r := consul.NewRegistrar(c, consul.Service{ID: "dying", Name: "users", Address: "127.0.0.1", Port: 9999, TTL: time.Second}, nil)
+	r.Register()
+	w.waitFor(t, "the registration", instances("127.0.0.1:9999"))
+
+	start := time.Now()
+	if !consul.StopRenewing(r) {
+		t.Fatal("StopRenewing: not registered")
+	}
+	w.waitFor(t, "the check to expire", instances())
+	if d := time.Since(start); d < 500*time.Millisecond {
+		t.Errorf("instance gone %v after renewals stopped; want about the 1s TTL", d)
+	}
+	status, svc, err := c.Agent().AgentHealthServiceByID("dying")
+	if err != nil || svc == nil || status != api.HealthCritical {
+		t.Errorf("agent health of the abandoned instance = %q, %v, %v; want it registered and critical", status, svc, err)
+	}
+	r.Deregister() // not registered any more: nothing happens
+}
