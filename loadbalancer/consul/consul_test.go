@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
+	"github.com/endpointkit/kit/internal/consultest"
 	"github.com/endpointkit/kit/internal/testenv"
 	"github.com/endpointkit/kit/loadbalancer"
 	"github.com/endpointkit/kit/loadbalancer/consul"
@@ -36,8 +37,8 @@ func TestNextIndex(t *testing.T) {
 }
 
 func TestInstancerJoinLeaveAndFailingCheck(t *testing.T) {
-	a := startAgent(t)
-	c := newClient(t, a)
+	a := consultest.Start(t)
+	c := a.Client(t)
 	register(t, c, &api.AgentServiceRegistration{ID: "users-a", Name: "users", Address: "10.0.0.1", Port: 80})
 	register(t, c, &api.AgentServiceRegistration{ID: "other-x", Name: "other", Address: "10.9.9.9", Port: 80}) // another service: not ours
 
@@ -76,8 +77,8 @@ func TestInstancerJoinLeaveAndFailingCheck(t *testing.T) {
 }
 
 func TestInstancerTags(t *testing.T) {
-	a := startAgent(t)
-	c := newClient(t, a)
+	a := consultest.Start(t)
+	c := a.Client(t)
 	register(t, c, &api.AgentServiceRegistration{ID: "a", Name: "users", Address: "10.0.0.1", Port: 80, Tags: []string{"v1", "blue"}})
 	register(t, c, &api.AgentServiceRegistration{ID: "b", Name: "users", Address: "10.0.0.2", Port: 80, Tags: []string{"v2", "blue"}})
 	register(t, c, &api.AgentServiceRegistration{ID: "c", Name: "users", Address: "10.0.0.3", Port: 80, Tags: []string{"v1"}})
@@ -105,8 +106,8 @@ func TestInstancerTags(t *testing.T) {
 // nothing) comes up: the Registrar registers its instance again, and the
 // Instancer, whose index now goes backwards, serves the new set.
 func TestInstancerAgentRestart(t *testing.T) {
-	a := startAgent(t)
-	c := newClient(t, a)
+	a := consultest.Start(t)
+	c := a.Client(t)
 	r := consul.NewRegistrar(c, consul.Service{Name: "users", Address: "10.0.0.1", Port: 80, TTL: 2 * time.Second}, nil)
 	r.Register()
 	defer r.Deregister()
@@ -131,7 +132,7 @@ func TestInstancerAgentRestart(t *testing.T) {
 	w := watch(t, in)
 	w.waitFor(t, "both instances", instances("10.0.0.1:80", "10.0.0.2:80"))
 
-	a.kill()
+	a.Kill()
 	ev := w.waitFor(t, "an error", func(ev loadbalancer.Event) bool { return ev.Err != nil })
 	if got := slices.Sorted(slices.Values(ev.Instances)); !slices.Equal(got, []string{"10.0.0.1:80", "10.0.0.2:80"}) {
 		t.Errorf("error event carries instances %v, want the last good set", got)
@@ -145,7 +146,7 @@ func TestInstancerAgentRestart(t *testing.T) {
 	}
 	mu.Unlock()
 
-	a.start(t)
+	a.Restart(t)
 	// Only the Registrar's instance: the new agent forgot b.
 	w.waitFor(t, "the registrar's instance on the new agent", instances("10.0.0.1:80"))
 	register(t, c, &api.AgentServiceRegistration{ID: "users-b", Name: "users", Address: "10.0.0.2", Port: 80})
@@ -153,8 +154,8 @@ func TestInstancerAgentRestart(t *testing.T) {
 }
 
 func TestRegistrar(t *testing.T) {
-	a := startAgent(t)
-	c := newClient(t, a)
+	a := consultest.Start(t)
+	c := a.Client(t)
 	in := consul.NewInstancer(c, "users", nil)
 	defer in.Stop()
 	w := watch(t, in)
@@ -200,8 +201,8 @@ wait:
 // deregistering, as a crash would: the instance leaves the passing set
 // after its TTL, while the agent still knows it (until DeregisterAfter).
 func TestRegistrarCheckExpiresWhenRenewalStops(t *testing.T) {
-	a := startAgent(t)
-	c := newClient(t, a)
+	a := consultest.Start(t)
+	c := a.Client(t)
 	in := consul.NewInstancer(c, "users", nil)
 	defer in.Stop()
 	w := watch(t, in)
