@@ -1,7 +1,10 @@
 package consul_test
 
 import (
+	"fmt"
+	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,4 +227,60 @@ func TestRegistrarCheckExpiresWhenRenewalStops(t *testing.T) {
 		t.Errorf("agent health of the abandoned instance = %q, %v, %v; want it registered and critical", status, svc, err)
 	}
 	r.Deregister() // not registered any more: nothing happens
+}
+
+// TestUnreachableAgent needs no agent: nothing listens at the address.
+// The Instancer reports the error (and keeps retrying until Stop); the
+// Registrar logs its failed registrations; both stop promptly.
+func TestUnreachableAgent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c, err := api.NewClient(&api.Config{Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	in := consul.NewInstancer(c, "users", nil)
+	w := watch(t, in)
+	ev := w.waitFor(t, "an error", func(ev loadbalancer.Event) bool { return ev.Err != nil })
+	if !strings.HasPrefix(ev.Err.Error(), "consul: users: ") {
+		t.Errorf("error %q, want it to start with %q", ev.Err, "consul: users: ")
+	}
+	start := time.Now()
+	in.Stop()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Stop took %v, want it prompt", d)
+	}
+
+	logged := make(chan string, 16)
+	logger := log.LoggerFunc(func(kv ...any) error {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i] == "err" {
+				select {
+				case logged <- fmt.Sprintln(kv...):
+				default:
+				}
+			}
+		}
+		return nil
+	})
+	r := consul.NewRegistrar(c, consul.Service{Name: "users", Port: 80}, logger)
+	r.Register()
+	select {
+	case line := <-logged:
+		if !strings.Contains(line, "action register err") {
+			t.Errorf("registrar logged %q, want a failed register", line)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("registrar logged no error within 15s with no agent")
+	}
+	start = time.Now()
+	r.Deregister()
+	if d := time.Since(start); d > 6*time.Second {
+		t.Errorf("Deregister took %v with no agent, want at most its 5s bound", d)
+	}
 }

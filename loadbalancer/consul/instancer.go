@@ -85,12 +85,14 @@ func NewInstancer(client *api.Client, service string, logger log.Logger, options
 	first, cancelFirst := context.WithTimeout(ctx, 10*time.Second)
 	instances, index, err := i.read(first, 0)
 	cancelFirst()
+	failures := 0
 	if err != nil {
 		i.fail(err)
+		failures = 1
 	} else {
 		i.b.Update(loadbalancer.Event{Instances: instances})
 	}
-	go i.loop(ctx, index)
+	go i.loop(ctx, index, failures)
 	return i
 }
 
@@ -101,11 +103,16 @@ func (i *Instancer) fail(err error) {
 }
 
 // loop follows the service with blocking queries from index (0 means "ask
-// for the current state at once").
-func (i *Instancer) loop(ctx context.Context, index uint64) {
+// for the current state at once"), after failures failed queries in a row.
+func (i *Instancer) loop(ctx context.Context, index uint64, failures int) {
 	defer close(i.done)
-	failures := 0
-	for ctx.Err() == nil {
+	for {
+		if failures > 0 {
+			wait(ctx, backoff(failures))
+		}
+		if ctx.Err() != nil {
+			return
+		}
 		instances, next, err := i.read(ctx, index)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -113,7 +120,6 @@ func (i *Instancer) loop(ctx context.Context, index uint64) {
 			}
 			i.fail(err)
 			failures++
-			wait(ctx, backoff(failures))
 			// Whoever answers next may be another agent, or servers that
 			// lost their state, whose index is behind ours: a blocking
 			// query at our index would wait out its WaitTime before we

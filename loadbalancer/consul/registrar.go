@@ -17,7 +17,7 @@ type Service struct {
 	// Name is the service's name, which Instancers follow.
 	Name string
 	// ID names this instance among the service's instances on the agent.
-	// Empty means Name-Address-Port.
+	// Empty means Name-Address-Port (Name-Port without an Address).
 	ID string
 	// Address is the host clients call. Empty means the agent's node
 	// address.
@@ -65,7 +65,11 @@ func NewRegistrar(client *api.Client, service Service, logger log.Logger) *Regis
 		service.DeregisterAfter = time.Minute
 	}
 	if service.ID == "" {
-		service.ID = service.Name + "-" + service.Address + "-" + strconv.Itoa(service.Port)
+		service.ID = service.Name + "-"
+		if service.Address != "" {
+			service.ID += service.Address + "-"
+		}
+		service.ID += strconv.Itoa(service.Port)
 	}
 	return &Registrar{client: client, service: service, checkID: "service:" + service.ID, logger: logger}
 }
