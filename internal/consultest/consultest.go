@@ -82,6 +82,9 @@ func (a *Agent) Restart(t testing.TB) {
 	defer logf.Close()
 	args := []string{"agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1",
 		"-node", "kit-test", "-log-level", "warn",
+		// A data directory of each start's own: a restarted agent knows
+		// nothing, as a dev agent keeps its catalog in memory.
+		"-data-dir", filepath.Join(a.dir, fmt.Sprintf("data-%d", a.n)),
 		"-dns-port", "-1", "-grpc-port", "-1", "-grpc-tls-port", "-1", "-serf-wan-port", "-1"}
 	for name, port := range a.ports {
 		args = append(args, "-"+name, strconv.Itoa(port))
