@@ -91,6 +91,7 @@ func NewInstancer(client *api.Client, service string, logger log.Logger, options
 		failures = 1
 	} else {
 		i.b.Update(loadbalancer.Event{Instances: instances})
+		index = nextIndex(0, index)
 	}
 	go i.loop(ctx, index, failures)
 	return i
