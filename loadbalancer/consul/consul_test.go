@@ -39,6 +39,27 @@ func TestNextIndex(t *testing.T) {
 	}
 }
 
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		failures int
+		full     time.Duration
+	}{
+		{"first failure", 1, consul.MinBackoff},
+		{"doubles", 3, 4 * consul.MinBackoff},
+		{"capped", 10, consul.MaxBackoff},
+		{"capped without overflow", 1000, consul.MaxBackoff},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 100 { // jittered: every draw within [full/2, full]
+				if d := consul.Backoff(tc.failures); d < tc.full/2 || d > tc.full {
+					t.Fatalf("backoff(%d) = %v, want within [%v, %v]", tc.failures, d, tc.full/2, tc.full)
+				}
+			}
+		})
+	}
+}
+
 func TestInstancerJoinLeaveAndFailingCheck(t *testing.T) {
 	a := consultest.Start(t)
 	c := a.Client(t)
@@ -79,27 +100,35 @@ func TestInstancerJoinLeaveAndFailingCheck(t *testing.T) {
 	in.Stop() // idempotent
 }
 
-func TestInstancerTags(t *testing.T) {
+func TestInstancerOptions(t *testing.T) {
 	a := consultest.Start(t)
 	c := a.Client(t)
 	register(t, c, &api.AgentServiceRegistration{ID: "a", Name: "users", Address: "10.0.0.1", Port: 80, Tags: []string{"v1", "blue"}})
 	register(t, c, &api.AgentServiceRegistration{ID: "b", Name: "users", Address: "10.0.0.2", Port: 80, Tags: []string{"v2", "blue"}})
 	register(t, c, &api.AgentServiceRegistration{ID: "c", Name: "users", Address: "10.0.0.3", Port: 80, Tags: []string{"v1"}})
+	all := []string{"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"}
 	for _, tc := range []struct {
-		name string
-		tags []string
-		want []string
+		name    string
+		options []consul.InstancerOption
+		want    []string // nil: an error
 	}{
-		{"no tags: every instance", nil, []string{"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"}},
-		{"one tag", []string{"blue"}, []string{"10.0.0.1:80", "10.0.0.2:80"}},
-		{"every tag must match", []string{"v1", "blue"}, []string{"10.0.0.1:80"}},
-		{"no instance has it", []string{"v3"}, []string{}},
+		{"no options: every instance", nil, all},
+		{"one tag", []consul.InstancerOption{consul.InstancerTags("blue")}, []string{"10.0.0.1:80", "10.0.0.2:80"}},
+		{"every tag must match", []consul.InstancerOption{consul.InstancerTags("v1", "blue")}, []string{"10.0.0.1:80"}},
+		{"no instance has the tag", []consul.InstancerOption{consul.InstancerTags("v3")}, []string{}},
+		{"the agent's datacenter", []consul.InstancerOption{consul.InstancerQueryOptions(api.QueryOptions{Datacenter: "dc1", WaitTime: time.Second})}, all},
+		{"an unknown datacenter", []consul.InstancerOption{consul.InstancerQueryOptions(api.QueryOptions{Datacenter: "nowhere"})}, nil},
+		{"a filter", []consul.InstancerOption{consul.InstancerQueryOptions(api.QueryOptions{Filter: `Service.Address == "10.0.0.2"`})}, []string{"10.0.0.2:80"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in := consul.NewInstancer(c, "users", nil, consul.InstancerTags(tc.tags...))
+			in := consul.NewInstancer(c, "users", nil, tc.options...)
 			defer in.Stop()
 			w := watch(t, in)
-			w.waitFor(t, "the tagged instances", instances(tc.want...))
+			if tc.want == nil {
+				w.waitFor(t, "an error", func(ev loadbalancer.Event) bool { return ev.Err != nil })
+				return
+			}
+			w.waitFor(t, "the selected instances", instances(tc.want...))
 		})
 	}
 }

@@ -6,3 +6,11 @@ func StopRenewing(r *Registrar) bool { return r.stopRenewing() }
 
 // NextIndex exposes nextIndex to the tests.
 var NextIndex = nextIndex
+
+// Backoff exposes backoff and its bounds to the tests.
+var Backoff = backoff
+
+const (
+	MinBackoff = minBackoff
+	MaxBackoff = maxBackoff
+)
