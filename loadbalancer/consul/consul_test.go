@@ -91,6 +91,12 @@ func TestInstancerJoinLeaveAndFailingCheck(t *testing.T) {
 	deregister(t, c, "users-a")
 	w.waitFor(t, "a leaving", instances("127.0.0.1:81", "10.0.0.3:80"))
 
+	// An IPv6 address is bracketed.
+	register(t, c, &api.AgentServiceRegistration{ID: "v6-a", Name: "v6", Address: "::1", Port: 82})
+	in6 := consul.NewInstancer(c, "v6", nil)
+	defer in6.Stop()
+	watch(t, in6).waitFor(t, "the IPv6 instance", instances("[::1]:82"))
+
 	// Stop cancels the blocking query in flight (it would wait a minute).
 	start := time.Now()
 	in.Stop()
