@@ -11,7 +11,9 @@ set -euo pipefail
 VERSION=v1.16.1
 dir=${1:?usage: build-consul.sh DIR}
 bin=$dir/consul
-if [[ -x $bin ]] && "$bin" version 2>/dev/null | grep -q "Consul ${VERSION}"; then
+# (Not `version | grep -q`: under pipefail, grep closing the pipe early can
+# fail the pipeline, and the agent would be rebuilt every time.)
+if [[ -x $bin ]] && [[ $("$bin" version 2>/dev/null || true) == *"Consul ${VERSION}"* ]]; then
 	exit 0
 fi
 mkdir -p "$dir"
