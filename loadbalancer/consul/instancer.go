@@ -50,7 +50,8 @@ func InstancerQueryOptions(q api.QueryOptions) InstancerOption {
 // Instancer is a loadbalancer.Instancer over the instances of a service in
 // Consul's catalog whose health checks all pass. Each instance is
 // "host:port": the service's address, or its node's address when the service
-// was registered without one.
+// was registered without one. It is safe for concurrent use; its zero value
+// is not: use NewInstancer.
 type Instancer struct {
 	client  *api.Client
 	service string

@@ -40,7 +40,7 @@ type Service struct {
 
 // Registrar registers one instance of a service with the local Consul agent,
 // with a TTL health check that it keeps passing. It is safe for concurrent
-// use.
+// use; its zero value is not: use NewRegistrar.
 type Registrar struct {
 	client  *api.Client
 	service Service
