@@ -5,8 +5,8 @@
 //
 //	Instancer ──Event──▶ Endpointer ──[]Endpoint──▶ Balancer ──Endpoint──▶ Retry
 //
-// An [Instancer] watches a registry (see the static, dnssrv and etcd
-// subpackages) and sends [Event]s with the current set of instances.
+// An [Instancer] watches a registry (see the static, dnssrv, etcd, zk and
+// consul subpackages) and sends [Event]s with the current set of instances.
 // [NewEndpointer] follows an Instancer, builds an endpoint for each instance
 // with a [Factory], closes those of instances that leave, and keeps serving
 // the last good set while the registry fails. A [Balancer] picks one endpoint

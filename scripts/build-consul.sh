@@ -11,7 +11,9 @@ set -euo pipefail
 VERSION=v1.16.1
 dir=${1:?usage: build-consul.sh DIR}
 bin=$dir/consul
-if [[ -x $bin ]] && "$bin" version 2>/dev/null | grep -q "Consul ${VERSION}"; then
+# (Not `version | grep -q`: under pipefail, grep closing the pipe early can
+# fail the pipeline, and the agent would be rebuilt every time.)
+if [[ -x $bin ]] && [[ $("$bin" version 2>/dev/null || true) == *"Consul ${VERSION}"* ]]; then
 	exit 0
 fi
 mkdir -p "$dir"
@@ -19,8 +21,8 @@ mkdir -p "$dir"
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
-# Fetch the module source through the module proxy into a private module
-# cache, then build a writable copy of it.
+# Fetch the module source through the module proxy into the module cache,
+# then build a writable copy of it.
 export GOFLAGS=-mod=mod
 export GONOSUMDB=github.com/hashicorp/consul
 src=$(cd "$work" && go mod download -json "github.com/hashicorp/consul@${VERSION}" |
@@ -33,6 +35,8 @@ cd "$work/consul"
 for m in api envoyextensions proto-public sdk troubleshoot; do
 	go mod edit -dropreplace "github.com/hashicorp/consul/$m"
 done
-go build -trimpath -ldflags "-s -w" -o "$bin.tmp" .
-mv "$bin.tmp" "$bin"
+# A temporary name of this run's own, renamed into place: two builds at once
+# (two checks on one machine) do not write one file.
+go build -trimpath -ldflags "-s -w" -o "$bin.tmp.$$" .
+mv "$bin.tmp.$$" "$bin"
 "$bin" version | head -1

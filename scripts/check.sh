@@ -82,6 +82,19 @@ install_npm() {
 }
 
 install_apt
+# loadbalancer/consul's tests run a real Consul agent, which has no Debian
+# package: scripts/build-consul.sh builds it from source (about 15 minutes on
+# a fresh machine, nothing when it is built already). It runs in the
+# background while the other installs and the static checks run, and is
+# waited for just before the tests.
+CONSUL_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/kit/consul
+consul_log=$(mktemp)
+# setsid gives the build a process group of its own, so that a failing check
+# stops the build (the go command and its compilers) along with the script.
+setsid scripts/build-consul.sh "$CONSUL_DIR" >"$consul_log" 2>&1 &
+consul_pid=$!
+trap 'kill -- -"$consul_pid" 2>/dev/null || true; rm -f "$consul_log"' EXIT
+export PATH=$CONSUL_DIR:$PATH
 install_go_tools
 install_npm
 export KIT_INTEGRATION=1
@@ -120,6 +133,14 @@ go run "$STATICCHECK" ./...
 (cd loadbalancer/etcd/integration && go run "$STATICCHECK" ./...)
 
 # --- Tests -----------------------------------------------------------------
+step "wait for the Consul agent build"
+if ! wait "$consul_pid"; then
+	echo "scripts/build-consul.sh failed:" >&2
+	cat "$consul_log" >&2
+	exit 1
+fi
+tail -n 1 "$consul_log"
+
 step "go test -race ./..."
 go test -race -count=1 ./...
 

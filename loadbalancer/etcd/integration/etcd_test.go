@@ -226,12 +226,19 @@ func TestRegistrarLeaseExpiresWhenRenewalStops(t *testing.T) {
 	dying := newClient(t, s)
 	var mu sync.Mutex
 	var logged []string
+	registered := make(chan struct{}, 1)
 	logger := log.LoggerFunc(func(kv ...any) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for i := 0; i+1 < len(kv); i += 2 {
 			if kv[i] == "action" {
 				logged = append(logged, kv[i+1].(string))
+				if kv[i+1] == "register" {
+					select {
+					case registered <- struct{}{}:
+					default:
+					}
+				}
 			}
 		}
 		return nil
@@ -239,6 +246,13 @@ func TestRegistrarLeaseExpiresWhenRenewalStops(t *testing.T) {
 	r := etcd.NewRegistrar(dying, etcd.Service{Key: prefix + "dying", Value: "127.0.0.1:9999", TTL: time.Second}, logger)
 	r.Register()
 	waitFor(t, "registration", 5*time.Second, func() bool { return slices.Equal(instances(e), []string{"127.0.0.1:9999"}) })
+	// The watch may show the key before the registrar has its answer to the
+	// Put; closing the client before then would cancel that answer.
+	select {
+	case <-registered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the registrar logged no register within 5s of its key appearing")
+	}
 
 	start := time.Now()
 	dying.Close()

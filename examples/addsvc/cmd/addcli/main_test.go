@@ -1,12 +1,20 @@
 package main
 
 import (
+	"net"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
-	"google.golang.org/grpc/connectivity"
+	"github.com/hashicorp/consul/api"
 
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
+	"github.com/endpointkit/kit/internal/consultest"
 	"github.com/endpointkit/kit/internal/testenv"
+	"github.com/endpointkit/kit/log"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -38,58 +46,38 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-// TestGRPCConnsShared checks that the methods share one gRPC connection per
-// instance, closed exactly once: when the last reference is given back, and
-// not by a second Close of the same reference.
-func TestGRPCConnsShared(t *testing.T) {
-	conns := newGRPCConns()
-	a1, closeA1, err := conns.acquire("127.0.0.1:1")
-	if err != nil {
+// TestConsulMode runs addcli's -consul mode against a real Consul agent: an
+// addsvc HTTP server in process is registered there, and addcli finds it by
+// service name and tag.
+func TestConsulMode(t *testing.T) {
+	agent := consultest.Start(t)
+	srv := httptest.NewServer(addtransport.NewHTTPHandler(addendpoint.New(addservice.New(), log.NewNopLogger()), log.NewNopLogger()))
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	p, _ := strconv.Atoi(port)
+	if err := agent.Client(t).Agent().ServiceRegister(&api.AgentServiceRegistration{
+		ID: "addsvc-1", Name: "addsvc-http", Address: host, Port: p, Tags: []string{"blue"},
+	}); err != nil {
 		t.Fatal(err)
-	}
-	a2, closeA2, err := conns.acquire("127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, closeB, err := conns.acquire("127.0.0.1:2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = closeB.Close() })
-	if a1 != a2 {
-		t.Error("two acquires of one instance returned two connections, want one")
-	}
-	if a1 == b {
-		t.Error("two instances share a connection, want one each")
 	}
 
-	for range 2 { // the second Close of a reference gives nothing back
-		if err := closeA1.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if s := a1.GetState(); s == connectivity.Shutdown {
-			t.Fatalf("connection closed while a reference is held")
-		}
-	}
-	if err := closeA2.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if s := a1.GetState(); s != connectivity.Shutdown {
-		t.Errorf("connection state %v after the last reference is given back, want Shutdown", s)
-	}
-	if err := closeA2.Close(); err != nil {
-		t.Errorf("second Close of the last reference: %v, want nil", err)
-	}
-
-	a3, closeA3, err := conns.acquire("127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeA3.Close()
-	if a3 == a1 {
-		t.Error("acquire after the last release returned the closed connection, want a new one")
-	}
-	if s := a3.GetState(); s == connectivity.Shutdown {
-		t.Errorf("new connection state %v, want not Shutdown", s)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string // a part of it
+	}{
+		{"by name", []string{"-consul", "addsvc-http", "-consul.addr", agent.Addr(), "-n", "3", "20", "22"}, 0, "42\n42\n42\n", ""},
+		{"by name and tag", []string{"-consul", "addsvc-http", "-consul.addr", agent.Addr(), "-consul.tags", "blue", "-method", "concat", "ab", "cd"}, 0, "abcd\n", ""},
+		{"a tag no instance has", []string{"-consul", "addsvc-http", "-consul.addr", agent.Addr(), "-consul.tags", "green", "-retry.max", "1", "1", "2"}, 1, "", "no endpoints"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := call(tc.args, &stdout, &stderr)
+			if code != tc.code || stdout.String() != tc.stdout || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("addcli %v: exit %d, stdout %q, stderr %q; want %d, %q, stderr with %q", tc.args, code, stdout.String(), stderr.String(), tc.code, tc.stdout, tc.stderr)
+			}
+		})
 	}
 }

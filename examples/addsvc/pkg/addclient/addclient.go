@@ -1,0 +1,227 @@
+// Package addclient builds the client side of the Add service over
+// discovery: the stack of kit that addcli runs, importable so that tests
+// can drive it against real servers and registries. For each method:
+//
+//	client-side rate limit (RateLimit)
+//	→ retry with a budget (Retry*), each attempt on another instance
+//	→ balancer (Balancer: p2c, leastinflight, roundrobin or random)
+//	→ endpointer following the Instancer, one endpoint per instance
+//	→ circuit breaker per instance (unless NoBreaker)
+//	→ transport client
+//
+// The returned Set is safe for concurrent use.
+package addclient
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
+	"github.com/endpointkit/kit/loadbalancer"
+	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/ratelimit"
+	kithttp "github.com/endpointkit/kit/transport/http"
+)
+
+// Settings configures the client stack. The zero value is ready to use:
+// HTTP, p2c, 3 attempts, a breaker per instance, no rate limit.
+type Settings struct {
+	// Transport is http, jsonrpc or grpc. Empty means http.
+	Transport string
+	// Balancer is p2c (power of two choices over peak-EWMA latency),
+	// leastinflight, roundrobin or random. Empty means p2c.
+	Balancer string
+	// RetryMax is the attempts per call in all, the first included. Zero
+	// means 3; 1 means no retry.
+	RetryMax int
+	// RetryAttemptTimeout is the deadline of each attempt. Zero means only
+	// the call's context's.
+	RetryAttemptTimeout time.Duration
+	// RetryBudget is the retries allowed per call, over a 10s window, plus
+	// a floor of 10 per second. Zero means 0.2.
+	RetryBudget float64
+	// NoBreaker turns off the circuit breaker that otherwise guards each
+	// instance (it opens at 50% failures of at least BreakerMinRequests
+	// calls in 10s).
+	NoBreaker bool
+	// BreakerMinRequests is the calls the breaker's window must hold before
+	// it may open. Zero means 20.
+	BreakerMinRequests int
+	// BreakerOpenFor is how long an open breaker refuses calls before
+	// probing. Zero means 5s.
+	BreakerOpenFor time.Duration
+	// RateLimit is the calls per second this client may make, beyond which
+	// calls fail at once. Zero means no limit.
+	RateLimit float64
+	// RateBurst is the calls this client may make at once above RateLimit.
+	// Zero means 1.
+	RateBurst int
+}
+
+// New returns the Add service's endpoints over the instances that
+// instancer finds, and the io.Closer that closes every endpointer and
+// connection New made (the instancer stays the caller's, to stop after).
+func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (addendpoint.Set, io.Closer, error) {
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	if s.Transport == "" {
+		s.Transport = "http"
+	}
+	if s.Balancer == "" {
+		s.Balancer = "p2c"
+	}
+	if s.RetryMax <= 0 {
+		s.RetryMax = 3
+	}
+	// What every method's stack shares: one retry budget and one rate limit
+	// for this client, and the breaker settings.
+	budget := loadbalancer.NewBudget(loadbalancer.BudgetSettings{Ratio: s.RetryBudget})
+	var limiter *rate.Limiter
+	if s.RateLimit > 0 {
+		limiter = rate.NewLimiter(rate.Limit(s.RateLimit), max(1, s.RateBurst))
+	}
+	breakerSettings := circuitbreaker.Settings{MinRequests: s.BreakerMinRequests, OpenFor: s.BreakerOpenFor}
+
+	// One stack per method, built from the transport up. Over gRPC, the
+	// methods share one connection per instance.
+	conns := newGRPCConns()
+	var closers closeAll
+	build := func(method string) (endpoint.Endpoint, error) {
+		factory, err := newFactory(s.Transport, method, conns)
+		if err != nil {
+			return nil, err
+		}
+		if !s.NoBreaker {
+			inner := factory
+			factory = func(instance string) (endpoint.Endpoint, io.Closer, error) {
+				e, closer, err := inner(instance)
+				if err != nil {
+					return nil, nil, err
+				}
+				return circuitbreaker.NewBreaker(breakerSettings).Middleware(e), closer, nil
+			}
+		}
+		endpointer := loadbalancer.NewEndpointer(instancer, factory, logger)
+		closers = append(closers, endpointer)
+		balancer, err := newBalancer(s.Balancer, endpointer)
+		if err != nil {
+			return nil, err
+		}
+		e := loadbalancer.RetryWith(balancer, loadbalancer.RetrySettings{
+			MaxAttempts:    s.RetryMax,
+			AttemptTimeout: s.RetryAttemptTimeout,
+			Budget:         budget,
+			Retryable:      Retryable,
+		})
+		if limiter != nil {
+			e = ratelimit.NewErroringLimiter(limiter)(e)
+		}
+		return e, nil
+	}
+	var set addendpoint.Set
+	var err error
+	if set.SumEndpoint, err = build("sum"); err == nil {
+		set.ConcatEndpoint, err = build("concat")
+	}
+	if err != nil {
+		_ = closers.Close()
+		return addendpoint.Set{}, nil, err
+	}
+	return set, closers, nil
+}
+
+// closeAll closes each of its Closers, returning their errors joined.
+type closeAll []io.Closer
+
+func (cs closeAll) Close() error {
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// newFactory returns the Factory that builds method's endpoint for one
+// instance over transport. Over gRPC, it takes the instance's connection
+// from conns, which the methods' Factories share.
+func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factory, error) {
+	pick := func(set addendpoint.Set) endpoint.Endpoint {
+		if method == "concat" {
+			return set.ConcatEndpoint
+		}
+		return set.SumEndpoint
+	}
+	switch transport {
+	case "http", "jsonrpc":
+		newClient := addtransport.NewHTTPClient
+		if transport == "jsonrpc" {
+			newClient = addtransport.NewJSONRPCClient
+		}
+		// One http.Client per instance, so that closing it drops that
+		// instance's idle connections.
+		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
+			client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+			set, err := newClient(instance, client)
+			if err != nil {
+				return nil, nil, err
+			}
+			return pick(set), closerFunc(func() error { client.CloseIdleConnections(); return nil }), nil
+		}, nil
+	case "grpc":
+		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
+			conn, release, err := conns.acquire(instance)
+			if err != nil {
+				return nil, nil, err
+			}
+			return pick(addtransport.NewGRPCClient(conn)), release, nil
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown transport %q", transport)
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// newBalancer returns the balancer called name over endpointer.
+func newBalancer(name string, endpointer loadbalancer.Endpointer) (loadbalancer.Balancer, error) {
+	switch name {
+	case "p2c":
+		return loadbalancer.NewP2C(endpointer, loadbalancer.P2CSettings{}), nil
+	case "leastinflight":
+		return loadbalancer.NewLeastInFlight(endpointer), nil
+	case "roundrobin":
+		return loadbalancer.NewRoundRobin(endpointer), nil
+	case "random":
+		return loadbalancer.NewRandom(endpointer), nil
+	}
+	return nil, fmt.Errorf("unknown balancer %q", name)
+}
+
+// Retryable reports whether an attempt that failed with err is worth
+// another attempt on another instance: not when the server said the
+// request itself is bad, which another instance would say too. A refusal
+// by a server's limiter (429, ResourceExhausted) is retryable: another
+// instance may have room, and the retry budget bounds the extra load.
+func Retryable(err error) bool {
+	var re *kithttp.ResponseError
+	if errors.As(err, &re) {
+		return re.Code == http.StatusTooManyRequests || re.Code == http.StatusRequestTimeout || re.Code >= 500
+	}
+	switch status.Code(err) {
+	case codes.InvalidArgument, codes.Unimplemented, codes.PermissionDenied, codes.Unauthenticated:
+		return false
+	}
+	return true
+}
