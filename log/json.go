@@ -23,9 +23,12 @@ import (
 // number of keyvals gets [ErrMissingValue] as its last value.
 //
 // The Logger is safe for concurrent use when w is; see [NewSyncWriter].
-func NewJSONLogger(w io.Writer) Logger { return &jsonLogger{w: w} }
+func NewJSONLogger(w io.Writer) Logger { return &jsonLogger{w: w, now: newNowValues()} }
 
-type jsonLogger struct{ w io.Writer }
+type jsonLogger struct {
+	w   io.Writer
+	now nowValues // for the contexts that write to this encoder
+}
 
 func (l *jsonLogger) Log(keyvals ...any) error {
 	return l.logParts(nil, keyvals, nil)
@@ -72,21 +75,37 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 }
 
 func appendJSONValue(dst []byte, v any) []byte {
+	// The common types first, all concrete, which Go tests at once.
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
 	case string:
 		return appendJSONString(dst, x)
-	case []byte:
-		return appendJSONString(dst, string(x))
+	case int:
+		return appendInt(dst, int64(x))
 	case float64:
 		return appendJSONFloat(dst, x, 64)
-	case float32:
-		return appendJSONFloat(dst, float64(x), 32)
+	case bool:
+		if x {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case time.Duration:
+		dst = append(dst, '"')
+		return append(appendDuration(dst, x), '"')
+	case *nowValue:
+		dst = append(dst, '"')
+		return append(x.appendNow(dst), '"')
 	case time.Time:
 		// Before json.Marshaler, which time.Time implements at a cost.
 		dst = append(dst, '"')
 		return append(appendRFC3339Nano(dst, x), '"')
+	case int64:
+		return appendInt(dst, x)
+	case nil:
+		return append(dst, "null"...)
+	case []byte:
+		return appendJSONString(dst, string(x))
+	case float32:
+		return appendJSONFloat(dst, float64(x), 32)
 	case timeFormat:
 		if x.layout == rfc3339Nano {
 			dst = append(dst, '"')
@@ -96,14 +115,14 @@ func appendJSONValue(dst []byte, v any) []byte {
 			dst = append(dst, '"')
 			return append(x.t.AppendFormat(dst, x.layout.layout), '"')
 		}
-	case *nowValue:
-		dst = append(dst, '"')
-		return append(appendRFC3339Nano(dst, x.now()), '"')
-	case time.Duration:
-		dst = append(dst, '"')
-		return append(appendDuration(dst, x), '"')
 	case json.Marshaler:
 		return appendMarshalled(dst, v)
+	case error:
+		s, null := safeError(x)
+		if null {
+			return append(dst, "null"...)
+		}
+		return appendJSONString(dst, s)
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b // bools and integers: floats, times and durations are above
@@ -148,12 +167,20 @@ func appendJSONFloat(dst []byte, f float64, bits int) []byte {
 	case math.IsInf(f, -1):
 		return append(dst, `"-Inf"`...)
 	}
+	if bits == 64 {
+		return appendFloat64(dst, f)
+	}
 	return strconv.AppendFloat(dst, f, 'g', -1, bits)
 }
 
 // appendJSONString appends s as a JSON string. Unlike encoding/json it does
 // not escape <, > and &: log lines are not HTML.
 func appendJSONString(dst []byte, s string) []byte {
+	if jsonClean(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	i := jsonPlain(s)
 	if i == len(s) {
 		dst = append(dst, '"')

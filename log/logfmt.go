@@ -2,6 +2,7 @@ package log
 
 import (
 	"io"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,9 +21,12 @@ import (
 //
 // The Logger is safe for concurrent use when w is: an *os.File is, a
 // bytes.Buffer or bufio.Writer is not and needs [NewSyncWriter].
-func NewLogfmtLogger(w io.Writer) Logger { return &logfmtLogger{w: w} }
+func NewLogfmtLogger(w io.Writer) Logger { return &logfmtLogger{w: w, now: newNowValues()} }
 
-type logfmtLogger struct{ w io.Writer }
+type logfmtLogger struct {
+	w   io.Writer
+	now nowValues // for the contexts that write to this encoder
+}
 
 func (l *logfmtLogger) Log(keyvals ...any) error {
 	return l.logParts(nil, keyvals, nil)
@@ -65,6 +69,9 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 
 func appendLogfmtKey(dst []byte, k any) []byte {
 	s, ok := k.(string)
+	if ok && s != "" && bareClean(s) {
+		return append(dst, s...) // the common case
+	}
 	if !ok {
 		// Non-string keys are rare; their text needs a scratch buffer.
 		s = string(appendPlain(nil, k))
@@ -102,11 +109,29 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 func cleanKey(s string) bool { return logfmtBare(s) == len(s) }
 
 func appendLogfmtValue(dst []byte, v any) []byte {
+	// The common types first, all concrete, which Go tests at once.
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
 	case string:
 		return appendLogfmtString(dst, x)
+	case int:
+		return appendInt(dst, int64(x))
+	case float64:
+		return appendFloat64(dst, x)
+	case bool:
+		if x {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case time.Duration:
+		return appendDuration(dst, x)
+	case *nowValue:
+		return x.appendNow(dst)
+	case time.Time:
+		return appendRFC3339Nano(dst, x)
+	case int64:
+		return appendInt(dst, x)
+	case nil:
+		return append(dst, "null"...)
 	case []byte:
 		return appendLogfmtString(dst, string(x))
 	case timeFormat:
@@ -116,8 +141,12 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 		if x.layout.bare {
 			return x.t.AppendFormat(dst, x.layout.layout)
 		}
-	case *nowValue:
-		return appendRFC3339Nano(dst, x.now())
+	case error:
+		s, null := safeError(x)
+		if null {
+			return append(dst, "null"...)
+		}
+		return appendLogfmtString(dst, s)
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b
@@ -132,6 +161,14 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 // appendLogfmtString appends s bare when a logfmt reader would read it back
 // unchanged, and quoted otherwise.
 func appendLogfmtString(dst []byte, s string) []byte {
+	if bareClean(s) {
+		return append(dst, s...)
+	}
+	if quotedClean(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	if quoteFrom(s) < 0 {
 		return append(dst, s...)
 	}

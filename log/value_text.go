@@ -102,7 +102,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case bool:
 		return strconv.AppendBool(dst, x), true
 	case int:
-		return strconv.AppendInt(dst, int64(x), 10), true
+		return appendInt(dst, int64(x)), true
 	case int8:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case int16:
@@ -110,7 +110,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case int32:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case int64:
-		return strconv.AppendInt(dst, x, 10), true
+		return appendInt(dst, x), true
 	case uint:
 		return strconv.AppendUint(dst, uint64(x), 10), true
 	case uint8:
@@ -126,7 +126,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case float32:
 		return strconv.AppendFloat(dst, float64(x), 'g', -1, 32), true
 	case float64:
-		return strconv.AppendFloat(dst, x, 'g', -1, 64), true
+		return appendFloat64(dst, x), true
 	case time.Time:
 		return appendRFC3339Nano(dst, x), true
 	case time.Duration:
@@ -148,7 +148,7 @@ func appendDuration(dst []byte, d time.Duration) []byte {
 		case u == 0:
 			return append(dst, "0s"...)
 		case u < uint64(time.Microsecond):
-			return append(strconv.AppendUint(dst, u, 10), "ns"...)
+			return append(appendUint(dst, u), "ns"...)
 		case u < uint64(time.Millisecond):
 			return append(appendFraction(dst, u, 3), "µs"...)
 		default:
@@ -157,10 +157,10 @@ func appendDuration(dst []byte, d time.Duration) []byte {
 	}
 	secs := u / uint64(time.Second)
 	if h := secs / 3600; h > 0 {
-		dst = append(strconv.AppendUint(dst, h, 10), 'h')
-		dst = append(strconv.AppendUint(dst, secs/60%60, 10), 'm')
+		dst = append(appendUint(dst, h), 'h')
+		dst = append(appendUint(dst, secs/60%60), 'm')
 	} else if m := secs / 60; m > 0 {
-		dst = append(strconv.AppendUint(dst, m, 10), 'm')
+		dst = append(appendUint(dst, m), 'm')
 	}
 	return append(appendFraction(dst, secs%60*uint64(time.Second)+u%uint64(time.Second), 9), 's')
 }
@@ -175,7 +175,7 @@ func appendFraction(dst []byte, v uint64, digits int) []byte {
 	case 9:
 		pow = 1000000000
 	}
-	dst = strconv.AppendUint(dst, v/pow, 10)
+	dst = appendUint(dst, v/pow)
 	frac := v % pow
 	if frac == 0 {
 		return dst
