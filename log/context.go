@@ -3,6 +3,8 @@ package log
 import (
 	"reflect"
 	"sync/atomic"
+
+	"github.com/endpointkit/kit/log/internal/levelcache"
 )
 
 // With returns a Logger that adds keyvals to every Log call, after any
@@ -107,7 +109,14 @@ type context struct {
 	// memo caches the contexts derived by WithPrefix with one constant
 	// pair, which is how level helpers are called on every line.
 	memo atomic.Pointer[[]memoEntry]
+	// levels caches what the level helpers return for this context.
+	levels levelcache.Slots
 }
+
+// LevelSlots implements levelcache.Holder: the level helpers cache in a
+// context what they return for it, so that level.Debug(logger) costs one
+// lookup, however the logger was built.
+func (c *context) LevelSlots() *levelcache.Slots { return &c.levels }
 
 // discarder is implemented by Loggers that can tell from bound keyvals alone
 // that they would drop every line (a level filter, for a disallowed level).
