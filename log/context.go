@@ -111,6 +111,8 @@ type context struct {
 	memo atomic.Pointer[[]memoEntry]
 	// levels caches what the level helpers return for this context.
 	levels levelcache.Slots
+	// lines writes lines directly when direct is set; see LineWriter.
+	lines atomic.Pointer[lineWriter]
 }
 
 // LevelSlots implements levelcache.Holder: the level helpers cache in a
@@ -199,6 +201,7 @@ func (c *context) derive(prefix, suffix []any) *context {
 			d.directPrefix = preEncode(withNowValues(prefix, nv), d.direct)
 			d.directSuffix = preEncode(withNowValues(suffix, nv), d.direct)
 			d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
+			d.lines.Store(newLineWriter(d))
 		}
 	}
 	if dl, ok := c.logger.(discarder); ok {

@@ -23,11 +23,16 @@ import (
 // number of keyvals gets [ErrMissingValue] as its last value.
 //
 // The Logger is safe for concurrent use when w is; see [NewSyncWriter].
-func NewJSONLogger(w io.Writer) Logger { return &jsonLogger{w: w, now: newNowValues()} }
+func NewJSONLogger(w io.Writer) Logger {
+	l := &jsonLogger{w: w, now: newNowValues()}
+	l.lines = &lineWriter{json: true, w: w, now: &l.now}
+	return l
+}
 
 type jsonLogger struct {
-	w   io.Writer
-	now nowValues // for the contexts that write to this encoder
+	w     io.Writer
+	now   nowValues   // for the contexts that write to this encoder
+	lines *lineWriter // writes lines without bound pairs
 }
 
 func (l *jsonLogger) Log(keyvals ...any) error {

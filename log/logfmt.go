@@ -21,11 +21,16 @@ import (
 //
 // The Logger is safe for concurrent use when w is: an *os.File is, a
 // bytes.Buffer or bufio.Writer is not and needs [NewSyncWriter].
-func NewLogfmtLogger(w io.Writer) Logger { return &logfmtLogger{w: w, now: newNowValues()} }
+func NewLogfmtLogger(w io.Writer) Logger {
+	l := &logfmtLogger{w: w, now: newNowValues()}
+	l.lines = &lineWriter{json: false, w: w, now: &l.now}
+	return l
+}
 
 type logfmtLogger struct {
-	w   io.Writer
-	now nowValues // for the contexts that write to this encoder
+	w     io.Writer
+	now   nowValues   // for the contexts that write to this encoder
+	lines *lineWriter // writes lines without bound pairs
 }
 
 func (l *logfmtLogger) Log(keyvals ...any) error {
@@ -69,18 +74,19 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 
 func appendLogfmtKey(dst []byte, k any) []byte {
 	s, ok := k.(string)
-	if ok && s != "" && bareClean(s) {
-		return append(dst, s...) // the common case
-	}
 	if !ok {
 		// Non-string keys are rare; their text needs a scratch buffer.
 		s = string(appendPlain(nil, k))
 	}
+	return appendLogfmtKeyString(dst, s)
+}
+
+func appendLogfmtKeyString(dst []byte, s string) []byte {
+	if s != "" && bareClean(s) {
+		return append(dst, s...) // the common case
+	}
 	if s == "" {
 		return append(dst, '_')
-	}
-	if cleanKey(s) {
-		return append(dst, s...) // the common case: one copy
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -104,9 +110,6 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 	}
 	return dst
 }
-
-// cleanKey reports whether s is printable ASCII without '=' or '"'.
-func cleanKey(s string) bool { return logfmtBare(s) == len(s) }
 
 func appendLogfmtValue(dst []byte, v any) []byte {
 	// The common types first, all concrete, which Go tests at once.

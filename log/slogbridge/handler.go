@@ -5,12 +5,14 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/internal/lines"
 	"github.com/endpointkit/kit/log/level"
 )
 
@@ -46,11 +48,31 @@ type Handler struct {
 	source   bool   // log the record's source
 	bound    []any  // keyvals from WithAttrs, groups applied
 	group    string // prefix for keys: the open groups joined by dots, ending in a dot
+
+	// The direct path, taken when the Logger is one of kit's encoders
+	// (or a Logger made by log.With over one, binding no Valuers but the
+	// default timestamps): records are written straight into the
+	// encoder's line, without boxing values into keyvals. Its output is
+	// the same, byte for byte.
+	lw         lines.Writer
+	nameKeys   [3]string   // names, unboxed
+	boundAttrs []boundAttr // bound, unboxed
+	// boundRaw is boundAttrs encoded once, when all their values are
+	// constants (strings, numbers, bools, durations and times).
+	boundRaw []byte
+}
+
+// boundAttr is an attribute bound by WithAttrs, its key with groups applied
+// and its value resolved.
+type boundAttr struct {
+	key   string
+	value slog.Value
 }
 
 // NewHandler returns a Handler that writes to logger. opts may be nil.
 func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 	h := &Handler{logger: logger, minLevel: slog.LevelInfo, names: [3]any{"ts", "level", "msg"}, keys: newKeyCache()}
+	h.nameKeys = [3]string{"ts", "level", "msg"}
 	if opts != nil {
 		if opts.Level != nil {
 			h.minLevel = opts.Level
@@ -58,9 +80,12 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 		h.source = opts.AddSource
 		for i, k := range []string{opts.TimeKey, opts.LevelKey, opts.MessageKey} {
 			if k != "" {
-				h.names[i] = k
+				h.names[i], h.nameKeys[i] = k, k
 			}
 		}
+	}
+	if src, ok := logger.(lines.Source); ok {
+		h.lw = src.LineWriter()
 	}
 	return h
 }
@@ -109,6 +134,9 @@ var keyvalsPool = sync.Pool{New: func() any { return &keyvals{kv: make([]any, 0,
 
 // Handle writes r through the Logger with one Log call.
 func (h *Handler) Handle(_ context.Context, r slog.Record) error {
+	if h.lw != nil {
+		return h.handleDirect(r)
+	}
 	buf := keyvalsPool.Get().(*keyvals)
 	kv := buf.kv[:0]
 	if !r.Time.IsZero() {
@@ -138,12 +166,149 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		return h
 	}
 	h2 := *h
+	if h.lw != nil {
+		h2.boundAttrs = slices.Clip(h.boundAttrs)
+		for _, a := range attrs {
+			h2.boundAttrs = appendBound(h2.boundAttrs, h.group, a)
+		}
+		h2.boundRaw = nil
+		if allConstant(h2.boundAttrs) {
+			// Encoded on a line that has pairs before, as records
+			// have: time, level and message.
+			l := &lines.Line{More: true}
+			for _, a := range h2.boundAttrs {
+				h.lw.Key(l, a.key)
+				writeValue(h.lw, l, a.value)
+			}
+			h2.boundRaw = l.B
+		}
+		return &h2
+	}
 	h2.bound = make([]any, len(h.bound), len(h.bound)+2*len(attrs))
 	copy(h2.bound, h.bound)
 	for _, a := range attrs {
 		h2.bound = h.keys.appendAttr(h2.bound, h.group, a)
 	}
 	return &h2
+}
+
+// handleDirect is Handle on the direct path: the same pairs as Handle's
+// keyvals, written straight into the encoder's line.
+func (h *Handler) handleDirect(r slog.Record) error {
+	w := h.lw
+	l := w.Begin()
+	if !r.Time.IsZero() {
+		w.Key(l, h.nameKeys[0])
+		w.Time(l, r.Time)
+	}
+	w.Key(l, h.nameKeys[1])
+	w.String(l, KitLevel(r.Level).String())
+	w.Key(l, h.nameKeys[2])
+	w.String(l, r.Message)
+	if h.source && r.PC != 0 {
+		f, _ := runtime.CallersFrames([]uintptr{r.PC}).Next()
+		w.Key(l, "caller")
+		w.String(l, f.File[strings.LastIndexByte(f.File, '/')+1:]+":"+strconv.Itoa(f.Line))
+	}
+	if h.boundRaw != nil {
+		w.Raw(l, h.boundRaw)
+	} else {
+		for _, a := range h.boundAttrs {
+			w.Key(l, a.key)
+			writeValue(w, l, a.value)
+		}
+	}
+	if r.NumAttrs() > 0 {
+		r.Attrs(func(a slog.Attr) bool {
+			writeAttr(w, l, h.group, a)
+			return true
+		})
+	}
+	return w.End(l)
+}
+
+// appendBound appends a to bound as appendAttr appends it to keyvals.
+func appendBound(bound []boundAttr, group string, a slog.Attr) []boundAttr {
+	a.Value = a.Value.Resolve()
+	if a.Key == "" && a.Equal(slog.Attr{}) {
+		return bound
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		attrs := a.Value.Group()
+		if len(attrs) == 0 {
+			return bound
+		}
+		if a.Key != "" {
+			group += a.Key + "."
+		}
+		for _, ga := range attrs {
+			bound = appendBound(bound, group, ga)
+		}
+		return bound
+	}
+	return append(bound, boundAttr{group + a.Key, a.Value})
+}
+
+// writeAttr writes a as appendAttr appends it to keyvals.
+func writeAttr(w lines.Writer, l *lines.Line, group string, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Key == "" && a.Equal(slog.Attr{}) {
+		return
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		attrs := a.Value.Group()
+		if len(attrs) == 0 {
+			return
+		}
+		if a.Key != "" {
+			group += a.Key + "."
+		}
+		for _, ga := range attrs {
+			writeAttr(w, l, group, ga)
+		}
+		return
+	}
+	if group != "" {
+		w.Key(l, group+a.Key)
+	} else {
+		w.Key(l, a.Key)
+	}
+	writeValue(w, l, a.Value)
+}
+
+// writeValue writes v as the encoder writes value(v).
+func writeValue(w lines.Writer, l *lines.Line, v slog.Value) {
+	switch v.Kind() {
+	case slog.KindString:
+		w.String(l, v.String())
+	case slog.KindInt64:
+		w.Int64(l, v.Int64())
+	case slog.KindUint64:
+		w.Uint64(l, v.Uint64())
+	case slog.KindFloat64:
+		w.Float64(l, v.Float64())
+	case slog.KindBool:
+		w.Bool(l, v.Bool())
+	case slog.KindDuration:
+		w.Duration(l, v.Duration())
+	case slog.KindTime:
+		w.Time(l, v.Time())
+	default:
+		w.Any(l, v.Any())
+	}
+}
+
+// allConstant reports whether the text of every value of bound is fixed.
+func allConstant(bound []boundAttr) bool {
+	for _, a := range bound {
+		switch a.value.Kind() {
+		case slog.KindString, slog.KindInt64, slog.KindUint64, slog.KindFloat64,
+			slog.KindBool, slog.KindDuration, slog.KindTime:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // WithGroup returns a Handler that puts the keys of later attributes in
