@@ -2,6 +2,7 @@ package log
 
 import (
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -153,4 +154,55 @@ func (w *lineWriter) Any(l *lines.Line, v any) {
 func (w *lineWriter) Raw(l *lines.Line, pairs []byte) {
 	l.B = append(l.B, pairs...)
 	l.More = l.More || len(pairs) > 0
+}
+
+func (w *lineWriter) Attr(l *lines.Line, prefix string, a slog.Attr) {
+	if a.Value.Kind() == slog.KindLogValuer {
+		a.Value = a.Value.Resolve()
+	}
+	if a.Key == "" && a.Equal(slog.Attr{}) {
+		return
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		attrs := a.Value.Group()
+		if len(attrs) == 0 {
+			return
+		}
+		if a.Key != "" {
+			prefix += a.Key + "."
+		}
+		for _, ga := range attrs {
+			w.Attr(l, prefix, ga)
+		}
+		return
+	}
+	if prefix != "" {
+		w.Key(l, prefix+a.Key)
+	} else {
+		w.Key(l, a.Key)
+	}
+	w.Value(l, a.Value)
+}
+
+func (w *lineWriter) Value(l *lines.Line, v slog.Value) {
+	switch v.Kind() {
+	case slog.KindString:
+		w.String(l, v.String())
+	case slog.KindInt64:
+		l.B = appendInt(l.B, v.Int64())
+	case slog.KindUint64:
+		l.B = appendUint(l.B, v.Uint64())
+	case slog.KindFloat64:
+		w.Float64(l, v.Float64())
+	case slog.KindBool:
+		w.Bool(l, v.Bool())
+	case slog.KindDuration:
+		w.Duration(l, v.Duration())
+	case slog.KindTime:
+		w.Time(l, v.Time())
+	case slog.KindLogValuer:
+		w.Value(l, v.Resolve())
+	default:
+		w.Any(l, v.Any())
+	}
 }

@@ -54,8 +54,13 @@ type Handler struct {
 	// default timestamps): records are written straight into the
 	// encoder's line, without boxing values into keyvals. Its output is
 	// the same, byte for byte.
-	lw         lines.Writer
-	nameKeys   [3]string   // names, unboxed
+	lw       lines.Writer
+	nameKeys [3]string // names, unboxed
+	// tsKey and head are encoded once: tsKey the time key, head the
+	// level key and value and the message key, for each kit level; each
+	// without and with a separator before.
+	tsKey      [2][]byte
+	head       [2][4][]byte
 	boundAttrs []boundAttr // bound, unboxed
 	// boundRaw is boundAttrs encoded once, when all their values are
 	// constants (strings, numbers, bools, durations and times).
@@ -86,6 +91,19 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 	}
 	if src, ok := logger.(lines.Source); ok {
 		h.lw = src.LineWriter()
+	}
+	if h.lw != nil {
+		h.keys.lw = h.lw
+		for i, more := range []bool{false, true} {
+			h.tsKey[i] = h.keys.encodeKey(h.nameKeys[0], more)
+			for j, lv := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
+				l := &lines.Line{More: more}
+				h.lw.Key(l, h.nameKeys[1])
+				h.lw.String(l, KitLevel(lv).String())
+				h.lw.Key(l, h.nameKeys[2])
+				h.head[i][j] = l.B
+			}
+		}
 	}
 	return h
 }
@@ -178,7 +196,7 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 			l := &lines.Line{More: true}
 			for _, a := range h2.boundAttrs {
 				h.lw.Key(l, a.key)
-				writeValue(h.lw, l, a.value)
+				h.lw.Value(l, a.value)
 			}
 			h2.boundRaw = l.B
 		}
@@ -198,12 +216,10 @@ func (h *Handler) handleDirect(r slog.Record) error {
 	w := h.lw
 	l := w.Begin()
 	if !r.Time.IsZero() {
-		w.Key(l, h.nameKeys[0])
+		w.Raw(l, h.tsKey[b2i(l.More)])
 		w.Time(l, r.Time)
 	}
-	w.Key(l, h.nameKeys[1])
-	w.String(l, KitLevel(r.Level).String())
-	w.Key(l, h.nameKeys[2])
+	w.Raw(l, h.head[b2i(l.More)][levelIndex(r.Level)])
 	w.String(l, r.Message)
 	if h.source && r.PC != 0 {
 		f, _ := runtime.CallersFrames([]uintptr{r.PC}).Next()
@@ -215,21 +231,54 @@ func (h *Handler) handleDirect(r slog.Record) error {
 	} else {
 		for _, a := range h.boundAttrs {
 			w.Key(l, a.key)
-			writeValue(w, l, a.value)
+			w.Value(l, a.value)
 		}
 	}
 	if r.NumAttrs() > 0 {
 		r.Attrs(func(a slog.Attr) bool {
-			writeAttr(w, l, h.group, a)
+			switch a.Value.Kind() {
+			case slog.KindGroup, slog.KindLogValuer:
+			default:
+				if h.group == "" && a.Key != "" {
+					// The common case: an attribute outside
+					// groups, whose encoded key is cached.
+					w.Raw(l, h.keys.encoded(a.Key))
+					w.Value(l, a.Value)
+					return true
+				}
+			}
+			w.Attr(l, h.group, a)
 			return true
 		})
 	}
 	return w.End(l)
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// levelIndex is the index of KitLevel(l) among debug, info, warn, error.
+func levelIndex(l slog.Level) int {
+	switch {
+	case l < slog.LevelInfo:
+		return 0
+	case l < slog.LevelWarn:
+		return 1
+	case l < slog.LevelError:
+		return 2
+	}
+	return 3
+}
+
 // appendBound appends a to bound as appendAttr appends it to keyvals.
 func appendBound(bound []boundAttr, group string, a slog.Attr) []boundAttr {
-	a.Value = a.Value.Resolve()
+	if a.Value.Kind() == slog.KindLogValuer {
+		a.Value = a.Value.Resolve()
+	}
 	if a.Key == "" && a.Equal(slog.Attr{}) {
 		return bound
 	}
@@ -247,55 +296,6 @@ func appendBound(bound []boundAttr, group string, a slog.Attr) []boundAttr {
 		return bound
 	}
 	return append(bound, boundAttr{group + a.Key, a.Value})
-}
-
-// writeAttr writes a as appendAttr appends it to keyvals.
-func writeAttr(w lines.Writer, l *lines.Line, group string, a slog.Attr) {
-	a.Value = a.Value.Resolve()
-	if a.Key == "" && a.Equal(slog.Attr{}) {
-		return
-	}
-	if a.Value.Kind() == slog.KindGroup {
-		attrs := a.Value.Group()
-		if len(attrs) == 0 {
-			return
-		}
-		if a.Key != "" {
-			group += a.Key + "."
-		}
-		for _, ga := range attrs {
-			writeAttr(w, l, group, ga)
-		}
-		return
-	}
-	if group != "" {
-		w.Key(l, group+a.Key)
-	} else {
-		w.Key(l, a.Key)
-	}
-	writeValue(w, l, a.Value)
-}
-
-// writeValue writes v as the encoder writes value(v).
-func writeValue(w lines.Writer, l *lines.Line, v slog.Value) {
-	switch v.Kind() {
-	case slog.KindString:
-		w.String(l, v.String())
-	case slog.KindInt64:
-		w.Int64(l, v.Int64())
-	case slog.KindUint64:
-		w.Uint64(l, v.Uint64())
-	case slog.KindFloat64:
-		w.Float64(l, v.Float64())
-	case slog.KindBool:
-		w.Bool(l, v.Bool())
-	case slog.KindDuration:
-		w.Duration(l, v.Duration())
-	case slog.KindTime:
-		w.Time(l, v.Time())
-	default:
-		w.Any(l, v.Any())
-	}
 }
 
 // allConstant reports whether the text of every value of bound is fixed.
@@ -326,7 +326,9 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 // rules of slog.Handler: LogValuers resolved, empty attributes and empty
 // groups dropped, the attributes of a group with an empty key inlined.
 func (c *keyCache) appendAttr(kv []any, group string, a slog.Attr) []any {
-	a.Value = a.Value.Resolve()
+	if a.Value.Kind() == slog.KindLogValuer {
+		a.Value = a.Value.Resolve() // which recovers panics: a deferred call
+	}
 	if a.Equal(slog.Attr{}) {
 		return kv
 	}
@@ -379,15 +381,17 @@ var _ slog.Handler = (*Handler)(nil)
 // use. A slot, once filled, keeps its key: keys that vary per record miss
 // and are boxed as before, but never evict the common ones.
 type keyCache struct {
+	lw    lines.Writer // set, before use, for Handlers on the direct path
 	seed  maphash.Seed
 	slots [keyCacheSlots]atomic.Pointer[boxedKey]
 }
 
-const keyCacheSlots = 128
+const keyCacheSlots = 128 // encoded relies on it
 
 type boxedKey struct {
-	s string
-	v any // s, boxed
+	s   string
+	v   any    // s, boxed
+	enc []byte // s encoded by the cache's lines.Writer, after a pair
 }
 
 func newKeyCache() *keyCache { return &keyCache{seed: maphash.MakeSeed()} }
@@ -404,4 +408,33 @@ func (c *keyCache) box(key string) any {
 	e := &boxedKey{s: key, v: key}
 	slot.CompareAndSwap(nil, e)
 	return e.v
+}
+
+// encoded returns key encoded by c.lw as a key after a pair: separator,
+// key and the character before the value. Keys are encoded only on the
+// direct path, whose caches hold no boxed keys.
+//
+// Its slot is chosen by a cheap hash of the key's length and three of its
+// bytes, not maphash, which costs more than the encoding it saves: keys
+// that collide only miss, and are encoded again.
+func (c *keyCache) encoded(key string) []byte {
+	n := uint32(len(key)) // not 0
+	h := (n*0x9e3779b1 ^ uint32(key[0])<<16 ^ uint32(key[n/2])<<8 ^ uint32(key[n-1])) * 0x9e3779b1
+	slot := &c.slots[h>>25] // the top 7 bits: keyCacheSlots is 128
+	if e := slot.Load(); e != nil {
+		if e.s == key {
+			return e.enc
+		}
+		return c.encodeKey(key, true)
+	}
+	e := &boxedKey{s: key, enc: c.encodeKey(key, true)}
+	slot.CompareAndSwap(nil, e)
+	return e.enc
+}
+
+// encodeKey returns key encoded by c.lw, after a pair if more is set.
+func (c *keyCache) encodeKey(key string, more bool) []byte {
+	l := &lines.Line{More: more}
+	c.lw.Key(l, key)
+	return l.B
 }

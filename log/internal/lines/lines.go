@@ -4,7 +4,10 @@
 // write slog records. It is internal to kit's log packages.
 package lines
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // Line is a line being written. B holds the bytes so far; More says that a
 // pair was written, so that the next one needs a separator.
@@ -35,6 +38,16 @@ type Writer interface {
 	Time(l *Line, t time.Time)
 	Any(l *Line, v any)
 	Raw(l *Line, pairs []byte)
+	// Attr writes a as a slog handler writes an attribute inside the
+	// groups whose names prefix ends with (each followed by a dot):
+	// LogValuers resolved, empty attributes and groups dropped, the
+	// attributes of groups written with the group's name and a dot
+	// before their keys, those of groups with an empty key inlined.
+	Attr(l *Line, prefix string, a slog.Attr)
+	// Value writes v, resolved, as the Logger writes the Go value the
+	// slog.Value holds (as v.Any() returns it, but for integers and
+	// floats of other sizes, which are int64, uint64 and float64).
+	Value(l *Line, v slog.Value)
 }
 
 // Source is implemented by Loggers that can write lines directly:
