@@ -62,13 +62,12 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		}
 		if p, ok := keyvals[i].(*preEncoded); ok {
 			dst = append(dst, p.b...)
+			if p.now != nil {
+				dst = append(p.now.appendNow(append(dst, '"')), '"')
+			}
 			continue
 		}
-		if s, ok := keyvals[i].(string); ok {
-			dst = appendJSONString(dst, s)
-		} else {
-			dst = appendJSONString(dst, string(appendPlain(nil, keyvals[i])))
-		}
+		dst = appendJSONKey(dst, keyvals[i])
 		dst = append(dst, ':')
 		if i+1 < len(keyvals) {
 			dst = appendJSONValue(dst, keyvals[i+1])
@@ -77,6 +76,15 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		}
 	}
 	return dst
+}
+
+// appendJSONKey appends k as a JSON string: a string as it is, other keys
+// as their text.
+func appendJSONKey(dst []byte, k any) []byte {
+	if s, ok := k.(string); ok {
+		return appendJSONString(dst, s)
+	}
+	return appendJSONString(dst, string(appendPlain(nil, k)))
 }
 
 func appendJSONValue(dst []byte, v any) []byte {

@@ -59,6 +59,9 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 		}
 		if p, ok := keyvals[i].(*preEncoded); ok {
 			dst = append(dst, p.b...)
+			if p.now != nil {
+				dst = p.now.appendNow(dst)
+			}
 			continue
 		}
 		dst = appendLogfmtKey(dst, keyvals[i])

@@ -23,6 +23,10 @@ func appendUint(dst []byte, u uint64) []byte {
 	if u < 100 {
 		return append(dst, digitPairs[2*u], digitPairs[2*u+1])
 	}
+	if u < 1000 {
+		r := u % 100
+		return append(dst, byte('0'+u/100), digitPairs[2*r], digitPairs[2*r+1])
+	}
 	var buf [20]byte
 	i := len(buf)
 	for u >= 100 {

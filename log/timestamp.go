@@ -1,6 +1,7 @@
 package log
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"sync/atomic"
 	"time"
@@ -120,24 +121,21 @@ func (c *stampCache) appendRFC3339Nano(dst []byte, t time.Time) []byte {
 // splitting the number in halves, quarters and digits with multiplications
 // by reciprocals (exact for these ranges) in all lanes at once.
 func appendNanos(dst []byte, nanos int) []byte {
-	ns := uint64(nanos) % 1000000000
-	lo8 := ns % 100000000
+	ns := uint64(nanos)
+	first, lo8 := ns/100000000, ns%100000000
 	x := lo8/10000 | lo8%10000<<32 // two lanes of four digits, high half first
 	q := (x * 10486 >> 20) & 0x0000007f0000007f
 	x = q | (x-q*100)<<16 // four lanes of two digits
 	q = (x * 103 >> 10) & 0x000f000f000f000f
 	x = q | (x-q*10)<<8 // eight digits, the first in the low byte
-	var frac [16]byte
-	frac[0], frac[1] = '.', byte('0'+ns/100000000)
-	v := x | 0x3030303030303030
-	frac[2], frac[3], frac[4], frac[5] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	frac[6], frac[7], frac[8], frac[9] = byte(v>>32), byte(v>>40), byte(v>>48), byte(v>>56)
-	// Trailing zero digits are the high zero bytes of x.
-	n := 2
+	// All eight digits are appended, then those that are trailing zeros,
+	// the high zero bytes of x, cut.
+	n := len(dst) + 2
 	if x != 0 {
-		n = 10 - bits.LeadingZeros64(x)/8
+		n += 8 - bits.LeadingZeros64(x)/8
 	}
-	return append(dst, frac[:n]...)
+	dst = append(dst, '.', byte('0'+first))
+	return binary.LittleEndian.AppendUint64(dst, x|0x3030303030303030)[:n]
 }
 
 // digitPairs holds the two digits of each number below 100.
