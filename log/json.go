@@ -67,7 +67,11 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 			}
 			continue
 		}
-		dst = appendJSONKey(dst, keyvals[i])
+		if s, ok := keyvals[i].(string); ok {
+			dst = appendJSONString(dst, s)
+		} else {
+			dst = appendJSONKey(dst, keyvals[i])
+		}
 		dst = append(dst, ':')
 		if i+1 < len(keyvals) {
 			dst = appendJSONValue(dst, keyvals[i+1])

@@ -64,7 +64,11 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 			}
 			continue
 		}
-		dst = appendLogfmtKey(dst, keyvals[i])
+		if s, ok := keyvals[i].(string); ok {
+			dst = appendLogfmtKeyString(dst, s)
+		} else {
+			dst = appendLogfmtKey(dst, keyvals[i])
+		}
 		dst = append(dst, '=')
 		if i+1 < len(keyvals) {
 			dst = appendLogfmtValue(dst, keyvals[i+1])

@@ -156,58 +156,81 @@ func quotedHitFast(x uint64) uint64 {
 
 // The Clean scans below answer only whether a whole string is plain, which
 // is what the encoders ask first: they test every byte a word at a time,
-// strings shorter than a word included (loaded as overlapping halves), and
+// strings shorter than a word included (loaded as overlapping halves,
+// which repeat some bytes: the tests do not mind), and
 // leave finding where a string stops being plain to the scans above, on the
 // rare strings that are not.
 
-// shortWord returns a word whose eight bytes are all bytes of s, which is
-// 1 to 7 bytes long, and which holds every byte of s at least once: some
-// bytes are repeated, which the tests do not mind.
-func shortWord(s string) uint64 {
-	switch n := len(s); {
-	case n >= 4:
-		return load32(s, 0) | load32(s, n-4)<<32
-	case n >= 2:
-		x := load16(s, 0) | load16(s, n-2)<<16
-		return x | x<<32
-	}
-	return uint64(s[0]) * lo
-}
-
 // jsonClean reports whether jsonPlain(s) == len(s).
 func jsonClean(s string) bool {
-	if len(s) < 8 {
-		return len(s) == 0 || jsonHit(shortWord(s)) == 0
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var hits uint64
+		for i := 0; i+8 <= n; i += 8 {
+			hits |= jsonHit(load64(s, i))
+		}
+		return hits|jsonHit(load64(s, n-8)) == 0
+	case n >= 4:
+		// Two overlapping halves: every byte of s is in x.
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true
 	}
-	var hits uint64
-	for i := 0; i+8 <= len(s); i += 8 {
-		hits |= jsonHit(load64(s, i))
-	}
-	return hits|jsonHit(load64(s, len(s)-8)) == 0
+	return jsonHit(x) == 0
 }
 
 // bareClean reports whether logfmtBare(s) == len(s).
 func bareClean(s string) bool {
-	if len(s) < 8 {
-		return len(s) == 0 || bareHitFast(shortWord(s)) == 0
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var hits uint64
+		for i := 0; i+8 <= n; i += 8 {
+			hits |= bareHitFast(load64(s, i))
+		}
+		return hits|bareHitFast(load64(s, n-8)) == 0
+	case n >= 4:
+		// Two overlapping halves: every byte of s is in x.
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true
 	}
-	var hits uint64
-	for i := 0; i+8 <= len(s); i += 8 {
-		hits |= bareHitFast(load64(s, i))
-	}
-	return hits|bareHitFast(load64(s, len(s)-8)) == 0
+	return bareHitFast(x) == 0
 }
 
 // quotedClean reports whether logfmtQuoted(s) == len(s).
 func quotedClean(s string) bool {
-	if len(s) < 8 {
-		return len(s) == 0 || quotedHitFast(shortWord(s)) == 0
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var hits uint64
+		for i := 0; i+8 <= n; i += 8 {
+			hits |= quotedHitFast(load64(s, i))
+		}
+		return hits|quotedHitFast(load64(s, n-8)) == 0
+	case n >= 4:
+		// Two overlapping halves: every byte of s is in x.
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true
 	}
-	var hits uint64
-	for i := 0; i+8 <= len(s); i += 8 {
-		hits |= quotedHitFast(load64(s, i))
-	}
-	return hits|quotedHitFast(load64(s, len(s)-8)) == 0
+	return quotedHitFast(x) == 0
 }
 
 // load32 returns the four bytes of s from i as a little-endian word.
