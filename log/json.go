@@ -44,9 +44,13 @@ func (l *jsonLogger) Log(keyvals ...any) error {
 func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
 	b := append(line.b, '{')
-	b = appendJSONPairs(b, prefix, false)
+	if len(prefix) > 0 {
+		b = appendJSONPairs(b, prefix, false)
+	}
 	b = appendJSONPairs(b, keyvals, len(prefix) > 0)
-	b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	if len(suffix) > 0 {
+		b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	}
 	line.b = append(b, '}', '\n')
 	_, err := l.w.Write(line.b)
 	putLine(line)

@@ -41,9 +41,14 @@ func (l *logfmtLogger) Log(keyvals ...any) error {
 // Contexts call it directly, which saves merging the three into one slice.
 func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
-	b := appendLogfmtPairs(line.b, prefix, false)
+	b := line.b
+	if len(prefix) > 0 {
+		b = appendLogfmtPairs(b, prefix, false)
+	}
 	b = appendLogfmtPairs(b, keyvals, len(prefix) > 0)
-	b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	if len(suffix) > 0 {
+		b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	}
 	line.b = append(b, '\n')
 	_, err := l.w.Write(line.b)
 	putLine(line)

@@ -128,6 +128,12 @@ func logfmtQuoted(s string) int {
 // be in a JSON string, a bare or a quoted logfmt value.
 func jsonHit(x uint64) uint64 { return below(x, ' ') | equal(x, '"') | equal(x, '\\') | x&hi }
 
+// jsonHitFast is jsonHit in fewer operations, by bareHitFast's method.
+func jsonHitFast(x uint64) uint64 {
+	q, b := x^(lo*'"'), x^(lo*'\\')
+	return (^(x + lo*0x60) | x | (q-lo)&^q | (b-lo)&^b) & hi
+}
+
 func bareHit(x uint64) uint64 {
 	e, q := x^(lo*'='), x^(lo*'"')
 	// x&^hi + lo carries into the high bit of the bytes 0x7f and 0xff only.
@@ -168,9 +174,9 @@ func jsonClean(s string) bool {
 	case n >= 8:
 		var hits uint64
 		for i := 0; i+8 <= n; i += 8 {
-			hits |= jsonHit(load64(s, i))
+			hits |= jsonHitFast(load64(s, i))
 		}
-		return hits|jsonHit(load64(s, n-8)) == 0
+		return hits|jsonHitFast(load64(s, n-8)) == 0
 	case n >= 4:
 		// Two overlapping halves: every byte of s is in x.
 		x = load32(s, 0) | load32(s, n-4)<<32
@@ -182,7 +188,7 @@ func jsonClean(s string) bool {
 	default:
 		return true
 	}
-	return jsonHit(x) == 0
+	return jsonHitFast(x) == 0
 }
 
 // bareClean reports whether logfmtBare(s) == len(s).
