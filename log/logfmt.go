@@ -176,10 +176,11 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 // appendLogfmtString appends s bare when a logfmt reader would read it back
 // unchanged, and quoted otherwise.
 func appendLogfmtString(dst []byte, s string) []byte {
-	if bareClean(s) {
+	bare, quoted := logfmtClean(s)
+	if bare {
 		return append(dst, s...)
 	}
-	if quotedClean(s) {
+	if quoted {
 		dst = append(dst, '"')
 		dst = append(dst, s...)
 		return append(dst, '"')

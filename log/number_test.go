@@ -1,8 +1,12 @@
 package log_test
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -86,5 +90,36 @@ func TestAppendDurationMatchesString(t *testing.T) {
 				t.Fatalf("AppendDuration(%d) = %q, want %q", int64(d), got, want)
 			}
 		}
+	}
+}
+
+// TestErrorsNewFastPath checks that errors from errors.New, which skip the
+// guard against panicking Error methods, are written as before, the nil
+// pointer of their type included (null, as for other panicking nil
+// receivers).
+func TestErrorsNewFastPath(t *testing.T) {
+	nilPlain := reflect.Zero(reflect.TypeOf(errors.New(""))).Interface().(error)
+	for _, tc := range []struct {
+		name    string
+		err     error
+		logfmt  string
+		jsonVal string
+	}{
+		{"errors.New", errors.New("connection refused"), `err="connection refused"`, `"connection refused"`},
+		{"nil pointer", nilPlain, `err=null`, `null`},
+		{"wrapped", fmt.Errorf("dial: %w", errors.New("x")), `err="dial: x"`, `"dial: x"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			log.NewLogfmtLogger(&buf).Log("err", tc.err)
+			if got := buf.String(); got != tc.logfmt+"\n" {
+				t.Errorf("logfmt = %q, want %q", got, tc.logfmt+"\n")
+			}
+			buf.Reset()
+			log.NewJSONLogger(&buf).Log("err", tc.err)
+			if got, want := buf.String(), `{"err":`+tc.jsonVal+"}\n"; got != want {
+				t.Errorf("JSON = %q, want %q", got, want)
+			}
+		})
 	}
 }

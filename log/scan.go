@@ -250,3 +250,30 @@ func load16(s string, i int) uint64 {
 	s = s[i : i+2]
 	return uint64(s[0]) | uint64(s[1])<<8
 }
+
+// logfmtClean reports bareClean(s) and quotedClean(s), testing each word
+// once: values that are not bare are mostly text with spaces.
+func logfmtClean(s string) (bare, quoted bool) {
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var b, q uint64
+		for i := 0; i+8 <= n; i += 8 {
+			x = load64(s, i)
+			b |= bareHitFast(x)
+			q |= quotedHitFast(x)
+		}
+		x = load64(s, n-8)
+		return b|bareHitFast(x) == 0, q|quotedHitFast(x) == 0
+	case n >= 4:
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true, true
+	}
+	return bareHitFast(x) == 0, quotedHitFast(x) == 0
+}

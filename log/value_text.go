@@ -2,6 +2,7 @@ package log
 
 import (
 	"encoding"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -34,6 +35,22 @@ func stringOf(v any) (s string, null bool) {
 }
 
 func safeError(e error) (s string, null bool) {
+	if reflect.TypeOf(e) == plainErrorType && e != nilPlainError {
+		// Most errors come from errors.New, whose Error returns a field:
+		// it cannot panic, given a non-nil pointer, and needs no guard.
+		return e.Error(), false
+	}
+	return guardedError(e)
+}
+
+// plainErrorType is the type of the errors errors.New returns, and
+// nilPlainError its nil pointer, as an error; neither is ever modified.
+var (
+	plainErrorType = reflect.TypeOf(errors.New(""))
+	nilPlainError  = reflect.Zero(plainErrorType).Interface().(error)
+)
+
+func guardedError(e error) (s string, null bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			s, null = panicText(e, "Error", p)
