@@ -75,7 +75,19 @@ func appendFloat64(dst []byte, f float64) []byte {
 		a = -a
 	}
 	if a >= 1e-4 && a < 1e6 { // false for NaN and zero, which strconv spells
-		for k := range pow10 {
+		// m is at least 1, so k is at least the count of zeros
+		// after the point: start there.
+		k0 := 0
+		if a < 1 {
+			k0 = 1
+			if a < 0.1 {
+				k0 = 2
+				if a < 0.01 {
+					k0 = 3
+				}
+			}
+		}
+		for k := k0; k < len(pow10); k++ {
 			x := a * pow10[k]
 			if x >= 1<<50 {
 				break

@@ -173,6 +173,13 @@ func appendDuration(dst []byte, d time.Duration) []byte {
 		}
 	}
 	secs := u / uint64(time.Second)
+	if secs < 60 {
+		dst = appendUint(dst, secs)
+		if ns := u % uint64(time.Second); ns != 0 {
+			dst = appendNanos(dst, int(ns))
+		}
+		return append(dst, 's')
+	}
 	if h := secs / 3600; h > 0 {
 		dst = append(appendUint(dst, h), 'h')
 		dst = append(appendUint(dst, secs/60%60), 'm')
