@@ -107,3 +107,33 @@ func TestDirectMatchesKeyvals(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDirectMatchesKeyvals is TestDirectMatchesKeyvals for fuzzed keys,
+// groups, strings and numbers.
+func FuzzDirectMatchesKeyvals(f *testing.F) {
+	f.Add("status", "req", "request served", int64(200), 0.0125, int64(1500000000))
+	f.Add("", "", "a \"b\"\n\xff", int64(-1), math.NaN(), int64(math.MinInt64))
+	f.Fuzz(func(t *testing.T, key, group, s string, n int64, fl float64, d int64) {
+		at := time.Unix(n%(1<<40), d%1e9)
+		for _, enc := range []func(io.Writer) log.Logger{log.NewLogfmtLogger, log.NewJSONLogger} {
+			var direct, keyvals bytes.Buffer
+			build := func(l log.Logger) slog.Handler {
+				h := slogbridge.NewHandler(l, &slogbridge.HandlerOptions{TimeKey: key, MessageKey: s})
+				return h.WithAttrs([]slog.Attr{slog.String(key, s), slog.Float64(s, fl)}).WithGroup(group)
+			}
+			hd, hk := build(enc(&direct)), build(log.LoggerFunc(enc(&keyvals).Log))
+			r := slog.NewRecord(at, slog.Level(n%16), s, 0)
+			r.AddAttrs(slog.String(key, s), slog.Int64(s, n), slog.Float64(key, fl), slog.Duration(key, time.Duration(d)),
+				slog.Time(s, at), slog.Group(group, slog.String(key, s)), slog.Any(key, errors.New(s)))
+			if err := hd.Handle(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			if err := hk.Handle(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			if direct.String() != keyvals.String() {
+				t.Fatalf("direct  %q\nkeyvals %q", direct.String(), keyvals.String())
+			}
+		}
+	})
+}
