@@ -71,8 +71,11 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 			}
 			continue
 		}
-		if s, ok := keyvals[i].(string); ok {
-			dst = appendJSONString(dst, s)
+		if s, ok := keyvals[i].(string); ok && jsonClean(s) {
+			// The common case, inline.
+			dst = append(dst, '"')
+			dst = append(dst, s...)
+			dst = append(dst, '"')
 		} else {
 			dst = appendJSONKey(dst, keyvals[i])
 		}

@@ -69,8 +69,8 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 			}
 			continue
 		}
-		if s, ok := keyvals[i].(string); ok {
-			dst = appendLogfmtKeyString(dst, s)
+		if s, ok := keyvals[i].(string); ok && s != "" && bareClean(s) {
+			dst = append(dst, s...) // the common case, inline
 		} else {
 			dst = appendLogfmtKey(dst, keyvals[i])
 		}
