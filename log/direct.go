@@ -206,3 +206,9 @@ func (w *lineWriter) Value(l *lines.Line, v slog.Value) {
 		w.Any(l, v.Any())
 	}
 }
+
+func (w *lineWriter) Pair(l *lines.Line, key []byte, v slog.Value) {
+	l.B = append(l.B, key...)
+	l.More = true
+	w.Value(l, v)
+}

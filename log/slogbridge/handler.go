@@ -242,8 +242,7 @@ func (h *Handler) handleDirect(r slog.Record) error {
 				if h.group == "" && a.Key != "" {
 					// The common case: an attribute outside
 					// groups, whose encoded key is cached.
-					w.Raw(l, h.keys.encoded(a.Key))
-					w.Value(l, a.Value)
+					w.Pair(l, h.keys.encoded(a.Key), a.Value)
 					return true
 				}
 			}

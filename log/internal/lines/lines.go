@@ -48,6 +48,9 @@ type Writer interface {
 	// slog.Value holds (as v.Any() returns it, but for integers and
 	// floats of other sizes, which are int64, uint64 and float64).
 	Value(l *Line, v slog.Value)
+	// Pair is Raw(l, key) then Value(l, v), for a key encoded beforehand
+	// with its separators, in one call.
+	Pair(l *Line, key []byte, v slog.Value)
 }
 
 // Source is implemented by Loggers that can write lines directly:
