@@ -38,6 +38,13 @@ type HandlerOptions struct {
 // TextHandler does. A Handler is immutable and safe for concurrent use when
 // its Logger is.
 //
+// When the Logger is one of kit's encoders (log.NewLogfmtLogger,
+// log.NewJSONLogger), or a Logger made by log.With and friends over one that
+// binds no Valuers but the default timestamps, the Handler writes each
+// record straight into the encoder's line, without boxing its values, and
+// encodes the attributes bound by WithAttrs once: the same bytes, faster.
+// Other Loggers, level filters included, receive keyvals through Log.
+//
 // log.DefaultCaller counts frames from a kit Log call, so bound in a Logger
 // under a Handler it names a frame inside log/slog; set AddSource instead.
 type Handler struct {
