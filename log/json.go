@@ -68,6 +68,7 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 			dst = append(dst, p.b...)
 			if p.now != nil {
 				dst = append(p.now.appendNow(append(dst, '"')), '"')
+				dst = append(dst, p.after...)
 			}
 			continue
 		}

@@ -66,6 +66,7 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 			dst = append(dst, p.b...)
 			if p.now != nil {
 				dst = p.now.appendNow(dst)
+				dst = append(dst, p.after...)
 			}
 			continue
 		}

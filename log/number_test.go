@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +122,45 @@ func TestErrorsNewFastPath(t *testing.T) {
 			log.NewJSONLogger(&buf).Log("err", tc.err)
 			if got, want := buf.String(), `{"err":`+tc.jsonVal+"}\n"; got != want {
 				t.Errorf("JSON = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestTimestampRunsEncodedOnce checks lines whose bound pairs mix default
+// timestamps, which the context encodes with their keys and the constant
+// pairs around them, and other values.
+func TestTimestampRunsEncodedOnce(t *testing.T) {
+	ts := `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`
+	for _, tc := range []struct {
+		name string
+		bind []any
+		want string // a regular expression for the line, logfmt then JSON
+		json string
+	}{
+		{"ts first", []any{"ts", log.DefaultTimestampUTC, "svc", "a b", "n", 1},
+			`ts=` + ts + ` svc="a b" n=1 msg=hi`, `\{"ts":"` + ts + `","svc":"a b","n":1,"msg":"hi"\}`},
+		{"ts between", []any{"svc", "x", "ts", log.DefaultTimestamp, "n", 2, "err", errors.New("e")},
+			`svc=x ts=` + ts + ` n=2 err=e msg=hi`, `\{"svc":"x","ts":"` + ts + `","n":2,"err":"e","msg":"hi"\}`},
+		{"two stamps", []any{"a", log.DefaultTimestampUTC, "b", log.DefaultTimestamp, "c", 3},
+			`a=` + ts + ` b=` + ts + ` c=3 msg=hi`, `\{"a":"` + ts + `","b":"` + ts + `","c":3,"msg":"hi"\}`},
+		{"stamp last", []any{"x y", 1.5, "ts", log.DefaultTimestampUTC},
+			`x_y=1.5 ts=` + ts + ` msg=hi`, `\{"x y":1.5,"ts":"` + ts + `","msg":"hi"\}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, enc := range []struct {
+				new  func(io.Writer) log.Logger
+				want string
+			}{{log.NewLogfmtLogger, tc.want}, {log.NewJSONLogger, tc.json}} {
+				var buf bytes.Buffer
+				l := log.With(enc.new(&buf), tc.bind...)
+				l.Log("msg", "hi")
+				l.Log("msg", "hi") // within the same second, mostly: from the cache
+				for _, line := range strings.SplitAfter(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+					if !regexp.MustCompile(`^` + enc.want + `\n?$`).MatchString(line) {
+						t.Errorf("line %q does not match %s", line, enc.want)
+					}
+				}
 			}
 		})
 	}

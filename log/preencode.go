@@ -9,10 +9,13 @@ import "time"
 // place of a value; the encoder copies b.
 //
 // A run may end with the key of a pair whose value is a nowValue (a default
-// timestamp), set in now: the encoder appends the current time after b.
+// timestamp), set in now: the encoder appends the current time after b,
+// then after, the run of constant pairs that follows, if any, with its
+// separator.
 type preEncoded struct {
-	b   []byte
-	now *nowValue
+	b     []byte
+	now   *nowValue
+	after []byte
 }
 
 // preEncode returns keyvals with each run of constant pairs replaced by one
@@ -73,7 +76,24 @@ func preEncode(keyvals []any, direct uint8) []any {
 		}
 	}
 	flush()
-	return out
+	// A timestamp's run takes in the constant run after it.
+	sep := byte(' ')
+	if direct != directLogfmt {
+		sep = ','
+	}
+	merged := out[:0]
+	for i := 0; i < len(out); i += 2 {
+		if p, ok := out[i].(*preEncoded); ok && p.now != nil && i+2 < len(out) {
+			if q, ok := out[i+2].(*preEncoded); ok && q.now == nil {
+				p.after = append([]byte{sep}, q.b...)
+				merged = append(merged, p, nil)
+				i += 2
+				continue
+			}
+		}
+		merged = append(merged, out[i], out[i+1])
+	}
+	return merged
 }
 
 // isConstant reports whether v's text can never change: strings, numbers,
