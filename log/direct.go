@@ -129,12 +129,27 @@ func (w *lineWriter) Duration(l *lines.Line, d time.Duration) {
 	}
 }
 
-// Time uses the encoder's cache of the current second for times in the
-// local zone and UTC, which the times of records mostly are.
 func (w *lineWriter) Time(l *lines.Line, t time.Time) {
-	c := &w.now.local.stamps
-	if t.Location() == time.UTC {
+	if w.json {
+		l.B = append(appendRFC3339Nano(append(l.B, '"'), t), '"')
+	} else {
+		l.B = appendRFC3339Nano(l.B, t)
+	}
+}
+
+// RecordTime uses the encoder's cache of the current second for times in
+// the local zone and UTC; other times would only replace the cached second
+// with theirs.
+func (w *lineWriter) RecordTime(l *lines.Line, t time.Time) {
+	var c *stampCache
+	switch t.Location() {
+	case time.Local:
+		c = &w.now.local.stamps
+	case time.UTC:
 		c = &w.now.utc.stamps
+	default:
+		w.Time(l, t)
+		return
 	}
 	if w.json {
 		l.B = append(c.appendRFC3339Nano(append(l.B, '"'), t), '"')

@@ -32,7 +32,7 @@ func (c *counter) String() string { c.n++; return fmt.Sprint("call ", c.n) }
 // LogValuers, options and zones.
 func TestDirectMatchesKeyvals(t *testing.T) {
 	at := time.Date(2026, 11, 26, 21, 55, 1, 250000000, time.UTC)
-	zones := []*time.Location{time.UTC, time.FixedZone("ist", 5*3600+30*60), time.FixedZone("odd", -(3*3600 + 7))}
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("ist", 5*3600+30*60), time.FixedZone("odd", -(3*3600 + 7))}
 	encoders := map[string]func(io.Writer) log.Logger{
 		"logfmt": log.NewLogfmtLogger,
 		"json":   log.NewJSONLogger,

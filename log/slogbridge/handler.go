@@ -224,7 +224,7 @@ func (h *Handler) handleDirect(r slog.Record) error {
 	l := w.Begin()
 	if !r.Time.IsZero() {
 		w.Raw(l, h.tsKey[b2i(l.More)])
-		w.Time(l, r.Time)
+		w.RecordTime(l, r.Time)
 	}
 	w.Raw(l, h.head[b2i(l.More)][levelIndex(r.Level)])
 	w.String(l, r.Message)

@@ -36,6 +36,10 @@ type Writer interface {
 	Bool(l *Line, b bool)
 	Duration(l *Line, d time.Duration)
 	Time(l *Line, t time.Time)
+	// RecordTime is Time for times that are mostly the current time, in
+	// the local zone or UTC, such as a record's: it formats them through
+	// the encoder's cache of the current second.
+	RecordTime(l *Line, t time.Time)
 	Any(l *Line, v any)
 	Raw(l *Line, pairs []byte)
 	// Attr writes a as a slog handler writes an attribute inside the
