@@ -225,7 +225,10 @@ func (c *context) Log(keyvals ...any) error {
 		if c.directValuer {
 			return c.logDirectValuers(keyvals)
 		}
-		return c.logDirect(c.directPrefix, keyvals, c.directSuffix)
+		if c.direct == directLogfmt {
+			return c.logger.(*logfmtLogger).logParts(c.directPrefix, keyvals, c.directSuffix)
+		}
+		return c.logger.(*jsonLogger).logParts(c.directPrefix, keyvals, c.directSuffix)
 	}
 	buf := getKeyvals()
 	kv := append(buf.kv, c.prefix...)

@@ -82,7 +82,11 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		}
 		dst = append(dst, ':')
 		if i+1 < len(keyvals) {
-			dst = appendJSONValue(dst, keyvals[i+1])
+			if s, ok := keyvals[i+1].(string); ok {
+				dst = appendJSONString(dst, s) // the common case, one call less
+			} else {
+				dst = appendJSONValue(dst, keyvals[i+1])
+			}
 		} else {
 			dst = appendJSONValue(dst, ErrMissingValue)
 		}

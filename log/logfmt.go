@@ -77,7 +77,11 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 		}
 		dst = append(dst, '=')
 		if i+1 < len(keyvals) {
-			dst = appendLogfmtValue(dst, keyvals[i+1])
+			if s, ok := keyvals[i+1].(string); ok {
+				dst = appendLogfmtString(dst, s) // the common case, one call less
+			} else {
+				dst = appendLogfmtValue(dst, keyvals[i+1])
+			}
 		} else {
 			dst = appendLogfmtValue(dst, ErrMissingValue)
 		}
