@@ -64,19 +64,19 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		if more || i > 0 {
 			dst = append(dst, ',')
 		}
-		if p, ok := keyvals[i].(*preEncoded); ok {
+		// Keys are mostly plain strings: they are tested first.
+		if s, ok := keyvals[i].(string); ok && jsonClean(s) {
+			// The common case, inline.
+			dst = append(dst, '"')
+			dst = append(dst, s...)
+			dst = append(dst, '"')
+		} else if p, ok := keyvals[i].(*preEncoded); ok {
 			dst = append(dst, p.b...)
 			if p.now != nil {
 				dst = append(p.now.appendNow(append(dst, '"')), '"')
 				dst = append(dst, p.after...)
 			}
 			continue
-		}
-		if s, ok := keyvals[i].(string); ok && jsonClean(s) {
-			// The common case, inline.
-			dst = append(dst, '"')
-			dst = append(dst, s...)
-			dst = append(dst, '"')
 		} else {
 			dst = appendJSONKey(dst, keyvals[i])
 		}

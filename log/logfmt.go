@@ -62,16 +62,16 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 		if more || i > 0 {
 			dst = append(dst, ' ')
 		}
-		if p, ok := keyvals[i].(*preEncoded); ok {
+		// Keys are mostly plain strings: they are tested first.
+		if s, ok := keyvals[i].(string); ok && s != "" && bareClean(s) {
+			dst = append(dst, s...) // the common case, inline
+		} else if p, ok := keyvals[i].(*preEncoded); ok {
 			dst = append(dst, p.b...)
 			if p.now != nil {
 				dst = p.now.appendNow(dst)
 				dst = append(dst, p.after...)
 			}
 			continue
-		}
-		if s, ok := keyvals[i].(string); ok && s != "" && bareClean(s) {
-			dst = append(dst, s...) // the common case, inline
 		} else {
 			dst = appendLogfmtKey(dst, keyvals[i])
 		}
