@@ -3,6 +3,8 @@ package log
 import (
 	"reflect"
 	"sync/atomic"
+
+	"github.com/endpointkit/kit/log/internal/levelcache"
 )
 
 // With returns a Logger that adds keyvals to every Log call, after any
@@ -107,7 +109,16 @@ type context struct {
 	// memo caches the contexts derived by WithPrefix with one constant
 	// pair, which is how level helpers are called on every line.
 	memo atomic.Pointer[[]memoEntry]
+	// levels caches what the level helpers return for this context.
+	levels levelcache.Slots
+	// lines writes lines directly when direct is set; see LineWriter.
+	lines atomic.Pointer[lineWriter]
 }
+
+// LevelSlots implements levelcache.Holder: the level helpers cache in a
+// context what they return for it, so that level.Debug(logger) costs one
+// lookup, however the logger was built.
+func (c *context) LevelSlots() *levelcache.Slots { return &c.levels }
 
 // discarder is implemented by Loggers that can tell from bound keyvals alone
 // that they would drop every line (a level filter, for a disallowed level).
@@ -179,16 +190,18 @@ func (c *context) derive(prefix, suffix []any) *context {
 		hasValuer: containsValuer(prefix) || containsValuer(suffix),
 	}
 	if len(prefix) <= maxDirect && len(suffix) <= maxDirect {
-		switch c.logger.(type) {
+		var nv *nowValues
+		switch l := c.logger.(type) {
 		case *logfmtLogger:
-			d.direct = directLogfmt
+			d.direct, nv = directLogfmt, &l.now
 		case *jsonLogger:
-			d.direct = directJSON
+			d.direct, nv = directJSON, &l.now
 		}
 		if d.direct != directNone {
-			d.directPrefix = preEncode(withNowValues(prefix), d.direct)
-			d.directSuffix = preEncode(withNowValues(suffix), d.direct)
+			d.directPrefix = preEncode(withNowValues(prefix, nv), d.direct)
+			d.directSuffix = preEncode(withNowValues(suffix, nv), d.direct)
 			d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
+			d.lines.Store(newLineWriter(d))
 		}
 	}
 	if dl, ok := c.logger.(discarder); ok {
@@ -209,22 +222,13 @@ func (c *context) Log(keyvals ...any) error {
 		return c.discardErr
 	}
 	if c.direct != directNone {
-		// The bound keyvals with Valuers called are copied to the stack:
-		// the encoders are called directly, not through the Logger
-		// interface, so escape analysis keeps the copies there and
-		// filling them costs no write barriers.
-		var pre, suf [maxDirect]any
-		prefix, suffix := c.directPrefix, c.directSuffix
 		if c.directValuer {
-			prefix = pre[:copy(pre[:], prefix)]
-			suffix = suf[:copy(suf[:], suffix)]
-			bindValues(prefix) // called from Log itself: see Caller
-			bindValues(suffix)
+			return c.logDirectValuers(keyvals)
 		}
 		if c.direct == directLogfmt {
-			return c.logger.(*logfmtLogger).logParts(prefix, keyvals, suffix)
+			return c.logger.(*logfmtLogger).logParts(c.directPrefix, keyvals, c.directSuffix)
 		}
-		return c.logger.(*jsonLogger).logParts(prefix, keyvals, suffix)
+		return c.logger.(*jsonLogger).logParts(c.directPrefix, keyvals, c.directSuffix)
 	}
 	buf := getKeyvals()
 	kv := append(buf.kv, c.prefix...)
@@ -243,6 +247,39 @@ func (c *context) Log(keyvals ...any) error {
 	buf.kv = kv
 	putKeyvals(buf)
 	return err
+}
+
+// logDirect writes to the context's encoder.
+func (c *context) logDirect(prefix, keyvals, suffix []any) error {
+	if c.direct == directLogfmt {
+		return c.logger.(*logfmtLogger).logParts(prefix, keyvals, suffix)
+	}
+	return c.logger.(*jsonLogger).logParts(prefix, keyvals, suffix)
+}
+
+// logDirectValuers writes to the context's encoder when Valuers remain
+// among the bound keyvals. Their copies with Valuers called are made on the
+// stack: the encoders are called directly, not through the Logger
+// interface, so escape analysis keeps the copies there and filling them
+// costs no write barriers. (This is a function of its own because Go zeroes
+// such arrays on entry to the function that declares them.) The Valuers are
+// called here, not through bindValues, so that Caller counts the same
+// frames as on the merging path.
+func (c *context) logDirectValuers(keyvals []any) error {
+	var pre, suf [maxDirect]any
+	prefix := pre[:copy(pre[:], c.directPrefix)]
+	suffix := suf[:copy(suf[:], c.directSuffix)]
+	for i := 1; i < len(prefix); i += 2 {
+		if v, ok := prefix[i].(Valuer); ok {
+			prefix[i] = v()
+		}
+	}
+	for i := 1; i < len(suffix); i += 2 {
+		if v, ok := suffix[i].(Valuer); ok {
+			suffix[i] = v()
+		}
+	}
+	return c.logDirect(prefix, keyvals, suffix)
 }
 
 // LogDiscards implements the discarder protocol for contexts too, so that a
@@ -279,15 +316,15 @@ func bindValues(keyvals []any) {
 }
 
 // withNowValues returns keyvals with DefaultTimestamp and DefaultTimestampUTC
-// replaced by their nowValues, copied only if there are any.
-func withNowValues(keyvals []any) []any {
+// replaced by their nowValues in nv, copied only if there are any.
+func withNowValues(keyvals []any, nv *nowValues) []any {
 	out := keyvals
 	for i := 1; i < len(keyvals); i += 2 {
 		v, ok := keyvals[i].(Valuer)
 		if !ok {
 			continue
 		}
-		if n := asNowValue(v); n != nil {
+		if n := asNowValue(v, nv); n != nil {
 			if &out[0] == &keyvals[0] {
 				out = append([]any(nil), keyvals...)
 			}

@@ -23,9 +23,17 @@ import (
 // number of keyvals gets [ErrMissingValue] as its last value.
 //
 // The Logger is safe for concurrent use when w is; see [NewSyncWriter].
-func NewJSONLogger(w io.Writer) Logger { return &jsonLogger{w: w} }
+func NewJSONLogger(w io.Writer) Logger {
+	l := &jsonLogger{w: w, now: newNowValues()}
+	l.lines = &lineWriter{json: true, w: w, now: &l.now}
+	return l
+}
 
-type jsonLogger struct{ w io.Writer }
+type jsonLogger struct {
+	w     io.Writer
+	now   nowValues   // for the contexts that write to this encoder
+	lines *lineWriter // writes lines without bound pairs
+}
 
 func (l *jsonLogger) Log(keyvals ...any) error {
 	return l.logParts(nil, keyvals, nil)
@@ -36,9 +44,13 @@ func (l *jsonLogger) Log(keyvals ...any) error {
 func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
 	b := append(line.b, '{')
-	b = appendJSONPairs(b, prefix, false)
+	if len(prefix) > 0 {
+		b = appendJSONPairs(b, prefix, false)
+	}
 	b = appendJSONPairs(b, keyvals, len(prefix) > 0)
-	b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	if len(suffix) > 0 {
+		b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	}
 	line.b = append(b, '}', '\n')
 	_, err := l.w.Write(line.b)
 	putLine(line)
@@ -52,18 +64,29 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		if more || i > 0 {
 			dst = append(dst, ',')
 		}
-		if p, ok := keyvals[i].(*preEncoded); ok {
+		// Keys are mostly plain strings: they are tested first.
+		if s, ok := keyvals[i].(string); ok && jsonClean(s) {
+			// The common case, inline.
+			dst = append(dst, '"')
+			dst = append(dst, s...)
+			dst = append(dst, '"')
+		} else if p, ok := keyvals[i].(*preEncoded); ok {
 			dst = append(dst, p.b...)
+			if p.now != nil {
+				dst = append(p.now.appendNow(append(dst, '"')), '"')
+				dst = append(dst, p.after...)
+			}
 			continue
-		}
-		if s, ok := keyvals[i].(string); ok {
-			dst = appendJSONString(dst, s)
 		} else {
-			dst = appendJSONString(dst, string(appendPlain(nil, keyvals[i])))
+			dst = appendJSONKey(dst, keyvals[i])
 		}
 		dst = append(dst, ':')
 		if i+1 < len(keyvals) {
-			dst = appendJSONValue(dst, keyvals[i+1])
+			if s, ok := keyvals[i+1].(string); ok {
+				dst = appendJSONString(dst, s) // the common case, one call less
+			} else {
+				dst = appendJSONValue(dst, keyvals[i+1])
+			}
 		} else {
 			dst = appendJSONValue(dst, ErrMissingValue)
 		}
@@ -71,22 +94,47 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 	return dst
 }
 
+// appendJSONKey appends k as a JSON string: a string as it is, other keys
+// as their text.
+func appendJSONKey(dst []byte, k any) []byte {
+	if s, ok := k.(string); ok {
+		return appendJSONString(dst, s)
+	}
+	return appendJSONString(dst, string(appendPlain(nil, k)))
+}
+
 func appendJSONValue(dst []byte, v any) []byte {
+	// The common types first, all concrete, which Go tests at once.
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
 	case string:
 		return appendJSONString(dst, x)
-	case []byte:
-		return appendJSONString(dst, string(x))
+	case int:
+		return appendInt(dst, int64(x))
 	case float64:
 		return appendJSONFloat(dst, x, 64)
-	case float32:
-		return appendJSONFloat(dst, float64(x), 32)
+	case bool:
+		if x {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case time.Duration:
+		dst = append(dst, '"')
+		return append(appendDuration(dst, x), '"')
+	case *nowValue:
+		dst = append(dst, '"')
+		return append(x.appendNow(dst), '"')
 	case time.Time:
 		// Before json.Marshaler, which time.Time implements at a cost.
 		dst = append(dst, '"')
 		return append(appendRFC3339Nano(dst, x), '"')
+	case int64:
+		return appendInt(dst, x)
+	case nil:
+		return append(dst, "null"...)
+	case []byte:
+		return appendJSONString(dst, string(x))
+	case float32:
+		return appendJSONFloat(dst, float64(x), 32)
 	case timeFormat:
 		if x.layout == rfc3339Nano {
 			dst = append(dst, '"')
@@ -96,14 +144,14 @@ func appendJSONValue(dst []byte, v any) []byte {
 			dst = append(dst, '"')
 			return append(x.t.AppendFormat(dst, x.layout.layout), '"')
 		}
-	case *nowValue:
-		dst = append(dst, '"')
-		return append(appendRFC3339Nano(dst, x.now()), '"')
-	case time.Duration:
-		dst = append(dst, '"')
-		return append(appendDuration(dst, x), '"')
 	case json.Marshaler:
 		return appendMarshalled(dst, v)
+	case error:
+		s, null := safeError(x)
+		if null {
+			return append(dst, "null"...)
+		}
+		return appendJSONString(dst, s)
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b // bools and integers: floats, times and durations are above
@@ -148,12 +196,20 @@ func appendJSONFloat(dst []byte, f float64, bits int) []byte {
 	case math.IsInf(f, -1):
 		return append(dst, `"-Inf"`...)
 	}
+	if bits == 64 {
+		return appendFloat64(dst, f)
+	}
 	return strconv.AppendFloat(dst, f, 'g', -1, bits)
 }
 
 // appendJSONString appends s as a JSON string. Unlike encoding/json it does
 // not escape <, > and &: log lines are not HTML.
 func appendJSONString(dst []byte, s string) []byte {
+	if jsonClean(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	i := jsonPlain(s)
 	if i == len(s) {
 		dst = append(dst, '"')

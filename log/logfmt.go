@@ -2,6 +2,7 @@ package log
 
 import (
 	"io"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,9 +21,17 @@ import (
 //
 // The Logger is safe for concurrent use when w is: an *os.File is, a
 // bytes.Buffer or bufio.Writer is not and needs [NewSyncWriter].
-func NewLogfmtLogger(w io.Writer) Logger { return &logfmtLogger{w: w} }
+func NewLogfmtLogger(w io.Writer) Logger {
+	l := &logfmtLogger{w: w, now: newNowValues()}
+	l.lines = &lineWriter{json: false, w: w, now: &l.now}
+	return l
+}
 
-type logfmtLogger struct{ w io.Writer }
+type logfmtLogger struct {
+	w     io.Writer
+	now   nowValues   // for the contexts that write to this encoder
+	lines *lineWriter // writes lines without bound pairs
+}
 
 func (l *logfmtLogger) Log(keyvals ...any) error {
 	return l.logParts(nil, keyvals, nil)
@@ -32,9 +41,14 @@ func (l *logfmtLogger) Log(keyvals ...any) error {
 // Contexts call it directly, which saves merging the three into one slice.
 func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
-	b := appendLogfmtPairs(line.b, prefix, false)
+	b := line.b
+	if len(prefix) > 0 {
+		b = appendLogfmtPairs(b, prefix, false)
+	}
 	b = appendLogfmtPairs(b, keyvals, len(prefix) > 0)
-	b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	if len(suffix) > 0 {
+		b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
+	}
 	line.b = append(b, '\n')
 	_, err := l.w.Write(line.b)
 	putLine(line)
@@ -48,14 +62,26 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 		if more || i > 0 {
 			dst = append(dst, ' ')
 		}
-		if p, ok := keyvals[i].(*preEncoded); ok {
+		// Keys are mostly plain strings: they are tested first.
+		if s, ok := keyvals[i].(string); ok && s != "" && bareClean(s) {
+			dst = append(dst, s...) // the common case, inline
+		} else if p, ok := keyvals[i].(*preEncoded); ok {
 			dst = append(dst, p.b...)
+			if p.now != nil {
+				dst = p.now.appendNow(dst)
+				dst = append(dst, p.after...)
+			}
 			continue
+		} else {
+			dst = appendLogfmtKey(dst, keyvals[i])
 		}
-		dst = appendLogfmtKey(dst, keyvals[i])
 		dst = append(dst, '=')
 		if i+1 < len(keyvals) {
-			dst = appendLogfmtValue(dst, keyvals[i+1])
+			if s, ok := keyvals[i+1].(string); ok {
+				dst = appendLogfmtString(dst, s) // the common case, one call less
+			} else {
+				dst = appendLogfmtValue(dst, keyvals[i+1])
+			}
 		} else {
 			dst = appendLogfmtValue(dst, ErrMissingValue)
 		}
@@ -69,11 +95,15 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 		// Non-string keys are rare; their text needs a scratch buffer.
 		s = string(appendPlain(nil, k))
 	}
+	return appendLogfmtKeyString(dst, s)
+}
+
+func appendLogfmtKeyString(dst []byte, s string) []byte {
+	if s != "" && bareClean(s) {
+		return append(dst, s...) // the common case
+	}
 	if s == "" {
 		return append(dst, '_')
-	}
-	if cleanKey(s) {
-		return append(dst, s...) // the common case: one copy
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -98,15 +128,30 @@ func appendLogfmtKey(dst []byte, k any) []byte {
 	return dst
 }
 
-// cleanKey reports whether s is printable ASCII without '=' or '"'.
-func cleanKey(s string) bool { return logfmtBare(s) == len(s) }
-
 func appendLogfmtValue(dst []byte, v any) []byte {
+	// The common types first, all concrete, which Go tests at once.
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
 	case string:
 		return appendLogfmtString(dst, x)
+	case int:
+		return appendInt(dst, int64(x))
+	case float64:
+		return appendFloat64(dst, x)
+	case bool:
+		if x {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case time.Duration:
+		return appendDuration(dst, x)
+	case *nowValue:
+		return x.appendNow(dst)
+	case time.Time:
+		return appendRFC3339Nano(dst, x)
+	case int64:
+		return appendInt(dst, x)
+	case nil:
+		return append(dst, "null"...)
 	case []byte:
 		return appendLogfmtString(dst, string(x))
 	case timeFormat:
@@ -116,8 +161,12 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 		if x.layout.bare {
 			return x.t.AppendFormat(dst, x.layout.layout)
 		}
-	case *nowValue:
-		return appendRFC3339Nano(dst, x.now())
+	case error:
+		s, null := safeError(x)
+		if null {
+			return append(dst, "null"...)
+		}
+		return appendLogfmtString(dst, s)
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b
@@ -132,6 +181,15 @@ func appendLogfmtValue(dst []byte, v any) []byte {
 // appendLogfmtString appends s bare when a logfmt reader would read it back
 // unchanged, and quoted otherwise.
 func appendLogfmtString(dst []byte, s string) []byte {
+	bare, quoted := logfmtClean(s)
+	if bare {
+		return append(dst, s...)
+	}
+	if quoted {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	if quoteFrom(s) < 0 {
 		return append(dst, s...)
 	}

@@ -7,7 +7,16 @@ import "time"
 // takes the place of the run's first key in the keyvals a context passes
 // straight to its encoder (never to other Loggers), followed by a nil in
 // place of a value; the encoder copies b.
-type preEncoded struct{ b []byte }
+//
+// A run may end with the key of a pair whose value is a nowValue (a default
+// timestamp), set in now: the encoder appends the current time after b,
+// then after, the run of constant pairs that follows, if any, with its
+// separator.
+type preEncoded struct {
+	b     []byte
+	now   *nowValue
+	after []byte
+}
 
 // preEncode returns keyvals with each run of constant pairs replaced by one
 // preEncoded pair, encoded for the encoder named by direct. It returns
@@ -15,7 +24,7 @@ type preEncoded struct{ b []byte }
 func preEncode(keyvals []any, direct uint8) []any {
 	constant := 0
 	for i := 0; i+1 < len(keyvals); i += 2 {
-		if isConstant(keyvals[i]) && isConstant(keyvals[i+1]) {
+		if _, now := keyvals[i+1].(*nowValue); isConstant(keyvals[i]) && (now || isConstant(keyvals[i+1])) {
 			constant++
 		}
 	}
@@ -32,6 +41,23 @@ func preEncode(keyvals []any, direct uint8) []any {
 	}
 	for i := 0; i+1 < len(keyvals); i += 2 {
 		k, v := keyvals[i], keyvals[i+1]
+		if now, ok := v.(*nowValue); ok && isConstant(k) {
+			// The key joins the run, which ends with the time.
+			if direct == directLogfmt {
+				if run != nil {
+					run = append(run, ' ')
+				}
+				run = append(appendLogfmtKey(run, k), '=')
+			} else {
+				if run != nil {
+					run = append(run, ',')
+				}
+				run = append(appendJSONKey(run, k), ':')
+			}
+			out = append(out, &preEncoded{b: run, now: now}, nil)
+			run = nil
+			continue
+		}
 		if !isConstant(k) || !isConstant(v) {
 			flush()
 			out = append(out, k, v)
@@ -50,7 +76,24 @@ func preEncode(keyvals []any, direct uint8) []any {
 		}
 	}
 	flush()
-	return out
+	// A timestamp's run takes in the constant run after it.
+	sep := byte(' ')
+	if direct != directLogfmt {
+		sep = ','
+	}
+	merged := out[:0]
+	for i := 0; i < len(out); i += 2 {
+		if p, ok := out[i].(*preEncoded); ok && p.now != nil && i+2 < len(out) {
+			if q, ok := out[i+2].(*preEncoded); ok && q.now == nil {
+				p.after = append([]byte{sep}, q.b...)
+				merged = append(merged, p, nil)
+				i += 2
+				continue
+			}
+		}
+		merged = append(merged, out[i], out[i+1])
+	}
+	return merged
 }
 
 // isConstant reports whether v's text can never change: strings, numbers,

@@ -128,13 +128,152 @@ func logfmtQuoted(s string) int {
 // be in a JSON string, a bare or a quoted logfmt value.
 func jsonHit(x uint64) uint64 { return below(x, ' ') | equal(x, '"') | equal(x, '\\') | x&hi }
 
+// jsonHitFast is jsonHit in fewer operations, by bareHitFast's method.
+func jsonHitFast(x uint64) uint64 {
+	q, b := x^(lo*'"'), x^(lo*'\\')
+	return (^(x + lo*0x60) | x | (q-lo)&^q | (b-lo)&^b) & hi
+}
+
 func bareHit(x uint64) uint64 {
 	e, q := x^(lo*'='), x^(lo*'"')
 	// x&^hi + lo carries into the high bit of the bytes 0x7f and 0xff only.
 	return ((x-lo*(' '+1))&^x | (e-lo)&^e | (q-lo)&^q | (x&^hi + lo) | x) & hi
 }
 
+// bareHitFast is bareHit in fewer operations. When no byte of x has its
+// high bit set (x&hi is zero), no addition carries into the next byte, and
+// a byte c has c+0x5f < 0x80 when c ≤ ' ', and c+1 ≥ 0x80 when c is 0x7f.
+func bareHitFast(x uint64) uint64 {
+	e, q := x^(lo*'='), x^(lo*'"')
+	return (^(x + lo*0x5f) | (x + lo) | x | (e-lo)&^e | (q-lo)&^q) & hi
+}
+
 func quotedHit(x uint64) uint64 {
 	q, b := x^(lo*'"'), x^(lo*'\\')
 	return ((x-lo*' ')&^x | (q-lo)&^q | (b-lo)&^b | (x&^hi + lo) | x) & hi
+}
+
+// quotedHitFast is quotedHit in fewer operations, by bareHitFast's method:
+// a byte c < 0x80 has c+0x60 < 0x80 when c < ' '.
+func quotedHitFast(x uint64) uint64 {
+	q, b := x^(lo*'"'), x^(lo*'\\')
+	return (^(x + lo*0x60) | (x + lo) | x | (q-lo)&^q | (b-lo)&^b) & hi
+}
+
+// The Clean scans below answer only whether a whole string is plain, which
+// is what the encoders ask first: they test every byte a word at a time,
+// strings shorter than a word included (loaded as overlapping halves,
+// which repeat some bytes: the tests do not mind), and
+// leave finding where a string stops being plain to the scans above, on the
+// rare strings that are not.
+
+// jsonClean reports whether jsonPlain(s) == len(s).
+func jsonClean(s string) bool {
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var hits uint64
+		for i := 0; i+8 <= n; i += 8 {
+			hits |= jsonHitFast(load64(s, i))
+		}
+		return hits|jsonHitFast(load64(s, n-8)) == 0
+	case n >= 4:
+		// Two overlapping halves: every byte of s is in x.
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true
+	}
+	return jsonHitFast(x) == 0
+}
+
+// bareClean reports whether logfmtBare(s) == len(s).
+func bareClean(s string) bool {
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var hits uint64
+		for i := 0; i+8 <= n; i += 8 {
+			hits |= bareHitFast(load64(s, i))
+		}
+		return hits|bareHitFast(load64(s, n-8)) == 0
+	case n >= 4:
+		// Two overlapping halves: every byte of s is in x.
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true
+	}
+	return bareHitFast(x) == 0
+}
+
+// quotedClean reports whether logfmtQuoted(s) == len(s).
+func quotedClean(s string) bool {
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var hits uint64
+		for i := 0; i+8 <= n; i += 8 {
+			hits |= quotedHitFast(load64(s, i))
+		}
+		return hits|quotedHitFast(load64(s, n-8)) == 0
+	case n >= 4:
+		// Two overlapping halves: every byte of s is in x.
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true
+	}
+	return quotedHitFast(x) == 0
+}
+
+// load32 returns the four bytes of s from i as a little-endian word.
+func load32(s string, i int) uint64 {
+	s = s[i : i+4]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
+}
+
+// load16 returns the two bytes of s from i as a little-endian word.
+func load16(s string, i int) uint64 {
+	s = s[i : i+2]
+	return uint64(s[0]) | uint64(s[1])<<8
+}
+
+// logfmtClean reports bareClean(s) and quotedClean(s), testing each word
+// once: values that are not bare are mostly text with spaces.
+func logfmtClean(s string) (bare, quoted bool) {
+	var x uint64
+	switch n := len(s); {
+	case n >= 8:
+		var b, q uint64
+		for i := 0; i+8 <= n; i += 8 {
+			x = load64(s, i)
+			b |= bareHitFast(x)
+			q |= quotedHitFast(x)
+		}
+		x = load64(s, n-8)
+		return b|bareHitFast(x) == 0, q|quotedHitFast(x) == 0
+	case n >= 4:
+		x = load32(s, 0) | load32(s, n-4)<<32
+	case n >= 2:
+		x = load16(s, 0) | load16(s, n-2)<<16
+		x |= x << 32
+	case n == 1:
+		x = uint64(s[0]) * lo
+	default:
+		return true, true
+	}
+	return bareHitFast(x) == 0, quotedHitFast(x) == 0
 }

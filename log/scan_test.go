@@ -13,19 +13,38 @@ import (
 // definitions, one byte at a time, with every interesting byte at every
 // position of strings long enough to span several words.
 func TestScansMatchBytewise(t *testing.T) {
+	clean := func(scan func(string) bool) func(string) int {
+		// A whole-string test, as a scan: len(s) when clean, -1 if not.
+		return func(s string) int {
+			if scan(s) {
+				return len(s)
+			}
+			return -1
+		}
+	}
+	jsonPlain := func(c byte) bool { return c >= ' ' && c != '"' && c != '\\' && c < 0x80 }
+	logfmtBare := func(c byte) bool { return c > ' ' && c != '=' && c != '"' && c < 0x7f }
+	logfmtQuoted := func(c byte) bool { return c >= ' ' && c != '"' && c != '\\' && c < 0x7f }
 	for _, tc := range []struct {
 		name  string
 		scan  func(string) int
 		plain func(c byte) bool
+		whole bool // the scan only tells whether the whole string is plain
 	}{
-		{"JSONPlain", log.JSONPlain, func(c byte) bool { return c >= ' ' && c != '"' && c != '\\' && c < 0x80 }},
-		{"LogfmtBare", log.LogfmtBare, func(c byte) bool { return c > ' ' && c != '=' && c != '"' && c < 0x7f }},
-		{"LogfmtQuoted", log.LogfmtQuoted, func(c byte) bool { return c >= ' ' && c != '"' && c != '\\' && c < 0x7f }},
+		{"JSONPlain", log.JSONPlain, jsonPlain, false},
+		{"LogfmtBare", log.LogfmtBare, logfmtBare, false},
+		{"LogfmtQuoted", log.LogfmtQuoted, logfmtQuoted, false},
+		{"JSONClean", clean(log.JSONClean), jsonPlain, true},
+		{"BareClean", clean(log.BareClean), logfmtBare, true},
+		{"QuotedClean", clean(log.QuotedClean), logfmtQuoted, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := func(s string) int {
 				for i := 0; i < len(s); i++ {
 					if !tc.plain(s[i]) {
+						if tc.whole {
+							return -1
+						}
 						return i
 					}
 				}
@@ -92,6 +111,60 @@ func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
 			if got := string(log.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
 				t.Fatalf("AppendRFC3339Nano(%v) = %q, want %q", at, got[1:], want)
 			}
+		}
+	}
+}
+
+// TestStampCacheMatchesTime checks the per-second cache of timestamps
+// against the standard library, over runs of instants that cross second
+// boundaries, in zones that alternate within one second (distinct
+// *time.Location values with the same name and different offsets among
+// them), across daylight-saving changes, and in zones the cache does not
+// serve (odd-second and far offsets).
+func TestStampCacheMatchesTime(t *testing.T) {
+	zones := []*time.Location{
+		time.UTC, time.Local, time.FixedZone("X", 3600), time.FixedZone("X", 7200),
+		time.FixedZone("west", -(9*3600 + 45*60)), time.FixedZone("lmt", 9*60+21), time.FixedZone("far", 30*3600),
+	}
+	for _, name := range []string{"America/New_York", "Europe/Berlin", "Australia/Lord_Howe"} {
+		if z, err := time.LoadLocation(name); err == nil {
+			zones = append(zones, z)
+		} else {
+			t.Logf("zone %s: %v", name, err)
+		}
+	}
+	var c log.StampCache
+	check := func(at time.Time) {
+		t.Helper()
+		want := at.Format(time.RFC3339Nano)
+		if got := string(log.AppendCached(&c, []byte("x"), at)); got != "x"+want {
+			t.Fatalf("AppendCached(%v) = %q, want %q", at, got[1:], want)
+		}
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	starts := []time.Time{
+		time.Date(2026, 3, 8, 6, 59, 58, 0, time.UTC),  // New York springs forward at 07:00 UTC
+		time.Date(2026, 11, 1, 5, 59, 58, 0, time.UTC), // and falls back at 06:00 UTC
+		time.Date(2026, 3, 29, 0, 59, 58, 0, time.UTC), // Berlin
+		time.Date(2026, 12, 31, 23, 59, 58, 0, time.UTC),
+		time.Date(2028, 2, 29, 23, 59, 59, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 58, 0, time.UTC),
+		time.Now(),
+	}
+	for range 50 {
+		starts = append(starts, time.Unix(r.Int64N(400*365*86400)-200*365*86400, 0))
+	}
+	for _, start := range starts {
+		at := start
+		for range 400 {
+			// Steps of up to 30ms, some landing on whole seconds.
+			at = at.Add(time.Duration(r.Int64N(30e6)))
+			if r.IntN(10) == 0 {
+				at = at.Truncate(time.Second)
+			}
+			check(at)
+			check(at.In(zones[r.IntN(len(zones))]))
+			check(at.UTC())
 		}
 	}
 }

@@ -1,13 +1,38 @@
 package log
 
-import "time"
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync/atomic"
+	"time"
+)
 
 // appendRFC3339Nano appends t as t.AppendFormat(dst, time.RFC3339Nano) does,
-// in a fraction of the time: timestamps are on every line. It reads the
-// zone once and computes the date from the local second count; times before
+// in a fraction of the time: timestamps are on every line. Times before
 // March of year 0 or after 9999, and zones whose offset has seconds or
 // exceeds a day, take the standard library's path.
 func appendRFC3339Nano(dst []byte, t time.Time) []byte {
+	var s stamp
+	if !s.set(t) {
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	}
+	return s.append(dst, t.Nanosecond())
+}
+
+// stamp is the text of RFC 3339 time at one second in one location, but
+// for the fraction of the second: the date and clock, and the zone.
+type stamp struct {
+	sec  int64 // Unix time
+	loc  *time.Location
+	date [19]byte // 2006-01-02T15:04:05
+	zone [6]byte  // Z or -07:00
+	zlen uint8
+}
+
+// set fills s for the second of t, reading the zone once and computing the
+// date from the local second count. It reports false, leaving s unusable,
+// for times and zones that only the standard library formats.
+func (s *stamp) set(t time.Time) bool {
 	_, offset := t.Zone()
 	secs := t.Unix() + int64(offset)
 	const (
@@ -15,8 +40,9 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 		maxSecs = 253402300799 // 9999-12-31T23:59:59
 	)
 	if secs < minSecs || secs > maxSecs || offset%60 != 0 || offset <= -86400 || offset >= 86400 {
-		return t.AppendFormat(dst, time.RFC3339Nano)
+		return false
 	}
+	s.sec, s.loc = t.Unix(), t.Location()
 	// Days since 0000-03-01, a non-negative count, then the civil date in
 	// a calendar whose years start in March, which puts the leap day last.
 	// Unsigned arithmetic keeps the divisions by constants cheap.
@@ -36,7 +62,7 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 	}
 	hh, mm, ss := clock/3600, clock/60%60, clock%60
 	y1, y2 := year/100%100, year%100
-	b := [19]byte{
+	s.date = [19]byte{
 		digitPairs[2*y1], digitPairs[2*y1+1], digitPairs[2*y2], digitPairs[2*y2+1], '-',
 		digitPairs[2*month], digitPairs[2*month+1], '-',
 		digitPairs[2*day], digitPairs[2*day+1], 'T',
@@ -44,34 +70,72 @@ func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 		digitPairs[2*mm], digitPairs[2*mm+1], ':',
 		digitPairs[2*ss], digitPairs[2*ss+1],
 	}
-	dst = append(dst, b[:]...)
-	if ns := t.Nanosecond(); ns != 0 {
-		dst = appendNanos(dst, ns)
-	}
 	if offset == 0 {
-		return append(dst, 'Z')
+		s.zone[0], s.zlen = 'Z', 1
+		return true
 	}
 	sign := byte('+')
 	if offset < 0 {
 		sign, offset = '-', -offset
 	}
 	h, m := offset/3600, offset/60%60
-	return append(dst, sign, digitPairs[2*h], digitPairs[2*h+1], ':', digitPairs[2*m], digitPairs[2*m+1])
+	s.zone = [6]byte{sign, digitPairs[2*h], digitPairs[2*h+1], ':', digitPairs[2*m], digitPairs[2*m+1]}
+	s.zlen = 6
+	return true
+}
+
+// append appends the text of the time ns nanoseconds into s's second.
+func (s *stamp) append(dst []byte, ns int) []byte {
+	dst = append(dst, s.date[:]...)
+	if ns != 0 {
+		dst = appendNanos(dst, ns)
+	}
+	return append(dst, s.zone[:s.zlen]...)
+}
+
+// stampCache holds the stamp of the second last formatted, so that the
+// lines of one second compute their date and zone once: only the fraction
+// changes from line to line. It is safe for concurrent use; racing misses
+// each build a stamp and the last stored wins, which costs only time. The
+// zone's offset is a function of the instant and the location, so a stamp
+// is reused only for the same Unix second and the same *time.Location.
+type stampCache struct{ last atomic.Pointer[stamp] }
+
+// appendRFC3339Nano appends t as the package's appendRFC3339Nano does.
+func (c *stampCache) appendRFC3339Nano(dst []byte, t time.Time) []byte {
+	s := c.last.Load()
+	if s == nil || s.sec != t.Unix() || s.loc != t.Location() {
+		s = new(stamp)
+		if !s.set(t) {
+			return t.AppendFormat(dst, time.RFC3339Nano)
+		}
+		c.last.Store(s)
+	}
+	return s.append(dst, t.Nanosecond())
 }
 
 // appendNanos appends '.' and the nine digits of ns, a count of
 // nanoseconds below a second, without their trailing zeros; ns is not 0.
+//
+// The last eight digits are computed in one word, a digit per byte, by
+// splitting the number in halves, quarters and digits with multiplications
+// by reciprocals (exact for these ranges) in all lanes at once.
 func appendNanos(dst []byte, nanos int) []byte {
-	ns := uint64(nanos) % 1000000000
-	lo4, hi4 := ns%10000, ns/10000%10000
-	frac := [10]byte{'.', byte('0' + ns/100000000),
-		digitPairs[2*(hi4/100)], digitPairs[2*(hi4/100)+1], digitPairs[2*(hi4%100)], digitPairs[2*(hi4%100)+1],
-		digitPairs[2*(lo4/100)], digitPairs[2*(lo4/100)+1], digitPairs[2*(lo4%100)], digitPairs[2*(lo4%100)+1]}
-	n := len(frac)
-	for frac[n-1] == '0' {
-		n--
+	ns := uint64(nanos)
+	first, lo8 := ns/100000000, ns%100000000
+	x := lo8/10000 | lo8%10000<<32 // two lanes of four digits, high half first
+	q := (x * 10486 >> 20) & 0x0000007f0000007f
+	x = q | (x-q*100)<<16 // four lanes of two digits
+	q = (x * 103 >> 10) & 0x000f000f000f000f
+	x = q | (x-q*10)<<8 // eight digits, the first in the low byte
+	// All eight digits are appended, then those that are trailing zeros,
+	// the high zero bytes of x, cut.
+	n := len(dst) + 2
+	if x != 0 {
+		n += 8 - bits.LeadingZeros64(x)/8
 	}
-	return append(dst, frac[:n]...)
+	dst = append(dst, '.', byte('0'+first))
+	return binary.LittleEndian.AppendUint64(dst, x|0x3030303030303030)[:n]
 }
 
 // digitPairs holds the two digits of each number below 100.

@@ -54,31 +54,36 @@ func defaultTimestampUTC() any { return timeFormat{t: time.Now().UTC(), layout: 
 
 // nowValue stands for DefaultTimestamp or DefaultTimestampUTC in the keyvals
 // that a context passes straight to an encoder (never to other Loggers):
-// the encoder formats the current time without boxing it.
-type nowValue struct{ utc bool }
-
-// localNow and utcNow are the only nowValues; they are never modified.
-var (
-	localNow = &nowValue{utc: false}
-	utcNow   = &nowValue{utc: true}
-)
-
-func (n *nowValue) now() time.Time {
-	if n.utc {
-		return time.Now().UTC()
-	}
-	return time.Now()
+// the encoder formats the current time without boxing it, through a cache
+// of the current second's text. Each encoder holds its two nowValues.
+type nowValue struct {
+	utc    bool
+	stamps stampCache
 }
 
-// asNowValue returns the nowValue for v if v is DefaultTimestamp or
+// nowValues are an encoder's nowValues.
+type nowValues struct{ local, utc nowValue }
+
+func newNowValues() nowValues { return nowValues{utc: nowValue{utc: true}} }
+
+// appendNow appends the current time as RFC 3339 with nanoseconds.
+func (n *nowValue) appendNow(dst []byte) []byte {
+	t := time.Now()
+	if n.utc {
+		t = t.UTC()
+	}
+	return n.stamps.appendRFC3339Nano(dst, t)
+}
+
+// asNowValue returns the nowValue of nv for v if v is DefaultTimestamp or
 // DefaultTimestampUTC, comparing code pointers: Valuers are funcs, which Go
 // cannot compare, and these two are top-level functions, not closures.
-func asNowValue(v Valuer) *nowValue {
+func asNowValue(v Valuer, nv *nowValues) *nowValue {
 	switch reflect.ValueOf(v).Pointer() {
 	case reflect.ValueOf(defaultTimestamp).Pointer():
-		return localNow
+		return &nv.local
 	case reflect.ValueOf(defaultTimestampUTC).Pointer():
-		return utcNow
+		return &nv.utc
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package log
 
 import (
 	"encoding"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -34,6 +35,22 @@ func stringOf(v any) (s string, null bool) {
 }
 
 func safeError(e error) (s string, null bool) {
+	if reflect.TypeOf(e) == plainErrorType && e != nilPlainError {
+		// Most errors come from errors.New, whose Error returns a field:
+		// it cannot panic, given a non-nil pointer, and needs no guard.
+		return e.Error(), false
+	}
+	return guardedError(e)
+}
+
+// plainErrorType is the type of the errors errors.New returns, and
+// nilPlainError its nil pointer, as an error; neither is ever modified.
+var (
+	plainErrorType = reflect.TypeOf(errors.New(""))
+	nilPlainError  = reflect.Zero(plainErrorType).Interface().(error)
+)
+
+func guardedError(e error) (s string, null bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			s, null = panicText(e, "Error", p)
@@ -102,7 +119,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case bool:
 		return strconv.AppendBool(dst, x), true
 	case int:
-		return strconv.AppendInt(dst, int64(x), 10), true
+		return appendInt(dst, int64(x)), true
 	case int8:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case int16:
@@ -110,7 +127,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case int32:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case int64:
-		return strconv.AppendInt(dst, x, 10), true
+		return appendInt(dst, x), true
 	case uint:
 		return strconv.AppendUint(dst, uint64(x), 10), true
 	case uint8:
@@ -126,7 +143,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case float32:
 		return strconv.AppendFloat(dst, float64(x), 'g', -1, 32), true
 	case float64:
-		return strconv.AppendFloat(dst, x, 'g', -1, 64), true
+		return appendFloat64(dst, x), true
 	case time.Time:
 		return appendRFC3339Nano(dst, x), true
 	case time.Duration:
@@ -148,7 +165,7 @@ func appendDuration(dst []byte, d time.Duration) []byte {
 		case u == 0:
 			return append(dst, "0s"...)
 		case u < uint64(time.Microsecond):
-			return append(strconv.AppendUint(dst, u, 10), "ns"...)
+			return append(appendUint(dst, u), "ns"...)
 		case u < uint64(time.Millisecond):
 			return append(appendFraction(dst, u, 3), "µs"...)
 		default:
@@ -156,11 +173,18 @@ func appendDuration(dst []byte, d time.Duration) []byte {
 		}
 	}
 	secs := u / uint64(time.Second)
+	if secs < 60 {
+		dst = appendUint(dst, secs)
+		if ns := u % uint64(time.Second); ns != 0 {
+			dst = appendNanos(dst, int(ns))
+		}
+		return append(dst, 's')
+	}
 	if h := secs / 3600; h > 0 {
-		dst = append(strconv.AppendUint(dst, h, 10), 'h')
-		dst = append(strconv.AppendUint(dst, secs/60%60, 10), 'm')
+		dst = append(appendUint(dst, h), 'h')
+		dst = append(appendUint(dst, secs/60%60), 'm')
 	} else if m := secs / 60; m > 0 {
-		dst = append(strconv.AppendUint(dst, m, 10), 'm')
+		dst = append(appendUint(dst, m), 'm')
 	}
 	return append(appendFraction(dst, secs%60*uint64(time.Second)+u%uint64(time.Second), 9), 's')
 }
@@ -175,7 +199,7 @@ func appendFraction(dst []byte, v uint64, digits int) []byte {
 	case 9:
 		pow = 1000000000
 	}
-	dst = strconv.AppendUint(dst, v/pow, 10)
+	dst = appendUint(dst, v/pow)
 	frac := v % pow
 	if frac == 0 {
 		return dst

@@ -1,6 +1,9 @@
 package level
 
-import "github.com/endpointkit/kit/log"
+import (
+	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/internal/levelcache"
+)
 
 // Option sets a parameter of a filter made by NewFilter.
 type Option func(*filter)
@@ -62,9 +65,9 @@ func NewFilter(next log.Logger, options ...Option) log.Logger {
 	// filter, which checks any other level among their keyvals.
 	for _, v := range []*levelValue{debugValue, infoValue, warnValue, errorValue} {
 		if f.allowed&v.bit != 0 {
-			f.leveled[v.bit.index()] = Logger{next: log.WithPrefix(f, "level", v)}
+			f.leveled[v.index] = Logger{&levelcache.Leveled{Next: log.WithPrefix(f, "level", v)}}
 		} else {
-			f.leveled[v.bit.index()] = Logger{err: f.errNotAllowed}
+			f.leveled[v.index] = Logger{&levelcache.Leveled{Err: f.errNotAllowed}}
 		}
 	}
 	return f

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/internal/levelcache"
 )
 
 // Value is a level, as logged by the level helpers and recognised by
@@ -18,8 +19,9 @@ type Value interface {
 }
 
 type levelValue struct {
-	name string
-	bit  allowed
+	name  string
+	bit   allowed
+	index int // in filter.leveled and levelcache.Slots
 }
 
 func (v *levelValue) String() string { return v.name }
@@ -37,10 +39,10 @@ const (
 
 // The four values are the only ones: filters compare by identity.
 var (
-	debugValue = &levelValue{"debug", bitDebug}
-	infoValue  = &levelValue{"info", bitInfo}
-	warnValue  = &levelValue{"warn", bitWarn}
-	errorValue = &levelValue{"error", bitError}
+	debugValue = &levelValue{"debug", bitDebug, 0}
+	infoValue  = &levelValue{"info", bitInfo, 1}
+	warnValue  = &levelValue{"warn", bitWarn, 2}
+	errorValue = &levelValue{"error", bitError, 3}
 )
 
 // Key returns the key of the level in keyvals: "level".
@@ -79,22 +81,24 @@ func Error(logger log.Logger) Logger { return withLevel(logger, errorValue) }
 //
 // The zero Logger drops every line and returns nil.
 type Logger struct {
-	next log.Logger // nil when every line is dropped
-	err  error      // what Log returns for a dropped line
+	l *levelcache.Leveled // nil in the zero Logger
 }
 
 // Log passes keyvals to the leveled logger, or drops them at once when the
 // Logger was built over a filter that does not allow its level.
 func (l Logger) Log(keyvals ...any) error {
-	if l.next == nil {
-		return l.err
+	if l.l == nil {
+		return nil
+	}
+	if l.l.Next == nil {
+		return l.l.Err
 	}
 	// Passing keyvals on through an interface would make them escape, and
 	// every caller allocate them: pass a pooled copy instead, which is
 	// safe because Loggers must not retain keyvals.
 	kv := getKeyvals()
 	kv.kv = append(kv.kv[:0], keyvals...)
-	err := l.next.Log(kv.kv...)
+	err := l.l.Next.Log(kv.kv...)
 	putKeyvals(kv)
 	return err
 }
@@ -105,17 +109,35 @@ type discarder interface {
 	LogDiscards(bound []any) (bool, error)
 }
 
+// withLevel returns what the helpers return. Filters hold the answers for
+// their four levels, and Loggers built by package log cache them, so that
+// a helper called for every line, as helpers are, costs one lookup: for a
+// line the filter drops, nothing else happens before Log returns.
 func withLevel(logger log.Logger, v *levelValue) Logger {
-	if f, ok := logger.(*filter); ok {
-		return f.leveled[v.bit.index()]
+	switch l := logger.(type) {
+	case *filter:
+		return l.leveled[v.index]
+	case levelcache.Holder:
+		slot := &l.LevelSlots()[v.index]
+		if p := slot.Load(); p != nil {
+			return Logger{p}
+		}
+		leveled := newLeveled(logger, v)
+		slot.Store(leveled.l)
+		return leveled
 	}
+	return newLeveled(logger, v)
+}
+
+// newLeveled builds what the helpers return for logger and v.
+func newLeveled(logger log.Logger, v *levelValue) Logger {
 	next := log.WithPrefix(logger, "level", v)
 	if d, ok := next.(discarder); ok {
 		if drop, err := d.LogDiscards(nil); drop {
-			return Logger{err: err}
+			return Logger{&levelcache.Leveled{Err: err}}
 		}
 	}
-	return Logger{next: next}
+	return Logger{&levelcache.Leveled{Next: next}}
 }
 
 // keyvalsBuffer holds a copy of a Logger's keyvals.
@@ -133,19 +155,6 @@ func putKeyvals(k *keyvalsBuffer) {
 	clear(k.kv) // drop references so pooled slices do not keep values alive
 	k.kv = k.kv[:0]
 	keyvalsPool.Put(k)
-}
-
-func (a allowed) index() int {
-	switch a {
-	case bitDebug:
-		return 0
-	case bitInfo:
-		return 1
-	case bitWarn:
-		return 2
-	default:
-		return 3
-	}
 }
 
 // ErrInvalidLevelString is returned by Parse for a string that names no

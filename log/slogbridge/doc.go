@@ -12,6 +12,13 @@
 //	logger = level.NewFilter(logger, level.AllowInfo())
 //	slogger := slog.New(slogbridge.NewHandler(logger, nil))
 //
+// Over one of kit's encoders itself (or a Logger made by log.With over one),
+// the Handler writes records straight into the encoder's line, without
+// boxing their values: the fastest setup, with the Handler's own level:
+//
+//	slogger := slog.New(slogbridge.NewHandler(log.NewJSONLogger(os.Stderr),
+//		&slogbridge.HandlerOptions{Level: slog.LevelInfo}))
+//
 // [NewLogger] is a kit Logger that turns each line into a slog.Record for a
 // slog.Handler; the "level" and "msg" keys become the record's level and
 // message:

@@ -22,9 +22,19 @@ import (
 // dotted keys into nested groups.
 func TestHandlerConformance(t *testing.T) {
 	var buf bytes.Buffer
+	t.Run("direct", func(t *testing.T) {
+		testConformance(t, &buf, func() log.Logger { return log.NewJSONLogger(&buf) })
+	})
+	t.Run("keyvals", func(t *testing.T) {
+		// A Logger the Handler cannot see through: the keyvals path.
+		testConformance(t, &buf, func() log.Logger { return log.LoggerFunc(log.NewJSONLogger(&buf).Log) })
+	})
+}
+
+func testConformance(t *testing.T, buf *bytes.Buffer, logger func() log.Logger) {
 	newHandler := func(*testing.T) slog.Handler {
 		buf.Reset()
-		return slogbridge.NewHandler(log.NewJSONLogger(&buf), &slogbridge.HandlerOptions{TimeKey: slog.TimeKey})
+		return slogbridge.NewHandler(logger(), &slogbridge.HandlerOptions{TimeKey: slog.TimeKey})
 	}
 	result := func(t *testing.T) map[string]any {
 		var flat map[string]any
