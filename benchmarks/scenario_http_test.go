@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -112,6 +113,8 @@ func (r httpResult) capacity() float64 {
 // in the latencies, not in the capacity.
 type ovServer struct {
 	precise bool
+	sleep   func(time.Duration) // time.Sleep; tests make it oversleep
+	ep      endpoint.Endpoint   // the limiter over the workers
 	workers chan *ovWorker
 	stop    chan struct{}
 	busy    atomic.Int32 // workers holding a job
@@ -137,11 +140,11 @@ type ovRefusal struct {
 }
 
 func newOvServer(mw endpoint.Middleware, precise bool) (*ovServer, http.Handler) {
-	s := &ovServer{precise: precise, workers: make(chan *ovWorker, ovWorkers), stop: make(chan struct{})}
+	s := &ovServer{precise: precise, sleep: time.Sleep, workers: make(chan *ovWorker, ovWorkers), stop: make(chan struct{})}
 	for range ovWorkers {
 		s.workers <- &ovWorker{}
 	}
-	ep := mw(func(ctx context.Context, req any) (any, error) {
+	s.ep = mw(func(ctx context.Context, req any) (any, error) {
 		enter := time.Now()
 		s.waiting.Add(1)
 		var w *ovWorker
@@ -160,11 +163,11 @@ func newOvServer(mw endpoint.Middleware, precise bool) (*ovServer, http.Handler)
 				start = w.free
 			}
 			done = start.Add(ovService)
-			time.Sleep(time.Until(done)) // the work
+			s.sleep(time.Until(done)) // the work
 			w.free = done
 		} else {
 			start = time.Now()
-			time.Sleep(ovService) // the work
+			s.sleep(ovService) // the work
 			done = time.Now()
 		}
 		s.busy.Add(-1)
@@ -176,7 +179,7 @@ func newOvServer(mw endpoint.Middleware, precise bool) (*ovServer, http.Handler)
 	})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := parseID(r.URL.RawQuery)
-		if _, err := ep(r.Context(), id); err != nil {
+		if _, err := s.ep(r.Context(), id); err != nil {
 			code := http.StatusInternalServerError
 			if errors.Is(err, ratelimit.ErrInFlight) {
 				code = http.StatusServiceUnavailable
@@ -191,6 +194,51 @@ func newOvServer(mw endpoint.Middleware, precise bool) (*ovServer, http.Handler)
 		w.WriteHeader(http.StatusOK)
 	})
 	return s, h
+}
+
+// TestOvServerKeepsDeadlines checks, in virtual time, the claim of
+// server=deadline: workers whose timer wakes late still complete ovCapacity
+// jobs a second, where the time.Sleep server loses the lateness on every
+// job. 40 requests arrive at once; every sleep oversleeps by 3 ms.
+func TestOvServerKeepsDeadlines(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		precise bool
+		want    time.Duration // until the last answer
+	}{
+		{"deadline", true, 10*ovService + 3*time.Millisecond},
+		{"sleep", false, 10 * (ovService + 3*time.Millisecond)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, _ := newOvServer(func(e endpoint.Endpoint) endpoint.Endpoint { return e }, tc.precise)
+				s.sleep = func(d time.Duration) { time.Sleep(max(d, 0) + 3*time.Millisecond) }
+				start := time.Now()
+				var wg sync.WaitGroup
+				for i := range 40 {
+					wg.Go(func() { s.ep(context.Background(), int64(i)) })
+					synctest.Wait() // queue in order
+				}
+				wg.Wait()
+				if got := time.Since(start); got != tc.want {
+					t.Errorf("last answer after %v, want %v", got, tc.want)
+				}
+				if len(s.jobs) != 40 {
+					t.Fatalf("%d jobs recorded, want 40", len(s.jobs))
+				}
+				if tc.precise {
+					for _, j := range s.jobs {
+						if d := j.done.Sub(j.start); d != ovService {
+							t.Errorf("job %d worked %v, want %v", j.id, d, ovService)
+						}
+						if want := start.Add(time.Duration(j.id/ovWorkers) * ovService); !j.start.Equal(want) {
+							t.Errorf("job %d started at +%v, want +%v", j.id, j.start.Sub(start), want.Sub(start))
+						}
+					}
+				}
+			})
+		})
+	}
 }
 
 func parseID(q string) (int64, bool) {
