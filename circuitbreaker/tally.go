@@ -24,10 +24,16 @@ type tally struct {
 // that now occupies its slot. Instants before the newest period count in
 // the newest bucket.
 type tallyWindow struct {
-	width    int64 // bucket width in nanoseconds
-	buckets  []tally
-	cur      atomic.Pointer[period] // the newest period; nil before the first
-	req, acc atomic.Int64           // the sums of all buckets
+	width   int64 // bucket width in nanoseconds
+	buckets []tally
+	cur     atomic.Pointer[period] // the newest period; nil before the first
+
+	// The sums, written by every call, on cache lines of their own, so
+	// that the fields above, read by every call, are not invalidated
+	// in other processors' caches by each write.
+	_        [64]byte
+	req, acc atomic.Int64 // the sums of all buckets
+	_        [64]byte
 
 	mu sync.Mutex // serialises retiring buckets
 }

@@ -57,7 +57,13 @@ type Adaptive struct {
 	now               func() time.Time
 	fakeClock         bool // now is not time.Now
 
+	// The count in flight, written by every call, on cache lines of its
+	// own, so that the fields around it, read by every call and seldom
+	// written, are not invalidated in other processors' caches by each
+	// write.
+	_        [64]byte
 	inflight atomic.Int64
+	_        [64]byte
 	limit    atomic.Uint64 // math.Float64bits of the limit
 	minRTT   atomic.Int64  // nanoseconds; zero until the first sample
 }
