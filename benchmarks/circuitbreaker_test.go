@@ -63,6 +63,14 @@ var breakerContestants = []struct {
 	{"kit-adaptive", func() endpointFunc {
 		return ratelimit.NewAdaptive(ratelimit.AdaptiveSettings{Initial: 1 << 20, Max: 1 << 20}).Middleware(sum)
 	}},
+	{"kit-keyed", func() endpointFunc {
+		// One hot key over a limiter that always allows: the cost of
+		// finding the key's limiter (and one time.Now, for idle keys).
+		k := ratelimit.NewKeyed(func(string) ratelimit.Allower {
+			return ratelimit.AllowerFunc(func() bool { return true })
+		}, ratelimit.KeyedSettings{})
+		return k.Middleware(func(context.Context) string { return "caller" })(sum)
+	}},
 }
 
 func TestBreakersAgree(t *testing.T) {

@@ -6,10 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/ratelimit"
 )
 
@@ -21,128 +25,365 @@ import (
 // gave up. The limiter wraps the server's endpoint; a refused request is
 // answered 503 at once. The client offers ovCapacity/2 for httpWarm, then
 // 3x ovCapacity for httpHold, open-loop; each request gives up after
-// httpGiveUp. Figures are for requests sent during the hold.
+// httpGiveUp. Goodput counts the jobs the server started during the hold
+// (so that requests still queued when the hold ends do not inflate it);
+// the other figures are for requests sent during the hold.
 const (
 	httpWarm   = 500 * time.Millisecond
 	httpHold   = 2 * time.Second
 	httpGiveUp = time.Second
 )
 
-// BenchmarkScenarioOverloadHTTP runs the scenario once per contestant
-// whatever b.N (each run takes httpWarm+httpHold) and reports goodput
-// (answers within ovSLO per second), goodput as a share of capacity, the
-// p99 latency of accepted requests and the share refused.
+// BenchmarkScenarioOverloadHTTP runs the scenario once per server and
+// contestant whatever b.N (each run takes httpWarm+httpHold) and reports
+// goodput (answers within ovSLO per second), goodput as a share of the
+// nominal capacity (ovCapacity) and of the capacity measured in the same
+// run (ovWorkers over the mean time a job held a worker during the hold),
+// the p99 latency of accepted requests and the share refused; then, to
+// tell where capacity goes, the mean time a job held a worker, the share
+// of worker time busy during the hold, the share of refusals made while a
+// worker was idle and no admitted request waited for one (a limit too
+// tight), the p99 wait for a worker (a limit too loose), the share of
+// answers beyond the SLO, and the p99 lateness of the client's sends
+// against its schedule. server=sleep is the first version's server (a job
+// is a time.Sleep), server=deadline keeps each worker to ovService a job
+// (see ovServer).
 func BenchmarkScenarioOverloadHTTP(b *testing.B) {
-	for _, c := range []overloadContestant{overloadContestants[0], overloadContestants[1], overloadContestants[3]} {
-		b.Run("impl="+c.name, func(b *testing.B) {
-			var r overloadResult
-			for range b.N {
-				r = overloadHTTP(b, c)
-			}
-			b.ReportMetric(r.goodput, "goodput-req/s")
-			b.ReportMetric(100*r.goodput/ovCapacity, "goodput-%cap")
-			b.ReportMetric(float64(r.p99)/float64(time.Millisecond), "p99-ms")
-			b.ReportMetric(100*r.rejected, "rejected-%")
-		})
+	for _, server := range []struct {
+		name    string
+		precise bool
+	}{{"sleep", false}, {"deadline", true}} {
+		for _, c := range []overloadContestant{overloadContestants[0], overloadContestants[1], overloadContestants[3]} {
+			b.Run("server="+server.name+"/impl="+c.name, func(b *testing.B) {
+				var r httpResult
+				for range b.N {
+					r = overloadHTTP(c, server.precise)
+				}
+				b.ReportMetric(r.goodput, "goodput-req/s")
+				b.ReportMetric(100*r.goodput/ovCapacity, "goodput-%nominal")
+				b.ReportMetric(100*r.goodput/r.capacity(), "goodput-%measured")
+				b.ReportMetric(float64(r.p99)/float64(time.Millisecond), "p99-ms")
+				b.ReportMetric(100*r.rejected, "rejected-%")
+				b.ReportMetric(float64(r.svcMean)/float64(time.Millisecond), "job-ms")
+				b.ReportMetric(100*r.busy, "busy-%")
+				b.ReportMetric(100*r.idleRefusals, "idle-refused-%")
+				b.ReportMetric(float64(r.queueP99)/float64(time.Millisecond), "wait-p99-ms")
+				b.ReportMetric(100*r.slow, "slow-%")
+				b.ReportMetric(float64(r.sendLateP99)/float64(time.Millisecond), "send-late-p99-ms")
+			})
+		}
 	}
 }
 
 var errStopped = errors.New("server stopping")
 
-func overloadHTTP(tb testing.TB, c overloadContestant) overloadResult {
-	slots := make(chan struct{}, ovWorkers)
-	stop := make(chan struct{})
-	ep := c.make()(func(context.Context, any) (any, error) {
+// httpResult is an overloadResult with what the harness saw of the
+// server and the client, to tell where capacity goes.
+type httpResult struct {
+	overloadResult
+	svcMean      time.Duration // actual time a job held a worker, jobs started in the hold
+	busy         float64       // share of worker time busy during the hold
+	goodJobs     float64       // share of jobs started in the hold answered within the SLO
+	idleRefusals float64       // share of refusals made while a worker was idle and none waited
+	queueP99     time.Duration // wait for a worker of admitted requests
+	sendLateP99  time.Duration // client lateness against the schedule
+	slow         float64       // share of answered hold requests beyond the SLO
+}
+
+// capacity returns the capacity measured in the run: ovWorkers jobs per
+// mean job time.
+func (r httpResult) capacity() float64 {
+	if r.svcMean <= 0 {
+		return ovCapacity
+	}
+	return ovWorkers * float64(time.Second) / float64(r.svcMean)
+}
+
+// ovServer is the loopback server: a limiter over ovWorkers workers, with
+// accounting of each job.
+//
+// With precise false a job is time.Sleep(ovService), as in the first
+// version of this harness; a timer wakes late on a busy machine, by 0.2 ms
+// when it is quiet to over 1 ms under load, so each job holds its worker
+// longer than ovService and the server's real capacity is below
+// ovCapacity. With precise true the workers keep deadlines instead: a job
+// starts when both it has arrived and its worker finished the previous job
+// (by the previous job's deadline, not by when the timer woke), and ends
+// exactly ovService later, so a worker that woke late catches up on its
+// next job and a busy server completes ovCapacity jobs a second, like a
+// backend whose capacity does not depend on this machine's scheduler. The
+// answer still leaves when the worker's goroutine wakes: the lateness is
+// in the latencies, not in the capacity.
+type ovServer struct {
+	precise bool
+	sleep   func(time.Duration) // time.Sleep; tests make it oversleep
+	ep      endpoint.Endpoint   // the limiter over the workers
+	workers chan *ovWorker
+	stop    chan struct{}
+	busy    atomic.Int32 // workers holding a job
+	waiting atomic.Int32 // admitted requests waiting for a worker
+
+	mu       sync.Mutex
+	jobs     []ovJob
+	refusals []ovRefusal
+}
+
+type ovWorker struct {
+	free time.Time // deadline of its last job
+}
+
+type ovJob struct {
+	id                 int64
+	enter, start, done time.Time // handler entry; the work, from start to done
+}
+
+type ovRefusal struct {
+	at   time.Time
+	idle bool // a worker was idle and no admitted request waited
+}
+
+func newOvServer(mw endpoint.Middleware, precise bool) (*ovServer, http.Handler) {
+	s := &ovServer{precise: precise, sleep: time.Sleep, workers: make(chan *ovWorker, ovWorkers), stop: make(chan struct{})}
+	for range ovWorkers {
+		s.workers <- &ovWorker{}
+	}
+	s.ep = mw(func(ctx context.Context, req any) (any, error) {
+		enter := time.Now()
+		s.waiting.Add(1)
+		var w *ovWorker
 		select {
-		case slots <- struct{}{}: // wait for a worker, caller gone or not
-		case <-stop:
+		case w = <-s.workers: // wait for a worker, caller gone or not
+		case <-s.stop:
+			s.waiting.Add(-1)
 			return nil, errStopped
 		}
-		time.Sleep(ovService) // the work
-		<-slots
+		s.waiting.Add(-1)
+		s.busy.Add(1)
+		var start, done time.Time
+		if s.precise {
+			start = enter
+			if w.free.After(start) {
+				start = w.free
+			}
+			done = start.Add(ovService)
+			s.sleep(time.Until(done)) // the work
+			w.free = done
+		} else {
+			start = time.Now()
+			s.sleep(ovService) // the work
+			done = time.Now()
+		}
+		s.busy.Add(-1)
+		s.workers <- w
+		s.mu.Lock()
+		s.jobs = append(s.jobs, ovJob{id: req.(int64), enter: enter, start: start, done: done})
+		s.mu.Unlock()
 		return nil, nil
 	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := ep(r.Context(), nil); err != nil {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.URL.RawQuery, 10, 64)
+		if _, err := s.ep(r.Context(), id); err != nil {
 			code := http.StatusInternalServerError
 			if errors.Is(err, ratelimit.ErrInFlight) {
 				code = http.StatusServiceUnavailable
+				idle := s.busy.Load() < ovWorkers && s.waiting.Load() == 0
+				s.mu.Lock()
+				s.refusals = append(s.refusals, ovRefusal{at: time.Now(), idle: idle})
+				s.mu.Unlock()
 			}
 			w.WriteHeader(code)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-	}))
+	})
+	return s, h
+}
+
+// TestOvServerKeepsDeadlines checks, in virtual time, the claim of
+// server=deadline: workers whose timer wakes late still complete ovCapacity
+// jobs a second, where the time.Sleep server loses the lateness on every
+// job. 40 requests arrive at once; every sleep oversleeps by 3 ms.
+func TestOvServerKeepsDeadlines(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		precise bool
+		want    time.Duration // until the last answer
+	}{
+		{"deadline", true, 10*ovService + 3*time.Millisecond},
+		{"sleep", false, 10 * (ovService + 3*time.Millisecond)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, _ := newOvServer(func(e endpoint.Endpoint) endpoint.Endpoint { return e }, tc.precise)
+				s.sleep = func(d time.Duration) { time.Sleep(max(d, 0) + 3*time.Millisecond) }
+				start := time.Now()
+				var wg sync.WaitGroup
+				for i := range 40 {
+					wg.Go(func() { s.ep(context.Background(), int64(i)) })
+					synctest.Wait() // queue in order
+				}
+				wg.Wait()
+				if got := time.Since(start); got != tc.want {
+					t.Errorf("last answer after %v, want %v", got, tc.want)
+				}
+				if len(s.jobs) != 40 {
+					t.Fatalf("%d jobs recorded, want 40", len(s.jobs))
+				}
+				if tc.precise {
+					for _, j := range s.jobs {
+						if d := j.done.Sub(j.start); d != ovService {
+							t.Errorf("job %d worked %v, want %v", j.id, d, ovService)
+						}
+						if want := start.Add(time.Duration(j.id/ovWorkers) * ovService); !j.start.Equal(want) {
+							t.Errorf("job %d started at +%v, want +%v", j.id, j.start.Sub(start), want.Sub(start))
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+func overloadHTTP(c overloadContestant, precise bool) httpResult {
+	s, h := newOvServer(c.make(), precise)
+	srv := httptest.NewServer(h)
 	defer srv.Close()
-	defer close(stop) // runs first: queued handlers leave
+	defer close(s.stop) // runs first: queued handlers leave
 	tr := &http.Transport{MaxIdleConnsPerHost: 512}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
 
 	type sample struct {
-		status  int // 0: no answer
-		latency time.Duration
+		status   int // 0: no answer
+		sched    time.Time
+		start    time.Time
+		latency  time.Duration
+		measured bool
 	}
 	var (
 		mu      sync.Mutex
-		samples []sample
+		samples = map[int64]sample{}
 		wg      sync.WaitGroup
 	)
-	send := func(measured bool) {
+	send := func(id int64, sched time.Time, measured bool) {
 		defer wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), httpGiveUp)
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/?"+strconv.FormatInt(id, 10), nil)
 		start := time.Now()
-		s := sample{}
+		smp := sample{sched: sched, start: start, measured: measured}
 		if resp, err := client.Do(req); err == nil {
 			resp.Body.Close()
-			s.status = resp.StatusCode
+			smp.status = resp.StatusCode
 		}
-		s.latency = time.Since(start)
-		if measured {
-			mu.Lock()
-			samples = append(samples, s)
-			mu.Unlock()
-		}
+		smp.latency = time.Since(start)
+		mu.Lock()
+		samples[id] = smp
+		mu.Unlock()
 	}
 	// Open loop: request i leaves at its scheduled instant, or at once if
 	// the client fell behind.
 	begin := time.Now()
 	at := time.Duration(0)
-	for at < httpWarm+httpHold {
+	for id := int64(1); at < httpWarm+httpHold; id++ {
 		rate := ovCapacity / 2
 		if at >= httpWarm {
 			rate = 3 * ovCapacity
 		}
-		time.Sleep(time.Until(begin.Add(at)))
+		sched := begin.Add(at)
+		time.Sleep(time.Until(sched))
 		wg.Add(1)
-		go send(at >= httpWarm)
+		go send(id, sched, at >= httpWarm)
 		at += time.Duration(float64(time.Second) / rate)
 	}
 	wg.Wait()
 
-	var r overloadResult
-	var good, refused int
-	var accepted []time.Duration
-	for _, s := range samples {
-		switch s.status {
+	var r httpResult
+	var refused, answered, slow, n int
+	var accepted, late []time.Duration
+	for _, smp := range samples {
+		if !smp.measured {
+			continue
+		}
+		n++
+		late = append(late, smp.start.Sub(smp.sched))
+		switch smp.status {
 		case http.StatusOK:
-			accepted = append(accepted, s.latency)
-			if s.latency <= ovSLO {
-				good++
+			answered++
+			accepted = append(accepted, smp.latency)
+			if smp.latency > ovSLO {
+				slow++
 			}
 		case http.StatusServiceUnavailable:
 			refused++
 		}
 	}
-	r.goodput = float64(good) / httpHold.Seconds()
-	if len(samples) > 0 {
-		r.rejected = float64(refused) / float64(len(samples))
+	if n > 0 {
+		r.rejected = float64(refused) / float64(n)
 	}
-	if len(accepted) > 0 {
-		slices.Sort(accepted)
-		r.p99 = accepted[(len(accepted)*99)/100]
+	if answered > 0 {
+		r.slow = float64(slow) / float64(answered)
+	}
+	r.p99 = p99(accepted)
+	r.sendLateP99 = p99(late)
+
+	holdFrom, holdTo := begin.Add(httpWarm), begin.Add(httpWarm+httpHold)
+	var busy, svc time.Duration
+	var jobs, goodJobs int
+	var queue []time.Duration
+	s.mu.Lock()
+	allJobs, allRefusals := slices.Clone(s.jobs), slices.Clone(s.refusals)
+	s.mu.Unlock()
+	for _, j := range allJobs {
+		busy += overlap(j.start, j.done, holdFrom, holdTo)
+		if j.start.Before(holdFrom) || !j.start.Before(holdTo) {
+			continue
+		}
+		jobs++
+		svc += j.done.Sub(j.start)
+		queue = append(queue, j.start.Sub(j.enter))
+		if smp := samples[j.id]; smp.status == http.StatusOK && smp.latency <= ovSLO {
+			goodJobs++
+		}
+	}
+	r.busy = float64(busy) / float64(ovWorkers*httpHold)
+	if jobs > 0 {
+		r.svcMean = svc / time.Duration(jobs)
+		r.goodJobs = float64(goodJobs) / float64(jobs)
+	}
+	r.goodput = float64(goodJobs) / httpHold.Seconds()
+	r.queueP99 = p99(queue)
+	var inHold, idle int
+	for _, f := range allRefusals {
+		if f.at.Before(holdFrom) || !f.at.Before(holdTo) {
+			continue
+		}
+		inHold++
+		if f.idle {
+			idle++
+		}
+	}
+	if inHold > 0 {
+		r.idleRefusals = float64(idle) / float64(inHold)
 	}
 	return r
+}
+
+// overlap returns how much of [from, to) lies within [lo, hi).
+func overlap(from, to, lo, hi time.Time) time.Duration {
+	if from.Before(lo) {
+		from = lo
+	}
+	if to.After(hi) {
+		to = hi
+	}
+	return max(0, to.Sub(from))
+}
+
+func p99(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[(len(d)*99)/100]
 }

@@ -2,6 +2,7 @@ package circuitbreaker
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,9 @@ type Breaker struct {
 	// closed holds gen+1 while the breaker is closed and 0 otherwise, so
 	// that AllowAt on a closed breaker, the common case, takes no lock.
 	closed atomic.Uint64
+	// stripeShift picks the stripe of win a call counts in from the top
+	// bits of a hash of its instant; 64 with one stripe.
+	stripeShift uint
 
 	mu     sync.Mutex // guards the fields below
 	state  State
@@ -103,7 +107,14 @@ type Ticket struct {
 // NewBreaker returns a closed Breaker configured by s and opts.
 func NewBreaker(s Settings, opts ...Option) *Breaker {
 	b := &Breaker{s: s.withDefaults(), cfg: newConfig(opts)}
-	b.win = newWindow(b.s.Window, b.s.Buckets)
+	// Twice as many stripes as processors, up to 16, so that goroutines
+	// counting successes at once seldom pick the same one.
+	stripes, shift := 1, uint(64)
+	for stripes < min(2*runtime.GOMAXPROCS(0), 16) {
+		stripes, shift = stripes*2, shift-1
+	}
+	b.stripeShift = shift
+	b.win = newWindow(b.s.Window, b.s.Buckets, stripes)
 	b.closed.Store(b.gen + 1)
 	b.cfg.gauge.Set(float64(Closed))
 	return b
@@ -158,9 +169,22 @@ func (b *Breaker) AllowAt(now time.Time) (Ticket, error) {
 // DoneAt reports the outcome of a call admitted by AllowAt, ending at
 // instant now. Results of calls admitted before the latest state change are
 // ignored, so a burst of stale failures cannot reopen a breaker that has
-// since recovered.
+// since recovered. A success (not slow) or an ignored call of a closed
+// breaker, the common case, takes no lock: a success is one atomic
+// addition, in one of several stripes of the window, so that concurrent
+// callers seldom write the same cache line. (A success racing with a state
+// change may be counted in the new state's window.)
 func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
 	slow := b.s.SlowCall > 0 && now.Sub(t.start) >= b.s.SlowCall
+	if !t.probe && !slow && o != Failure {
+		// A ticket that is not a probe was issued by a closed breaker,
+		// where an ignored call counts nowhere.
+		if o == Success && b.closed.Load() == t.gen+1 {
+			ns := now.UnixNano()
+			b.win.success(ns, b.stripe(ns))
+		}
+		return
+	}
 	b.mu.Lock()
 	from := b.state
 	if t.gen != b.gen {
@@ -179,7 +203,8 @@ func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
 		if slow || o == Failure {
 			c.slow = 1
 		}
-		b.win.record(now, c)
+		ns := now.UnixNano()
+		b.win.record(ns, b.stripe(ns), c)
 		// Only a failure or a slow call can raise a ratio, so a
 		// success skips summing the window.
 		if (slow || o == Failure) && b.shouldOpenLocked(now) {
@@ -206,7 +231,7 @@ func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
 // shouldOpenLocked reports whether the window's ratios call for opening.
 // The caller holds b.mu.
 func (b *Breaker) shouldOpenLocked(now time.Time) bool {
-	c := b.win.total(now)
+	c := b.win.total(now.UnixNano())
 	if c.total < uint64(b.s.MinRequests) {
 		return false
 	}
@@ -215,6 +240,14 @@ func (b *Breaker) shouldOpenLocked(now time.Time) bool {
 		return true
 	}
 	return b.s.SlowCall > 0 && float64(c.slow)/total >= b.s.SlowCallRatio
+}
+
+// stripe returns the stripe of the window a call at instant ns counts in:
+// the top bits of a multiplicative (Fibonacci) hash of the instant, whose
+// low bits differ between goroutines counting at once, so that they
+// seldom pick the same stripe; no call to a random source.
+func (b *Breaker) stripe(ns int64) int {
+	return int((uint64(ns) * 0x9e3779b97f4a7c15) >> b.stripeShift)
 }
 
 // openLocked opens the breaker until now+OpenFor. The caller holds b.mu.
@@ -251,7 +284,7 @@ func (b *Breaker) changed(from, to State) {
 func (b *Breaker) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	timed := b.s.SlowCall > 0
 	return func(ctx context.Context, request any) (any, error) {
-		t, err := b.AllowAt(b.cfg.now())
+		t, err := b.AllowAt(b.cfg.clock())
 		if err != nil {
 			return nil, err
 		}
@@ -261,9 +294,19 @@ func (b *Breaker) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 		// A panic in next loses this call's sample, which a closed breaker
 		// can afford; no defer on the common path.
 		resp, err := next(ctx, request)
-		end := t.start // the call's start stands for its end: one clock read saved
+		if err == nil && !b.cfg.customClass && !timed {
+			// The common path, DoneAt's for a success of a closed
+			// breaker without its call: the call's start stands for its
+			// end (one clock read saved), counted without a lock.
+			if b.closed.Load() == t.gen+1 {
+				ns := t.start.UnixNano()
+				b.win.success(ns, b.stripe(ns))
+			}
+			return resp, nil
+		}
+		end := t.start
 		if timed {
-			end = b.cfg.now()
+			end = b.cfg.clock()
 		}
 		b.DoneAt(t, end, b.cfg.outcome(ctx, resp, err))
 		return resp, err
@@ -276,11 +319,11 @@ func (b *Breaker) probe(ctx context.Context, request any, next endpoint.Endpoint
 	done := false
 	defer func() {
 		if !done {
-			b.DoneAt(t, b.cfg.now(), Failure)
+			b.DoneAt(t, b.cfg.clock(), Failure)
 		}
 	}()
 	resp, err = next(ctx, request)
 	done = true
-	b.DoneAt(t, b.cfg.now(), b.cfg.outcome(ctx, resp, err))
+	b.DoneAt(t, b.cfg.clock(), b.cfg.outcome(ctx, resp, err))
 	return resp, err
 }

@@ -305,3 +305,45 @@ func TestBreakerWindowSlides(t *testing.T) {
 		})
 	}
 }
+
+func TestBreakerCountsConcurrentSuccesses(t *testing.T) {
+	// Successes are counted without the lock, in stripes of the window:
+	// none may be lost. 800 successes from 8 goroutines, then failures at
+	// the same instant: 799 of 1599 stay under 50%, the 800th reaches it.
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 20})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				tk, err := b.AllowAt(t0)
+				if err != nil {
+					t.Errorf("AllowAt: %v", err)
+					return
+				}
+				b.DoneAt(tk, t0, circuitbreaker.Success)
+			}
+		})
+	}
+	wg.Wait()
+	feed(t, b, t0, 799, circuitbreaker.Failure)
+	if got := b.State(t0); got != circuitbreaker.Closed {
+		t.Fatalf("State after 799 failures of 1599 = %v, want closed (a success was lost)", got)
+	}
+	feed(t, b, t0, 1, circuitbreaker.Failure)
+	if got := b.State(t0); got != circuitbreaker.Open {
+		t.Errorf("State after 800 failures of 1600 = %v, want open", got)
+	}
+}
+
+func TestBreakerInstantsBefore1970(t *testing.T) {
+	// Instants before the Unix epoch (a zero time.Time included) count in
+	// one bucket rather than panicking on a negative index.
+	for _, at := range []time.Time{{}, time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 10})
+		feed(t, b, at, 10, circuitbreaker.Success)
+		feed(t, b, at, 10, circuitbreaker.Failure)
+		if got := b.State(at); got != circuitbreaker.Open {
+			t.Errorf("State at %v after 10 failures of 20 = %v, want open", at, got)
+		}
+	}
+}

@@ -45,6 +45,7 @@ type config struct {
 	onStateChange func(from, to State)
 	gauge         metrics.Gauge
 	now           func() time.Time
+	clockSet      bool // now is not time.Now
 	random        func() float64
 	watchGauge    bool // a gauge was set
 }
@@ -87,7 +88,16 @@ func WithStateGauge(g metrics.Gauge) Option {
 // default, time.Now is used. The explicit-instant methods (AllowAt, DoneAt)
 // ignore it.
 func WithClock(now func() time.Time) Option {
-	return func(cfg *config) { cfg.now = now }
+	return func(cfg *config) { cfg.now, cfg.clockSet = now, true }
+}
+
+// clock reads the clock: time.Now called directly unless WithClock set
+// another, which saves an indirect call on the hot path.
+func (c *config) clock() time.Time {
+	if c.clockSet {
+		return c.now()
+	}
+	return time.Now()
 }
 
 // outcome classifies a call. DefaultClassify calls every nil error a

@@ -88,8 +88,7 @@ func WithRandom(f func() float64) Option {
 // RejectProbability returns the probability with which a request at instant
 // now would be rejected.
 func (t *Throttle) RejectProbability(now time.Time) float64 {
-	t.win.slot(now.UnixNano())
-	return t.probability(t.win.req.Load(), t.win.acc.Load())
+	return t.probability(t.win.sums(t.win.slot(now.UnixNano())))
 }
 
 // probability computes the rejection probability from the window's counts
@@ -106,19 +105,16 @@ func (t *Throttle) probability(requests, accepts int64) float64 {
 // AllowAt decides whether a request at instant now may go to the backend.
 // Every request counts, rejected ones included, as the SRE book's formula
 // requires; when AllowAt returns nil, the caller reports the outcome with
-// DoneAt. It takes no lock but when now starts a new bucket.
+// DoneAt. It takes no lock but when now starts a new period of the window.
 func (t *Throttle) AllowAt(now time.Time) error {
-	_, err := t.allow(now.UnixNano())
-	return err
+	return t.allow(now.UnixNano())
 }
 
-// allow is AllowAt at Unix nanoseconds ns; it also returns the bucket the
-// request counted in, for its accept.
-func (t *Throttle) allow(ns int64) (*tally, error) {
-	b := t.win.slot(ns)
-	req := t.win.req.Add(1) - 1 // the requests before this one
-	b.req.Add(1)
-	p := t.probability(req, t.win.acc.Load())
+// allow is AllowAt at Unix nanoseconds ns.
+func (t *Throttle) allow(ns int64) error {
+	c := t.win.slot(ns)
+	req := t.win.req.Add(1) - 1 - c.base.req // the requests before this one
+	p := t.probability(req, t.win.acc.Load()-c.base.acc)
 	to := Closed
 	if p > 0 {
 		to = Open
@@ -129,9 +125,9 @@ func (t *Throttle) allow(ns int64) (*tally, error) {
 		}
 	}
 	if p > 0 && t.cfg.random() < p {
-		return nil, ErrThrottled
+		return ErrThrottled
 	}
-	return b, nil
+	return nil
 }
 
 // DoneAt reports the outcome of an admitted request at instant now. Success
@@ -141,7 +137,7 @@ func (t *Throttle) DoneAt(now time.Time, o Outcome) {
 	if o == Failure {
 		return
 	}
-	t.win.slot(now.UnixNano()).acc.Add(1)
+	t.win.slot(now.UnixNano())
 	t.win.acc.Add(1)
 }
 
@@ -152,21 +148,17 @@ func (t *Throttle) State() State {
 }
 
 // Middleware wraps next so that calls go through the throttle. It reads the
-// clock set by [WithClock] once per call: the accept is counted in the
-// bucket where the request started.
+// clock set by [WithClock] once per call: the accept counts in the period
+// that is the newest when the call ends, without a second clock read.
 func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		b, err := t.allow(t.cfg.now().UnixNano())
-		if err != nil {
+		if err := t.allow(t.cfg.now().UnixNano()); err != nil {
 			return nil, err
 		}
 		resp, err := next(ctx, request)
 		if (err != nil || t.cfg.customClass) && t.cfg.classify(ctx, resp, err) == Failure {
 			return resp, err
 		}
-		// The accept counts in the request's bucket, even if that
-		// bucket has been retired meanwhile (see tallyWindow).
-		b.acc.Add(1)
 		t.win.acc.Add(1)
 		return resp, err
 	}

@@ -170,3 +170,56 @@ func TestThrottleConcurrentWindowExact(t *testing.T) {
 		t.Errorf("10 failed requests after the window: RejectProbability = %v, want %v (leftover counts in the sums)", got, want)
 	}
 }
+
+// TestThrottleWindowSlides checks that the window forgets a period once it
+// has slid out, and only then.
+func TestThrottleWindowSlides(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Duration // of the check, after the failures at 0
+		want float64
+	}{
+		// In the window: 40 requests and 10 accepts. Slid out: 30 and 10.
+		{"failures still in the window", 9500 * time.Millisecond, (40 - 2*10.0) / 41},
+		{"failures slid out", 10500 * time.Millisecond, (30 - 2*10.0) / 31},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second, Buckets: 10, MaxReject: 2},
+				circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+			start := t0.Truncate(time.Second)
+			// 10 failures in the first period, 10 successes 5 s later.
+			for range 10 {
+				th.AllowAt(start)
+				th.DoneAt(start, circuitbreaker.Failure)
+			}
+			for range 10 {
+				th.AllowAt(start.Add(5 * time.Second))
+				th.DoneAt(start.Add(5*time.Second), circuitbreaker.Success)
+			}
+			// 20 more failures at the check.
+			for range 20 {
+				th.AllowAt(start.Add(tc.at))
+				th.DoneAt(start.Add(tc.at), circuitbreaker.Failure)
+			}
+			if got := th.RejectProbability(start.Add(tc.at)); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("RejectProbability = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestThrottleInstantsBefore1970(t *testing.T) {
+	// Instants before the Unix epoch (a zero time.Time included) count in
+	// one period rather than panicking on a negative index.
+	for _, at := range []time.Time{{}, time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{MaxReject: 2},
+			circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+		for range 10 {
+			th.AllowAt(at)
+			th.DoneAt(at, circuitbreaker.Failure)
+		}
+		if got, want := th.RejectProbability(at), 10.0/11; math.Abs(got-want) > 1e-12 {
+			t.Errorf("RejectProbability at %v = %v, want %v", at, got, want)
+		}
+	}
+}

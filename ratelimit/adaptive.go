@@ -57,7 +57,13 @@ type Adaptive struct {
 	now               func() time.Time
 	fakeClock         bool // now is not time.Now
 
+	// The count in flight, written by every call, on cache lines of its
+	// own, so that the fields around it, read by every call and seldom
+	// written, are not invalidated in other processors' caches by each
+	// write.
+	_        [64]byte
 	inflight atomic.Int64
+	_        [64]byte
 	limit    atomic.Uint64 // math.Float64bits of the limit
 	minRTT   atomic.Int64  // nanoseconds; zero until the first sample
 }
@@ -122,20 +128,26 @@ type AdaptiveTicket struct {
 
 // AcquireAt admits a call starting at instant now, or returns
 // [ErrInFlight] when the limit is reached. An admitted call must be
-// released exactly once with ReleaseAt. It takes no lock.
+// released exactly once with ReleaseAt. It takes no lock: a call refused
+// at the limit only reads the count in flight, and admission is one atomic
+// addition to it, which never retries under contention as a
+// compare-and-swap loop does (a call that finds the limit passed after all
+// takes its addition back, so a call racing with it may be refused too, as
+// with [Bulkhead]).
 func (a *Adaptive) AcquireAt(now time.Time) (AdaptiveTicket, error) {
-	for {
-		n := a.inflight.Load()
-		if n >= int64(math.Float64frombits(a.limit.Load())) {
-			return AdaptiveTicket{}, ErrInFlight
-		}
-		if a.inflight.CompareAndSwap(n, n+1) {
-			if a.gauged {
-				a.inflightG.Add(1)
-			}
-			return AdaptiveTicket{start: now, inflight: int(n + 1)}, nil
-		}
+	limit := int64(math.Float64frombits(a.limit.Load()))
+	if a.inflight.Load() >= limit {
+		return AdaptiveTicket{}, ErrInFlight
 	}
+	n := a.inflight.Add(1)
+	if n > limit {
+		a.inflight.Add(-1)
+		return AdaptiveTicket{}, ErrInFlight
+	}
+	if a.gauged {
+		a.inflightG.Add(1)
+	}
+	return AdaptiveTicket{start: now, inflight: int(n)}, nil
 }
 
 // Outcome is what an ended call tells an [Adaptive] limit.

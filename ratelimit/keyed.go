@@ -12,7 +12,8 @@ import (
 type KeyedSettings struct {
 	// Idle is how long a key may go unused before its limiter is dropped
 	// (a caller that returns later starts afresh, with a full burst). Zero
-	// means 10m.
+	// means 10m. It is measured on the wall clock (a clock step moves
+	// it).
 	Idle time.Duration
 	// MaxKeys bounds how many keys are held at once; when a new key would
 	// pass it, the least recently used key is dropped, idle or not. Zero
@@ -40,7 +41,7 @@ type Keyed struct {
 type keyEntry struct {
 	key        string
 	lim        Allower
-	last       time.Time
+	last       int64 // Unix nanoseconds of its last use
 	prev, next *keyEntry
 }
 
@@ -69,8 +70,9 @@ func (k *Keyed) Allow(key string) bool { return k.AllowAt(key, time.Now()) }
 // AllowAt reports whether key's limiter allows one event, with now as the
 // instant of use for idle-key eviction. (The limiters keep their own time.)
 func (k *Keyed) AllowAt(key string, now time.Time) bool {
+	ns := now.UnixNano()
 	k.mu.Lock()
-	k.evictIdleLocked(now)
+	k.evictIdleLocked(ns)
 	e := k.keys[key]
 	if e == nil {
 		if len(k.keys) >= k.maxKeys {
@@ -78,11 +80,14 @@ func (k *Keyed) AllowAt(key string, now time.Time) bool {
 		}
 		e = &keyEntry{key: key, lim: k.newLimiter(key)}
 		k.keys[key] = e
-	} else {
+		k.pushFrontLocked(e)
+	} else if k.root.next != e {
+		// Moved to the front only if it is not there already: a hot key
+		// called again and again writes nothing but its time.
 		k.unlinkLocked(e)
+		k.pushFrontLocked(e)
 	}
-	e.last = now
-	k.pushFrontLocked(e)
+	e.last = ns
 	lim := e.lim
 	k.mu.Unlock()
 	return lim.Allow()
@@ -95,11 +100,12 @@ func (k *Keyed) Len() int {
 	return len(k.keys)
 }
 
-// evictIdleLocked drops keys unused since now-idle, oldest first. The caller
-// holds k.mu.
-func (k *Keyed) evictIdleLocked(now time.Time) {
-	cutoff := now.Add(-k.idle)
-	for e := k.root.prev; e != &k.root && !e.last.After(cutoff); e = k.root.prev {
+// evictIdleLocked drops keys unused since ns-idle (Unix nanoseconds),
+// oldest first: integer comparisons, cheaper than time.Time arithmetic on
+// every call. The caller holds k.mu.
+func (k *Keyed) evictIdleLocked(ns int64) {
+	cutoff := ns - int64(k.idle)
+	for e := k.root.prev; e != &k.root && e.last <= cutoff; e = k.root.prev {
 		k.removeLocked(e)
 	}
 }
