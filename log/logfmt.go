@@ -43,7 +43,13 @@ func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
 	line := getLine()
 	b := line.b
 	if len(prefix) > 0 {
-		b = appendLogfmtPairs(b, prefix, false)
+		// Most contexts bind a timestamp and constants, which preEncode
+		// turns into one pair: it is appended here, without the loop.
+		if p, ok := prefix[0].(*preEncoded); ok && len(prefix) == 2 {
+			b = p.appendTo(b)
+		} else {
+			b = appendLogfmtPairs(b, prefix, false)
+		}
 	}
 	b = appendLogfmtPairs(b, keyvals, len(prefix) > 0)
 	if len(suffix) > 0 {
@@ -66,11 +72,7 @@ func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {
 		if s, ok := keyvals[i].(string); ok && s != "" && bareClean(s) {
 			dst = append(dst, s...) // the common case, inline
 		} else if p, ok := keyvals[i].(*preEncoded); ok {
-			dst = append(dst, p.b...)
-			if p.now != nil {
-				dst = p.now.appendNow(dst)
-				dst = append(dst, p.after...)
-			}
+			dst = p.appendTo(dst)
 			continue
 		} else {
 			dst = appendLogfmtKey(dst, keyvals[i])

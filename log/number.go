@@ -16,10 +16,17 @@ func appendInt(dst []byte, i int64) []byte {
 }
 
 // appendUint appends u in decimal, as strconv.AppendUint(dst, u, 10) does.
+// Single digits, common in the integer parts of floats and durations, are
+// appended inline: the function is small enough for the compiler to inline.
 func appendUint(dst []byte, u uint64) []byte {
 	if u < 10 {
 		return append(dst, byte('0'+u))
 	}
+	return appendUint10(dst, u)
+}
+
+// appendUint10 appends u, which is at least 10, as appendUint does.
+func appendUint10(dst []byte, u uint64) []byte {
 	if u < 100 {
 		return append(dst, digitPairs[2*u], digitPairs[2*u+1])
 	}

@@ -165,3 +165,19 @@ func TestTimestampRunsEncodedOnce(t *testing.T) {
 		})
 	}
 }
+
+// FuzzAppendUint compares the integer formatters, whose single digits are
+// appended inline and the rest by a second function, with strconv.
+func FuzzAppendUint(f *testing.F) {
+	for _, u := range []uint64{0, 9, 10, 99, 100, 999, 1000, math.MaxUint64} {
+		f.Add(u)
+	}
+	f.Fuzz(func(t *testing.T, u uint64) {
+		if got, want := string(log.AppendUint([]byte("x"), u)), "x"+strconv.FormatUint(u, 10); got != want {
+			t.Fatalf("AppendUint(%d) = %q, want %q", u, got, want)
+		}
+		if got, want := string(log.AppendInt([]byte("x"), int64(u))), "x"+strconv.FormatInt(int64(u), 10); got != want {
+			t.Fatalf("AppendInt(%d) = %q, want %q", int64(u), got, want)
+		}
+	})
+}

@@ -18,6 +18,16 @@ type preEncoded struct {
 	after []byte
 }
 
+// appendTo appends the run's text, with the current time if it has one.
+func (p *preEncoded) appendTo(dst []byte) []byte {
+	dst = append(dst, p.b...)
+	if p.now != nil {
+		dst = p.now.appendNow(dst)
+		dst = append(dst, p.after...)
+	}
+	return dst
+}
+
 // preEncode returns keyvals with each run of constant pairs replaced by one
 // preEncoded pair, encoded for the encoder named by direct. It returns
 // keyvals itself when there is nothing to gain.

@@ -1,6 +1,7 @@
 package log_test
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -167,4 +168,50 @@ func TestStampCacheMatchesTime(t *testing.T) {
 			check(at.UTC())
 		}
 	}
+}
+
+// TestAppendRFC3339NanoSpareCapacity checks that the timestamp formatter,
+// which writes whole arrays into spare capacity and then cuts, appends
+// exactly the time's text whatever the capacity and the bytes in it.
+func TestAppendRFC3339NanoSpareCapacity(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("east", 5*3600+30*60), time.FixedZone("west", -7*3600)}
+	for _, loc := range zones {
+		for _, ns := range []int{0, 1, 5e8, 123456789, 999999999, 120000000} {
+			at := time.Date(2026, 11, 26, 22, 25, 7, ns, loc)
+			want := at.Format(time.RFC3339Nano)
+			for spare := range 48 {
+				dst := bytes.Repeat([]byte{'#'}, 3+spare)[:3]
+				if got := string(log.AppendRFC3339Nano(dst, at)); got != "###"+want {
+					t.Fatalf("AppendRFC3339Nano(%v) with %d spare = %q, want %q", at, spare, got, "###"+want)
+				}
+				var c log.StampCache
+				for range 2 { // a miss, then a hit
+					dst := bytes.Repeat([]byte{'#'}, 3+spare)[:3]
+					if got := string(log.AppendCached(&c, dst, at)); got != "###"+want {
+						t.Fatalf("AppendCached(%v) with %d spare = %q, want %q", at, spare, got, "###"+want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzAppendRFC3339Nano compares the timestamp formatter, cached and not,
+// with time.Format over instants and whole-minute zone offsets.
+func FuzzAppendRFC3339Nano(f *testing.F) {
+	f.Add(int64(1795645507), int64(123456789), int64(0))
+	f.Add(int64(-62135596800), int64(1), int64(-420))
+	f.Add(int64(253402300799), int64(999999999), int64(330))
+	f.Fuzz(func(t *testing.T, sec, nsec, minutes int64) {
+		at := time.Unix(sec, nsec).In(time.FixedZone("z", int(minutes%(48*60))*60))
+		want := at.Format(time.RFC3339Nano)
+		if got := string(log.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
+			t.Fatalf("AppendRFC3339Nano(%v) = %q, want %q", at, got[1:], want)
+		}
+		var c log.StampCache
+		dst := make([]byte, 1, 64)
+		if got := string(log.AppendCached(&c, dst, at)); got != "\x00"+want {
+			t.Fatalf("AppendCached(%v) = %q, want %q", at, got[1:], want)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package log
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -84,13 +85,24 @@ func (s *stamp) set(t time.Time) bool {
 	return true
 }
 
-// append appends the text of the time ns nanoseconds into s's second.
+// append appends the text of the time ns nanoseconds into s's second. It
+// makes room once, and copies the date and zone as arrays, which the
+// compiler does inline: a timestamp is on every line.
 func (s *stamp) append(dst []byte, ns int) []byte {
-	dst = append(dst, s.date[:]...)
-	if ns != 0 {
-		dst = appendNanos(dst, ns)
+	const most = len(s.date) + len(".999999999") + len(s.zone)
+	n := len(dst)
+	if cap(dst)-n < most {
+		dst = slices.Grow(dst, most)
 	}
-	return append(dst, s.zone[:s.zlen]...)
+	dst = dst[:n+len(s.date)]
+	*(*[len(s.date)]byte)(dst[n:]) = s.date
+	if ns != 0 {
+		dst = appendNanos(dst, ns) // within the room made
+	}
+	// All six bytes of the zone are copied, and those past zlen cut.
+	n = len(dst)
+	*(*[len(s.zone)]byte)(dst[n : n+len(s.zone)]) = s.zone
+	return dst[:n+int(s.zlen)]
 }
 
 // stampCache holds the stamp of the second last formatted, so that the
