@@ -138,9 +138,13 @@ func TestBulkheadFull(t *testing.T) {
 					returned <- err
 				})
 			}
-			for range sh.limit {
+			for i := range sh.limit {
 				call()
-				<-entered
+				select {
+				case <-entered:
+				case err := <-returned:
+					t.Fatalf("call %d of %d: err = %v, want admitted", i+1, sh.limit, err)
+				}
 			}
 			if got := b.InFlight(); got != sh.limit {
 				t.Errorf("InFlight with the limit parked = %d, want %d", got, sh.limit)
