@@ -5,6 +5,12 @@
 #
 #   ./callgrind.sh 'BenchmarkChain/depth=5/req=reused/impl=kit$' ...
 #
+# Each part of a name is an unanchored regular expression, as for -bench:
+# 'BenchmarkLogFiltered/impl=kit-logfmt$' also runs
+# BenchmarkLogFilteredPrebuilt's kit-logfmt and counts both. Anchor the
+# parts ('^BenchmarkLogFiltered$/^impl=kit-logfmt$') when names share a
+# prefix.
+#
 # Each benchmark runs twice, for 1M and 3M iterations; the difference divided
 # by 2M cancels start-up. Go's asynchronous preemption signals upset
 # callgrind, hence GODEBUG=asyncpreemptoff=1.
