@@ -107,7 +107,9 @@ func TestAdaptiveMiddlewareOutcomes(t *testing.T) {
 	}
 	// A custom classifier decides: here every error is a hop timeout.
 	a := ratelimit.NewAdaptive(ratelimit.AdaptiveSettings{Initial: 20}, ratelimit.AdaptiveClassifier(
-		func(context.Context, any, error) endpoint.Outcome { return endpoint.Outcome{Kind: endpoint.DependencyFailure} }))
+		func(context.Context, any, error) endpoint.Outcome {
+			return endpoint.Outcome{Kind: endpoint.DependencyFailure}
+		}))
 	a.Middleware(func(context.Context, any) (any, error) { return nil, context.DeadlineExceeded })(context.Background(), nil)
 	if got := a.Limit(); got != 18 {
 		t.Errorf("Limit after a drop under a custom classifier = %d, want 18", got)
