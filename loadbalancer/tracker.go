@@ -205,11 +205,16 @@ func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint)
 		p := uint64(start/int64(time.Millisecond))<<pendingShift | 1
 		st.pending.Add(p)
 		st.inflight.Add(1)
+		// Deferred, so that a panicking call does not leave the instance
+		// with a call in flight forever: its cost would only grow, and P2C
+		// would never pick it again. A panic records no latency.
+		defer func() {
+			st.inflight.Add(-1)
+			st.pending.Add(^(p - 1)) // subtracts p
+		}()
 		resp, err := next(ctx, req)
 		end := t.clock()
 		st.observe(end, float64(end-start), t.tau)
-		st.inflight.Add(-1)
-		st.pending.Add(^(p - 1)) // subtracts p
 		return resp, err
 	}
 	return n
