@@ -213,7 +213,9 @@ func TestOutlierUnnamedStateDoesNotMove(t *testing.T) {
 // which would keep the balancer from ever picking it again.
 func TestBalancersSurvivePanics(t *testing.T) {
 	for name, build := range map[string]func(loadbalancer.Endpointer) loadbalancer.Balancer{
-		"P2C":           func(s loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewP2C(s, loadbalancer.P2CSettings{}) },
+		"P2C": func(s loadbalancer.Endpointer) loadbalancer.Balancer {
+			return loadbalancer.NewP2C(s, loadbalancer.P2CSettings{})
+		},
 		"LeastInFlight": func(s loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewLeastInFlight(s) },
 	} {
 		t.Run(name, func(t *testing.T) {
