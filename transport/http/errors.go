@@ -103,15 +103,26 @@ type ErrorHandlerFunc func(ctx context.Context, err error)
 func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
 
 // StatusOf returns the HTTP status that DefaultErrorEncoder writes for err:
-// the StatusCode of the first error in its chain that has one, 504 for
-// context.DeadlineExceeded, and 500 otherwise.
+// the StatusCode of the first error in its chain that has one; 504 for
+// context.DeadlineExceeded; for an error that knows its place in kit's
+// failure model ([endpoint.Classified]), 429 Too Many Requests when it is
+// an Overloaded refusal (a limiter's or a breaker's) and 400 Bad Request
+// when it is a CallerError; and 500 otherwise.
 func StatusOf(err error) int {
 	var sc StatusCoder
+	var c endpoint.Classified
 	switch {
 	case errors.As(err, &sc):
 		return sc.StatusCode()
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
+	case errors.As(err, &c):
+		switch c.Outcome().Kind {
+		case endpoint.Overloaded:
+			return http.StatusTooManyRequests
+		case endpoint.CallerError:
+			return http.StatusBadRequest
+		}
 	}
 	return http.StatusInternalServerError
 }
