@@ -84,7 +84,9 @@ type Classifier func(ctx context.Context, response any, err error) Outcome
 // Classified may be implemented by errors that know their own Outcome. Kit's
 // transports return such errors for the statuses they receive (an HTTP
 // response status, a gRPC code), and kit's limiters and breakers for their
-// refusals; a user's error may implement it too.
+// refusals; a user's error may implement it too. [Classify] finds it
+// anywhere in an error's tree, through Unwrap() error and Unwrap() []error
+// as errors.As walks it (As methods are not consulted).
 type Classified interface {
 	Outcome() Outcome
 }
