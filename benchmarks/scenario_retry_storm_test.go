@@ -91,8 +91,13 @@ func TestScenarioRetryStorm(t *testing.T) {
 			}
 			return loadbalancer.RetryWith(b, loadbalancer.RetrySettings{
 				MaxAttempts: 3, Timeout: time.Second, BackoffBase: time.Millisecond, BackoffMax: 10 * time.Millisecond,
-				Budget:    loadbalancer.NewBudget(loadbalancer.BudgetSettings{Ratio: 0.2, MinPerSecond: 1}),
-				Retryable: func(err error) bool { return !errors.Is(err, errExhausted) },
+				Budget: loadbalancer.NewBudget(loadbalancer.BudgetSettings{Ratio: 0.2, MinPerSecond: 1}),
+				Classifier: func(ctx context.Context, resp any, err error) endpoint.Outcome {
+					if errors.Is(err, errExhausted) {
+						return endpoint.Outcome{Kind: endpoint.Overloaded} // shed below: not retried
+					}
+					return endpoint.Classify(ctx, resp, err)
+				},
 			})
 		}
 		bSrv := hop(retry(hopClient(client, c.URL)))

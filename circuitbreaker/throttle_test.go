@@ -32,9 +32,9 @@ func TestThrottleProbability(t *testing.T) {
 				if err := th.AllowAt(t0); err != nil {
 					t.Fatalf("AllowAt: %v", err)
 				}
-				o := circuitbreaker.Failure
+				o := failure
 				if i < tc.accepts {
-					o = circuitbreaker.Success
+					o = success
 				}
 				th.DoneAt(t0, o)
 			}
@@ -56,7 +56,7 @@ func TestThrottleRejectsAndRecovers(t *testing.T) {
 	// 10 requests, all failing: p rises to 9/10 before the 10th.
 	for range 10 {
 		if err := th.AllowAt(t0); err == nil {
-			th.DoneAt(t0, circuitbreaker.Failure)
+			th.DoneAt(t0, failure)
 		}
 	}
 	if err := th.AllowAt(t0); !errors.Is(err, circuitbreaker.ErrThrottled) || !errors.Is(err, circuitbreaker.ErrOpen) {
@@ -114,9 +114,9 @@ func TestThrottleConcurrent(t *testing.T) {
 			for i := range 2000 {
 				now := t0.Add(time.Duration(i) * time.Millisecond)
 				if th.AllowAt(now) == nil {
-					o := circuitbreaker.Success
+					o := success
 					if (i+g)%2 == 0 {
-						o = circuitbreaker.Failure
+						o = failure
 					}
 					th.DoneAt(now, o)
 				}
@@ -131,7 +131,7 @@ func TestThrottleUncapped(t *testing.T) {
 		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
 	for range 100 {
 		th.AllowAt(t0)
-		th.DoneAt(t0, circuitbreaker.Failure)
+		th.DoneAt(t0, failure)
 	}
 	if got, want := th.RejectProbability(t0), 100.0/101; math.Abs(got-want) > 1e-9 {
 		t.Errorf("RejectProbability with MaxReject above 1 = %v, want %v (the book's formula)", got, want)
@@ -150,7 +150,7 @@ func TestThrottleConcurrentWindowExact(t *testing.T) {
 			for i := range 1000 {
 				now := t0.Add(time.Duration(i+g*7) * time.Millisecond)
 				if th.AllowAt(now) == nil {
-					th.DoneAt(now, circuitbreaker.Success)
+					th.DoneAt(now, success)
 				}
 			}
 		})
@@ -164,7 +164,7 @@ func TestThrottleConcurrentWindowExact(t *testing.T) {
 		if err := th.AllowAt(later); err != nil {
 			t.Fatalf("AllowAt: %v", err)
 		}
-		th.DoneAt(later, circuitbreaker.Failure)
+		th.DoneAt(later, failure)
 	}
 	if got, want := th.RejectProbability(later), 10.0/11; math.Abs(got-want) > 1e-12 {
 		t.Errorf("10 failed requests after the window: RejectProbability = %v, want %v (leftover counts in the sums)", got, want)
@@ -190,16 +190,16 @@ func TestThrottleWindowSlides(t *testing.T) {
 			// 10 failures in the first period, 10 successes 5 s later.
 			for range 10 {
 				th.AllowAt(start)
-				th.DoneAt(start, circuitbreaker.Failure)
+				th.DoneAt(start, failure)
 			}
 			for range 10 {
 				th.AllowAt(start.Add(5 * time.Second))
-				th.DoneAt(start.Add(5*time.Second), circuitbreaker.Success)
+				th.DoneAt(start.Add(5*time.Second), success)
 			}
 			// 20 more failures at the check.
 			for range 20 {
 				th.AllowAt(start.Add(tc.at))
-				th.DoneAt(start.Add(tc.at), circuitbreaker.Failure)
+				th.DoneAt(start.Add(tc.at), failure)
 			}
 			if got := th.RejectProbability(start.Add(tc.at)); math.Abs(got-tc.want) > 1e-12 {
 				t.Errorf("RejectProbability = %v, want %v", got, tc.want)
@@ -216,7 +216,7 @@ func TestThrottleInstantsBefore1970(t *testing.T) {
 			circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
 		for range 10 {
 			th.AllowAt(at)
-			th.DoneAt(at, circuitbreaker.Failure)
+			th.DoneAt(at, failure)
 		}
 		if got, want := th.RejectProbability(at), 10.0/11; math.Abs(got-want) > 1e-12 {
 			t.Errorf("RejectProbability at %v = %v, want %v", at, got, want)

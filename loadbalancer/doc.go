@@ -24,6 +24,19 @@
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
 // classifier, and retries on another instance.
 //
+// # Failures
+//
+// Outlier ejection and RetryWith read kit's one failure model
+// (endpoint.Classify unless their settings' Classifier says otherwise):
+// ejection counts only DependencyFailures (a 5xx, Unavailable, a refused
+// connection, this hop's own timeout), so callers with tiny deadlines or bad
+// requests eject nothing; RetryWith retries an attempt whose Outcome is
+// Retryable. Timeouts set here (RetrySettings.Timeout and AttemptTimeout,
+// Retry's timeout) are this hop's own, set with endpoint.WithTimeout, so a
+// breaker or an ejection inside the retry counts a call they cut short
+// against the instance. A Factory that fails is retried after 1s, then
+// after waits doubling up to 1m, while discovery lists its instance.
+//
 // # Typical use
 //
 //	instancer := static.NewInstancer([]string{"10.0.0.1:8080", "10.0.0.2:8080"})

@@ -55,8 +55,10 @@ func (e *RetryError) Unwrap() []error {
 type Callback func(n int, received error) (keepTrying bool, replacement error)
 
 // Retry returns an Endpoint that calls an endpoint from b, and on error tries
-// again with a fresh pick, up to max attempts in all, within timeout overall.
-// It is Go kit's shape; for backoff, per-attempt timeouts, budgets and
+// again with a fresh pick, up to max attempts in all, within timeout overall
+// (this hop's own limit, set with endpoint.WithTimeout: a call it cuts short
+// is the dependency's failure, not the caller's). It is Go kit's shape, and
+// like Go kit's it retries every error; for backoff, per-attempt timeouts, budgets and
 // classification use [RetryWith]. Attempts run on the caller's goroutine:
 // endpoints must return when their context is done.
 func Retry(max int, timeout time.Duration, b Balancer) endpoint.Endpoint {
@@ -66,7 +68,7 @@ func Retry(max int, timeout time.Duration, b Balancer) endpoint.Endpoint {
 // RetryWithCallback is [Retry] with the decision to go on left to cb.
 func RetryWithCallback(timeout time.Duration, b Balancer, cb Callback) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
+		ctx, cancel := endpoint.WithTimeout(ctx, timeout)
 		defer cancel()
 		var final RetryError
 		for n := 1; ; n++ {

@@ -30,6 +30,9 @@
 //	error wrapping context.Canceled                             Canceled
 //	error wrapping context.DeadlineExceeded                     DeadlineExceeded
 //	error returned by the request decoder                       InvalidArgument
+//	error classified Overloaded (endpoint.Classified: a         ResourceExhausted
+//	limiter's or breaker's refusal)
+//	error classified CallerError                                InvalidArgument
 //	panic in the decoder, endpoint or encoder                   Internal ("internal error")
 //	any other error                                             Unknown, with the error's message
 //
@@ -38,9 +41,14 @@
 // keeps serving. Messages that do not unmarshal never reach the Server: grpc
 // itself rejects them.
 //
-// On the client side, errors are returned as grpc returns them (status
-// errors, which status.Code and errors.Is(err, context.DeadlineExceeded)
-// understand). Deadlines travel as grpc's own grpc-timeout.
+// On the client side, a failed call returns a [*ClientError] wrapping grpc's
+// status error unchanged (status.FromError, status.Code, errors.Is and
+// errors.As see through it), which classifies by its code in kit's failure
+// model ([OutcomeOfCode]): InvalidArgument and the other codes that blame
+// the request are CallerErrors, which trip no breaker and eject no
+// instance; Unavailable, DeadlineExceeded and the like are
+// DependencyFailures; ResourceExhausted is Overloaded. Deadlines travel as
+// grpc's own grpc-timeout.
 //
 // # Method names
 //

@@ -36,6 +36,10 @@
 //	                                                  {"error":"internal server error"}
 //	endpoint error with StatusCode() int              that status
 //	endpoint error wrapping context.DeadlineExceeded  504 Gateway Timeout
+//	endpoint error classified Overloaded              429 Too Many Requests
+//	  (endpoint.Classified: ratelimit.ErrLimited,
+//	  circuitbreaker.ErrOpen)
+//	endpoint error classified CallerError             400 Bad Request
 //	any other endpoint or encoder error               500 Internal Server Error
 //
 // A panic is recovered into a [*PanicError] (value and stack) that reaches the
@@ -56,6 +60,11 @@
 // cancellation and deadlines are returned as net/http reports them, so
 // errors.Is(err, context.DeadlineExceeded) works.
 //
+// A *ResponseError classifies by its status in kit's failure model
+// (endpoint.OutcomeOfStatus): a 4xx is the caller's error and trips no
+// breaker, ejects no instance and is not retried; a 429 is an Overloaded
+// refusal; a 5xx, like a refused connection, is the dependency's failure.
+//
 // # Deadlines
 //
 // When the context of a client call has a deadline, the Client sends the
@@ -63,6 +72,16 @@
 // the Server applies it to the request's context, so that work on the server
 // stops when the caller has given up. A budget that is already spent when the
 // request arrives is refused with 504 without running the endpoint.
+//
+// The header comes from the caller, so the Server's [TimeoutPolicy] decides
+// how far to trust it ([ServerTimeoutPolicy]): by default a budget is taken
+// up to [DefaultTimeoutCap] (30s), and a longer one gives the request this
+// hop's own limit of 30s instead; [HonorTimeout] takes any budget, for
+// servers whose callers are all trusted; [IgnoreTimeout] reads no header.
+// A budget taken from the header is the caller's deadline: calls it cuts
+// short are the caller's errors in kit's failure model, so callers sending
+// tiny budgets cannot open the breakers or shrink the limits other callers
+// share.
 //
 // # Concurrency
 //

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/endpointkit/kit/endpoint"
 )
 
 // Sentinel errors, wrapped by the errors the Server reports so that
@@ -101,15 +103,26 @@ type ErrorHandlerFunc func(ctx context.Context, err error)
 func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
 
 // StatusOf returns the HTTP status that DefaultErrorEncoder writes for err:
-// the StatusCode of the first error in its chain that has one, 504 for
-// context.DeadlineExceeded, and 500 otherwise.
+// the StatusCode of the first error in its chain that has one; 504 for
+// context.DeadlineExceeded; for an error that knows its place in kit's
+// failure model ([endpoint.Classified]), 429 Too Many Requests when it is
+// an Overloaded refusal (a limiter's or a breaker's) and 400 Bad Request
+// when it is a CallerError; and 500 otherwise.
 func StatusOf(err error) int {
 	var sc StatusCoder
+	var c endpoint.Classified
 	switch {
 	case errors.As(err, &sc):
 		return sc.StatusCode()
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
+	case errors.As(err, &c):
+		switch c.Outcome().Kind {
+		case endpoint.Overloaded:
+			return http.StatusTooManyRequests
+		case endpoint.CallerError:
+			return http.StatusBadRequest
+		}
 	}
 	return http.StatusInternalServerError
 }
@@ -145,6 +158,15 @@ type errorBody struct {
 // ResponseError is returned by the response decoders of this package (and by
 // ErrorFromResponse) for a response with a non-2xx status. It carries what
 // the server sent, so a caller can act on the status.
+//
+// It speaks kit's failure model ([endpoint.Classified]): its Outcome is
+// [endpoint.OutcomeOfStatus] of the status, so a 400 from the server is the
+// caller's error and trips no breaker, a 429 is Overloaded and a 5xx a
+// DependencyFailure; a 504 also reports Timeout() true, so that one that
+// arrives as the caller's own deadline runs out is the caller's. Its
+// StatusCode is the status too: a Server whose endpoint returns it as it is
+// answers with the same status; wrap it in a [StatusError] to answer
+// otherwise.
 type ResponseError struct {
 	// Code is the response's status code.
 	Code int
@@ -155,6 +177,15 @@ type ResponseError struct {
 	// Message is the "error" member of a JSON body, when there is one.
 	Message string
 }
+
+// StatusCode returns Code.
+func (e *ResponseError) StatusCode() int { return e.Code }
+
+// Outcome implements endpoint.Classified: endpoint.OutcomeOfStatus(Code).
+func (e *ResponseError) Outcome() endpoint.Outcome { return endpoint.OutcomeOfStatus(e.Code) }
+
+// Timeout reports whether the server answered 504 Gateway Timeout.
+func (e *ResponseError) Timeout() bool { return e.Code == http.StatusGatewayTimeout }
 
 // Error names the status and the server's message.
 func (e *ResponseError) Error() string {

@@ -49,7 +49,7 @@ type Server struct {
 	errorHandler ErrorHandler
 	finalizer    []ServerFinalizerFunc
 	maxBody      int64
-	noTimeout    bool
+	timeout      TimeoutPolicy
 	pool         sync.Pool // of *requestState
 }
 
@@ -111,10 +111,19 @@ func ServerMaxBodyBytes(n int64) ServerOption {
 	return func(s *Server) { s.maxBody = n }
 }
 
-// ServerIgnoreTimeoutHeader makes the Server ignore TimeoutHeader, for
-// servers reachable by callers that should not choose their budget.
+// ServerTimeoutPolicy sets what the Server does with a caller's budget in
+// TimeoutHeader: take it as it is ([HonorTimeout], for trusted callers
+// only), up to a maximum ([CapTimeout]), or not at all ([IgnoreTimeout]).
+// By default, the zero TimeoutPolicy caps it at [DefaultTimeoutCap].
+func ServerTimeoutPolicy(p TimeoutPolicy) ServerOption {
+	return func(s *Server) { s.timeout = p }
+}
+
+// ServerIgnoreTimeoutHeader makes the Server ignore TimeoutHeader.
+//
+// Deprecated: use ServerTimeoutPolicy(IgnoreTimeout()).
 func ServerIgnoreTimeoutHeader() ServerOption {
-	return func(s *Server) { s.noTimeout = true }
+	return ServerTimeoutPolicy(IgnoreTimeout())
 }
 
 // LogErrorHandler returns an ErrorHandler that logs each error with the key
@@ -165,10 +174,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	if !s.noTimeout {
+	{
 		var cancel context.CancelFunc
 		var err error
-		ctx, cancel, err = applyTimeout(ctx, r.Header)
+		ctx, cancel, err = s.timeout.Context(ctx, r.Header)
 		if err != nil {
 			s.fail(ctx, rw, err)
 			return

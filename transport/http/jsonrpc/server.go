@@ -61,6 +61,7 @@ type Server struct {
 	finalizer    []kithttp.ServerFinalizerFunc
 	maxBody      int64
 	maxBatch     int
+	timeout      kithttp.TimeoutPolicy
 }
 
 // ServerOption sets an optional parameter of a Server.
@@ -108,6 +109,15 @@ func ServerMaxBodyBytes(n int64) ServerOption {
 	return func(s *Server) { s.maxBody = n }
 }
 
+// ServerTimeoutPolicy sets what the Server does with a caller's budget in
+// kithttp.TimeoutHeader, as the option of the same name in transport/http:
+// kithttp.HonorTimeout for trusted callers only, kithttp.CapTimeout, or
+// kithttp.IgnoreTimeout to opt out. By default, the zero TimeoutPolicy caps
+// it at kithttp.DefaultTimeoutCap.
+func ServerTimeoutPolicy(p kithttp.TimeoutPolicy) ServerOption {
+	return func(s *Server) { s.timeout = p }
+}
+
 // ServerMaxBatch limits the number of calls in a batch; a larger batch is
 // an InvalidRequest. The default is 100.
 func ServerMaxBatch(n int) ServerOption {
@@ -139,7 +149,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tctx, cancel, err := kithttp.ContextWithTimeoutHeader(ctx, r.Header)
+	tctx, cancel, err := s.timeout.Context(ctx, r.Header)
 	if err != nil {
 		code = kithttp.StatusOf(err)
 		s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: err.Error()})
@@ -316,6 +326,12 @@ func (s *Server) toError(err error) *Error {
 	if errors.As(err, &ec) {
 		return &Error{Code: ec.ErrorCode(), Message: err.Error()}
 	}
+	var c endpoint.Classified
+	if errors.As(err, &c) && c.Outcome().Kind == endpoint.CallerError {
+		// The caller's error (answered 400): a client classifies
+		// InvalidParams as the caller's too.
+		return &Error{Code: InvalidParams, Message: err.Error()}
+	}
 	return &Error{Code: InternalError, Message: err.Error()}
 }
 
@@ -330,6 +346,15 @@ func httpStatus(err error, code int) int {
 		return http.StatusBadRequest
 	case MethodNotFound:
 		return http.StatusNotFound
+	}
+	var c endpoint.Classified
+	if errors.As(err, &c) {
+		switch c.Outcome().Kind {
+		case endpoint.Overloaded:
+			return http.StatusTooManyRequests
+		case endpoint.CallerError:
+			return http.StatusBadRequest
+		}
 	}
 	return http.StatusInternalServerError
 }
