@@ -27,7 +27,7 @@ type grpcServer struct {
 // codes.ResourceExhausted.
 func NewGRPCServer(set addendpoint.Set, logger log.Logger) pb.AddServer {
 	set = mapErrors(set)
-	options := []kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(grpcErrorHandler(logger))}
+	options := []kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(errorHandler(logger))}
 	return &grpcServer{
 		sum:    kitgrpc.NewServer(set.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumResponse, options...),
 		concat: kitgrpc.NewServer(set.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatResponse, options...),

@@ -18,7 +18,7 @@ import (
 func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 	set = mapErrors(set)
 	options := []kithttp.ServerOption{
-		kithttp.ServerErrorHandler(httpErrorHandler(logger)),
+		kithttp.ServerErrorHandler(errorHandler(logger)),
 		kithttp.ServerMaxBodyBytes(64 << 10),
 	}
 	mux := http.NewServeMux()

@@ -28,7 +28,7 @@ func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 			Decode:   jsonrpc.DecodeParams[addendpoint.ConcatRequest],
 			Encode:   jsonrpc.EncodeResult,
 		},
-	}, jsonrpc.ServerErrorHandler(httpErrorHandler(logger)), jsonrpc.ServerMaxBodyBytes(64<<10))
+	}, jsonrpc.ServerErrorHandler(errorHandler(logger)), jsonrpc.ServerMaxBodyBytes(64<<10))
 }
 
 // NewJSONRPCClient returns a Set calling the JSON-RPC handler at instance (a
