@@ -148,7 +148,7 @@ func TestRoundRobinOrder(t *testing.T) {
 }
 
 func TestRandomIsUniform(t *testing.T) {
-	b := loadbalancer.NewRandom(fixed("a", "b", "c", "d"))
+	b := loadbalancer.NewRandom(fixed("a", "b", "c", "d"), 42)
 	const n = 40000
 	seen := map[string]float64{}
 	for range n {

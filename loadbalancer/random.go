@@ -2,21 +2,38 @@ package loadbalancer
 
 import (
 	"math/rand/v2"
+	"sync/atomic"
 
 	"github.com/endpointkit/kit/endpoint"
 )
 
-// Random is a Balancer that picks an endpoint uniformly at random. It is safe
-// for concurrent use, takes no lock and does not allocate: it draws from the
-// runtime's per-thread random source (the top-level functions of
-// math/rand/v2), where Go kit's random balancer shared one *rand.Rand and
-// raced under concurrent use.
+// Random is a Balancer that picks an endpoint uniformly at random. It is
+// safe for concurrent use, takes no lock and does not allocate. Built with
+// a seed, it draws from a source of its own: the same seed gives the same
+// sequence of picks (for calls made one after another), so tests are
+// reproducible; the source is a SplitMix64 generator whose state advances
+// with one atomic add, where Go kit's random balancer shared one *rand.Rand
+// and raced under concurrent use. Built without, it draws from the
+// runtime's per-thread source (the top-level functions of math/rand/v2).
 type Random struct {
-	s Endpointer
+	s   Endpointer
+	rng *rand.Rand // over src when seeded; a *rand.Rand keeps no state of its own
+	src splitMix
 }
 
-// NewRandom returns a Random balancer over s.
-func NewRandom(s Endpointer) *Random { return &Random{s: s} }
+// NewRandom returns a Random balancer over s. NewRandom(s, seed) is Go kit's
+// form: picks come from a source of the balancer's own seeded with seed
+// (pass time.Now().UnixNano() for picks that differ between processes, a
+// constant in tests). NewRandom(s) draws from the runtime's source. Values
+// after the first seed are ignored.
+func NewRandom(s Endpointer, seed ...int64) *Random {
+	r := &Random{s: s}
+	if len(seed) > 0 {
+		r.src.state.Store(uint64(seed[0]))
+		r.rng = rand.New(&r.src)
+	}
+	return r
+}
 
 // Endpoint implements Balancer.
 func (r *Random) Endpoint() (endpoint.Endpoint, error) {
@@ -27,5 +44,22 @@ func (r *Random) Endpoint() (endpoint.Endpoint, error) {
 	if len(eps) == 0 {
 		return nil, ErrNoEndpoints
 	}
-	return eps[rand.IntN(len(eps))], nil
+	if r.rng == nil {
+		return eps[rand.IntN(len(eps))], nil
+	}
+	return eps[r.rng.IntN(len(eps))], nil
+}
+
+// splitMix is the SplitMix64 generator with its state in an atomic, so that
+// concurrent draws each get a distinct value of the sequence without a lock.
+type splitMix struct {
+	state atomic.Uint64
+}
+
+// Uint64 implements rand.Source.
+func (s *splitMix) Uint64() uint64 {
+	z := s.state.Add(0x9e3779b97f4a7c15)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
