@@ -135,3 +135,4 @@ func TestRetryWithCallbackNil(t *testing.T) {
 		}
 	})
 }
+
