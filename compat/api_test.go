@@ -105,7 +105,7 @@ func loadPackages(t *testing.T, paths []string) map[string]*types.Package {
 	for {
 		var p struct {
 			ImportPath, Export string
-			Error      *struct{ Err string }
+			Error              *struct{ Err string }
 		}
 		if err := dec.Decode(&p); err == io.EOF {
 			break

@@ -8,6 +8,8 @@ require (
 	github.com/endpointkit/kit v0.0.0-00010101000000-000000000000
 	github.com/go-kit/kit v0.13.0
 	github.com/go-kit/log v0.2.1
+	github.com/sony/gobreaker v0.4.1
+	github.com/sony/gobreaker/v2 v2.4.0
 	golang.org/x/time v0.15.0
 )
 
@@ -44,8 +46,6 @@ require (
 	github.com/prometheus/common v0.66.1 // indirect
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/smartystreets/goconvey v1.8.1 // indirect
-	github.com/sony/gobreaker v0.4.1 // indirect
-	github.com/sony/gobreaker/v2 v2.4.0 // indirect
 	github.com/streadway/handy v0.0.0-20200128134331-0f66f006fb2e // indirect
 	go.etcd.io/etcd/api/v3 v3.6.14 // indirect
 	go.etcd.io/etcd/client/pkg/v3 v3.6.14 // indirect

@@ -30,6 +30,8 @@ import (
 	_ "github.com/go-kit/kit/transport/http/jsonrpc"
 	_ "github.com/go-kit/log"
 	_ "github.com/go-kit/log/level"
+	_ "github.com/sony/gobreaker"
+	_ "github.com/sony/gobreaker/v2"
 	_ "golang.org/x/time/rate"
 
 	_ "github.com/endpointkit/kit/circuitbreaker"
