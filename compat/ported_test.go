@@ -52,7 +52,7 @@ func TestPortedExamples(t *testing.T) {
 		}
 	}
 	examples, err := filepath.Glob("testdata/*")
-	if err != nil || len(examples) < 1 {
+	if err != nil || len(examples) < 2 {
 		t.Fatalf("examples in testdata: %v, %v; want at least two", examples, err)
 	}
 	wd, err := os.Getwd()
