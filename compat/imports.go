@@ -5,7 +5,9 @@ package compat
 import (
 	_ "github.com/go-kit/kit/circuitbreaker"
 	_ "github.com/go-kit/kit/endpoint"
+	//lint:ignore SA1019 deprecated aliases of github.com/go-kit/log, which MIGRATING.md maps too
 	_ "github.com/go-kit/kit/log"
+	//lint:ignore SA1019 as above
 	_ "github.com/go-kit/kit/log/level"
 	_ "github.com/go-kit/kit/metrics"
 	_ "github.com/go-kit/kit/metrics/discard"
