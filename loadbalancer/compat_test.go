@@ -135,4 +135,3 @@ func TestRetryWithCallbackNil(t *testing.T) {
 		}
 	})
 }
-

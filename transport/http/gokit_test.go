@@ -20,7 +20,10 @@ func TestGoKitHelpers(t *testing.T) {
 	srv := httptest.NewServer(kithttp.NewServer(
 		func(context.Context, any) (any, error) { return nil, nil },
 		kithttp.NopRequestDecoder,
-		func(_ context.Context, w http.ResponseWriter, _ any) error { _, err := io.WriteString(w, "<ok/>"); return err },
+		func(_ context.Context, w http.ResponseWriter, _ any) error {
+			_, err := io.WriteString(w, "<ok/>")
+			return err
+		},
 		kithttp.ServerAfter(kithttp.SetContentType("application/xml"), kithttp.SetResponseHeader("X-Kit", "yes"))))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
