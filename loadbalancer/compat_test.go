@@ -3,6 +3,7 @@ package loadbalancer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -134,4 +135,27 @@ func TestRetryWithCallbackNil(t *testing.T) {
 			t.Errorf("err = %v after %v; want a RetryError ending in DeadlineExceeded after 1s and 4 attempts", err, time.Since(start))
 		}
 	})
+}
+
+// A seeded Random balancer picks the same sequence every run, which makes
+// tests over it reproducible.
+func ExampleNewRandom() {
+	eps := loadbalancer.FixedEndpointer{
+		func(context.Context, any) (any, error) { return "a", nil },
+		func(context.Context, any) (any, error) { return "b", nil },
+		func(context.Context, any) (any, error) { return "c", nil },
+	}
+	for range 2 {
+		b := loadbalancer.NewRandom(eps, 42)
+		var picked []any
+		for range 6 {
+			e, _ := b.Endpoint()
+			v, _ := e(context.Background(), nil)
+			picked = append(picked, v)
+		}
+		fmt.Println(picked...)
+	}
+	// Output:
+	// c a a b a c
+	// c a a b a c
 }
