@@ -37,7 +37,9 @@ func LogErrorHandlerClassifier(c endpoint.Classifier) LogErrorHandlerOption {
 //
 // Caller errors and overload refusals are logged at warn, everything else
 // at error. To keep caller errors out of the logs altogether, put a
-// level.NewFilter allowing error only in front of logger.
+// level.NewFilter allowing error only in front of logger. A log.Caller
+// bound in logger names this file for every line, as no user code is on
+// the stack: the route, status and peer say where an error came from.
 func NewLogErrorHandler(logger log.Logger, options ...LogErrorHandlerOption) *LogErrorHandler {
 	h := &LogErrorHandler{logger: logger, classify: endpoint.Classify}
 	for _, o := range options {
