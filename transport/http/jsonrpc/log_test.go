@@ -18,18 +18,22 @@ import (
 
 // TestFinalizerSeesResponse checks that the finalizer's context reports the
 // size and header of the response sent, as kithttp.ServerFinalizerFunc
-// promises (ResponseSize used to be -1 for JSON-RPC).
+// promises (ResponseSize used to be -1 for JSON-RPC), and holds what
+// ServerBefore put in it.
 func TestFinalizerSeesResponse(t *testing.T) {
 	type seen struct {
 		code int
 		size int64
 		ct   string
+		info bool
 	}
 	got := make(chan seen, 1)
 	var notified atomic.Int32
-	srv := newServer(t, &notified, jsonrpc.ServerFinalizer(func(ctx context.Context, code int, _ *http.Request) {
-		got <- seen{code, kithttp.ResponseSize(ctx), kithttp.ResponseHeader(ctx).Get("Content-Type")}
-	}))
+	srv := newServer(t, &notified, jsonrpc.ServerBefore(kithttp.PopulateRequestContext),
+		jsonrpc.ServerFinalizer(func(ctx context.Context, code int, _ *http.Request) {
+			_, info := kithttp.RequestInfoFromContext(ctx)
+			got <- seen{code, kithttp.ResponseSize(ctx), kithttp.ResponseHeader(ctx).Get("Content-Type"), info}
+		}))
 	for _, tc := range []struct {
 		body string
 		code int
@@ -47,6 +51,9 @@ func TestFinalizerSeesResponse(t *testing.T) {
 		s := <-got
 		if s.code != tc.code || s.size != int64(len(body)) {
 			t.Errorf("%s: finalizer saw status %d, size %d; client got %d with %d bytes", tc.body, s.code, s.size, resp.StatusCode, len(body))
+		}
+		if !s.info {
+			t.Errorf("%s: the finalizer's context lacks what ServerBefore put in it", tc.body)
 		}
 		if len(body) > 0 && !strings.HasPrefix(s.ct, "application/json") {
 			t.Errorf("%s: finalizer saw Content-Type %q", tc.body, s.ct)

@@ -119,8 +119,8 @@ func ServerMaxBatch(n int) ServerOption {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	ctx := context.WithValue(r.Context(), requestKey{}, r)
-	w, finalize := kithttp.WithFinalizers(ctx, w, r, s.finalizer...)
-	defer finalize()
+	w, finalize := kithttp.WithFinalizers(w, r, s.finalizer...)
+	defer func() { finalize(ctx) }() // ctx as ServerBefore left it
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		code = http.StatusMethodNotAllowed
