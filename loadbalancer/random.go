@@ -1,6 +1,7 @@
 package loadbalancer
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"sync/atomic"
 
@@ -16,9 +17,9 @@ import (
 // and raced under concurrent use. Built without, it draws from the
 // runtime's per-thread source (the top-level functions of math/rand/v2).
 type Random struct {
-	s   Endpointer
-	rng *rand.Rand // over src when seeded; a *rand.Rand keeps no state of its own
-	src splitMix
+	s      Endpointer
+	seeded bool
+	src    splitMix // when seeded
 }
 
 // NewRandom returns a Random balancer over s. NewRandom(s, seed) is Go kit's
@@ -29,8 +30,8 @@ type Random struct {
 func NewRandom(s Endpointer, seed ...int64) *Random {
 	r := &Random{s: s}
 	if len(seed) > 0 {
+		r.seeded = true
 		r.src.state.Store(uint64(seed[0]))
-		r.rng = rand.New(&r.src)
 	}
 	return r
 }
@@ -44,10 +45,13 @@ func (r *Random) Endpoint() (endpoint.Endpoint, error) {
 	if len(eps) == 0 {
 		return nil, ErrNoEndpoints
 	}
-	if r.rng == nil {
+	if !r.seeded {
 		return eps[rand.IntN(len(eps))], nil
 	}
-	return eps[r.rng.IntN(len(eps))], nil
+	// Lemire's multiply-shift maps 64 random bits onto [0, n); its bias,
+	// at most n/2^64, is far below anything a balancer could notice.
+	i, _ := bits.Mul64(r.src.Uint64(), uint64(len(eps)))
+	return eps[i], nil
 }
 
 // splitMix is the SplitMix64 generator with its state in an atomic, so that
@@ -56,7 +60,7 @@ type splitMix struct {
 	state atomic.Uint64
 }
 
-// Uint64 implements rand.Source.
+// Uint64 returns the next value of the sequence.
 func (s *splitMix) Uint64() uint64 {
 	z := s.state.Add(0x9e3779b97f4a7c15)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9

@@ -159,3 +159,38 @@ func ExampleNewRandom() {
 	// c a a b a c
 	// c a a b a c
 }
+
+// BenchmarkRandom compares a seeded Random (its own SplitMix64 source, one
+// atomic add a pick) with an unseeded one (the runtime's per-thread
+// source), from one goroutine and from every core.
+func BenchmarkRandom(b *testing.B) {
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = fmt.Sprint(i)
+	}
+	s := fixed(names...)
+	for _, tc := range []struct {
+		name string
+		b    *loadbalancer.Random
+	}{{"seeded", loadbalancer.NewRandom(s, 1)}, {"unseeded", loadbalancer.NewRandom(s)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tc.b.Endpoint(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tc.name+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := tc.b.Endpoint(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
