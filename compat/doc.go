@@ -7,7 +7,7 @@
 //   - TestAPI compares the exported API of every Go kit package that
 //     MIGRATING.md maps with the kit package it maps to: every exported
 //     Go kit identifier must exist in kit with a signature that Go kit code
-//     can use unchanged (see api_test.go for the rules), or be listed in
+//     can use unchanged (see translate_test.go for the rules), or be listed in
 //     exceptions.txt with the reason it cannot.
 //   - TestPortedExamples compiles and runs services written against Go kit
 //     (testdata/), first as they are, then with their imports rewritten to
