@@ -36,6 +36,10 @@ func (s State) String() string {
 	return "unknown"
 }
 
+// MarshalText returns String's text, so that encoding/json and log/slog's
+// handlers write a State by its name rather than its number.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // Option configures the behaviour and instruments of a breaker: a
 // [Breaker], a [Throttle] or the [Gobreaker] middleware.
 type Option func(*config)

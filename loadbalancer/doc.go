@@ -6,11 +6,13 @@
 //	Instancer ──Event──▶ Endpointer ──[]Endpoint──▶ Balancer ──Endpoint──▶ Retry
 //
 // An [Instancer] watches a registry (see the static, dnssrv, etcd, zk and
-// consul subpackages) and sends [Event]s with the current set of instances.
+// consul subpackages; [FixedInstancer] is a set that never changes) and
+// sends [Event]s with the current set of instances.
 // [NewEndpointer] follows an Instancer, builds an endpoint for each instance
 // with a [Factory], closes those of instances that leave, and keeps serving
 // the last good set while the registry fails. A [Balancer] picks one endpoint
-// per call: [NewRoundRobin] and [NewRandom] as in Go kit, and the load-aware
+// per call: [NewRoundRobin] and [NewRandom] (seeded for reproducible
+// picks) as in Go kit, and the load-aware
 // [NewP2C] (power of two choices over peak-EWMA latency, as in Finagle and
 // Linkerd) and [NewLeastInFlight], which learn from the calls made through
 // the endpoints they hand out; [NewWeighted] follows configured weights,

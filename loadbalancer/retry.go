@@ -65,8 +65,12 @@ func Retry(max int, timeout time.Duration, b Balancer) endpoint.Endpoint {
 	return RetryWithCallback(timeout, b, func(n int, _ error) (bool, error) { return n < max, nil })
 }
 
-// RetryWithCallback is [Retry] with the decision to go on left to cb.
+// RetryWithCallback is [Retry] with the decision to go on left to cb. A nil
+// cb means "always retry" (until the timeout), as in Go kit.
 func RetryWithCallback(timeout time.Duration, b Balancer, cb Callback) endpoint.Endpoint {
+	if cb == nil {
+		cb = func(int, error) (bool, error) { return true, nil }
+	}
 	return func(ctx context.Context, req any) (any, error) {
 		ctx, cancel := endpoint.WithTimeout(ctx, timeout)
 		defer cancel()

@@ -36,8 +36,11 @@
 //	panic in the decoder, endpoint or encoder                   Internal ("internal error")
 //	any other error                                             Unknown, with the error's message
 //
-// A panic is recovered into a [*PanicError] (value and stack), which reaches
-// the ErrorHandler; the panic value is not sent to the client and the server
+// Every error reaches the [ErrorHandler] (transport.ErrorHandler) with a
+// *transport.Call in its context naming the method, the peer and the code
+// sent; [LogErrorHandler] logs a request that does not decode at warn and
+// the service's failures at error. A panic is recovered into a
+// [*PanicError] (value and stack), which reaches the ErrorHandler; the panic value is not sent to the client and the server
 // keeps serving. Messages that do not unmarshal never reach the Server: grpc
 // itself rejects them.
 //

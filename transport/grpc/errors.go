@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/transport"
 )
 
 // PanicError is what a Server reports to its ErrorHandler when a decoder,
@@ -29,6 +30,10 @@ func (e *PanicError) GRPCStatus() *status.Status {
 	return status.New(codes.Internal, "internal error")
 }
 
+// PanicStack returns Stack, for error handlers that log it (see
+// transport.LogErrorHandler).
+func (e *PanicError) PanicStack() []byte { return e.Stack }
+
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
@@ -41,6 +46,9 @@ type decodeError struct{ err error }
 
 func (e *decodeError) Error() string { return "grpc: decode request: " + e.err.Error() }
 func (e *decodeError) Unwrap() error { return e.err }
+
+// Outcome makes a request that does not decode the caller's error.
+func (e *decodeError) Outcome() endpoint.Outcome { return endpoint.Outcome{Kind: endpoint.CallerError} }
 
 // StatusOf returns the status a Server sends for err (see the package doc).
 func StatusOf(err error) *status.Status {
@@ -151,13 +159,11 @@ func (e *ClientError) Outcome() endpoint.Outcome { return OutcomeOfCode(e.code) 
 func (e *ClientError) Timeout() bool { return e.code == codes.DeadlineExceeded }
 
 // ErrorHandler observes every error a Server meets: it logs or counts them.
-type ErrorHandler interface {
-	Handle(ctx context.Context, err error)
-}
+// It is transport.ErrorHandler, so one handler serves every transport; the
+// context it receives holds a *transport.Call naming the method, peer and
+// code.
+type ErrorHandler = transport.ErrorHandler
 
 // ErrorHandlerFunc is an adapter to use an ordinary function as an
-// ErrorHandler.
-type ErrorHandlerFunc func(ctx context.Context, err error)
-
-// Handle calls f(ctx, err).
-func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
+// ErrorHandler; it is transport.ErrorHandlerFunc.
+type ErrorHandlerFunc = transport.ErrorHandlerFunc

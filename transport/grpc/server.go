@@ -2,14 +2,15 @@ package grpc
 
 import (
 	"context"
-	"errors"
 	"runtime/debug"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/transport"
 )
 
 // DecodeRequestFunc turns a gRPC request message into a request object.
@@ -86,17 +87,12 @@ func ServerFinalizer(f ...ServerFinalizerFunc) ServerOption {
 	return func(s *Server) { s.finalizer = append(s.finalizer, f...) }
 }
 
-// LogErrorHandler returns an ErrorHandler that logs each error with the key
-// "err" (and the stack of a recovered panic with the key "stack").
+// LogErrorHandler returns transport.NewLogErrorHandler(logger): each error
+// is logged with the method, code and peer of its call, at warn for a
+// caller's error and at error otherwise, with the stack of a recovered
+// panic (see package transport).
 func LogErrorHandler(logger log.Logger) ErrorHandler {
-	return ErrorHandlerFunc(func(_ context.Context, err error) {
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			_ = logger.Log("err", err, "stack", string(pe.Stack))
-			return
-		}
-		_ = logger.Log("err", err)
-	})
+	return transport.NewLogErrorHandler(logger)
 }
 
 // ServeGRPC implements Handler. The error it returns is a gRPC status error
@@ -156,10 +152,17 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 	return ctx, reply, nil
 }
 
-// fail reports err and returns it as a status error.
+// fail reports err, with a *transport.Call describing the call, and returns
+// it as a status error.
 func (s *Server) fail(ctx context.Context, err error) error {
-	s.errorHandler.Handle(ctx, err)
-	return StatusOf(err).Err()
+	st := StatusOf(err)
+	c := &transport.Call{Transport: "grpc", Status: int(st.Code()), StatusName: st.Code().String()}
+	c.Route, _ = MethodFromContext(ctx)
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		c.Peer = p.Addr.String()
+	}
+	s.errorHandler.Handle(transport.WithCall(ctx, c), err)
+	return st.Err()
 }
 
 type methodKey struct{}

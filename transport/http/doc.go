@@ -19,8 +19,11 @@
 //
 // # Errors on the server
 //
-// Every error the Server meets is first passed to the [ErrorHandler] (to log
-// or count it), then to the [ErrorEncoder]. [DefaultErrorEncoder] writes the
+// Every error the Server meets is passed to the [ErrorEncoder] (when nothing
+// has been written yet), then to the [ErrorHandler] (to log or count it),
+// with a *transport.Call in the context naming the route, the peer and the
+// status actually sent; [LogErrorHandler] logs a caller's error at warn and
+// the service's failures at error (see package transport). [DefaultErrorEncoder] writes the
 // status from the error's StatusCode() int method if it has one (found with
 // errors.As, so wrapping keeps it), the headers from its Headers()
 // http.Header method, and a body that is the error's own JSON when it

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/transport"
 )
 
 // Sentinel errors, wrapped by the errors the Server reports so that
@@ -57,8 +58,9 @@ func (e *StatusError) StatusCode() int { return e.Code }
 func (e *StatusError) Unwrap() error { return e.Err }
 
 // PanicError is what the Server reports to its ErrorHandler when a decoder,
-// endpoint or encoder panics. Its status is 500, and its JSON form (what the
-// client sees) does not reveal the panic value.
+// endpoint or encoder panics. Its status is 500. Logs see the panic value
+// (in Error) and the stack; DefaultErrorEncoder sends the client a generic
+// message instead.
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -73,11 +75,9 @@ func (e *PanicError) Error() string { return fmt.Sprintf("http: panic: %v", e.Va
 // StatusCode returns 500.
 func (e *PanicError) StatusCode() int { return http.StatusInternalServerError }
 
-// MarshalJSON returns a generic message, so the panic value stays on the
-// server.
-func (e *PanicError) MarshalJSON() ([]byte, error) {
-	return []byte(`{"error":"internal server error"}`), nil
-}
+// PanicStack returns Stack, for error handlers that log it (see
+// transport.LogErrorHandler).
+func (e *PanicError) PanicStack() []byte { return e.Stack }
 
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
@@ -90,17 +90,14 @@ func (e *PanicError) Unwrap() error {
 type ErrorEncoder func(ctx context.Context, err error, w http.ResponseWriter)
 
 // ErrorHandler observes every error a Server meets: it logs or counts them.
-// It must not write to the response.
-type ErrorHandler interface {
-	Handle(ctx context.Context, err error)
-}
+// It must not write to the response. It is transport.ErrorHandler, so one
+// handler serves every transport; the context it receives holds a
+// *transport.Call naming the route, peer and status.
+type ErrorHandler = transport.ErrorHandler
 
 // ErrorHandlerFunc is an adapter to use an ordinary function as an
-// ErrorHandler.
-type ErrorHandlerFunc func(ctx context.Context, err error)
-
-// Handle calls f(ctx, err).
-func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
+// ErrorHandler; it is transport.ErrorHandlerFunc.
+type ErrorHandlerFunc = transport.ErrorHandlerFunc
 
 // StatusOf returns the HTTP status that DefaultErrorEncoder writes for err:
 // the StatusCode of the first error in its chain that has one; 504 for
@@ -129,11 +126,17 @@ func StatusOf(err error) int {
 
 // DefaultErrorEncoder writes err as JSON: the status from [StatusOf], headers
 // from the first Headerer in err's chain, and the error's own JSON when it
-// implements json.Marshaler, or {"error": err.Error()} otherwise.
+// implements json.Marshaler, or {"error": err.Error()} otherwise. A
+// *PanicError is sent as {"error":"internal server error"}.
 func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
 	var body []byte
 	var m json.Marshaler
-	if errors.As(err, &m) {
+	var pe *PanicError
+	switch {
+	case errors.As(err, &pe):
+		// The panic value stays on the server.
+		body = []byte(`{"error":"internal server error"}`)
+	case errors.As(err, &m):
 		body, _ = m.MarshalJSON()
 	}
 	if body == nil {

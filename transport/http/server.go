@@ -10,6 +10,7 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/transport"
 )
 
 // DefaultMaxBodyBytes is the request body limit of a Server unless
@@ -92,8 +93,10 @@ func ServerErrorEncoder(ee ErrorEncoder) ServerOption {
 }
 
 // ServerErrorHandler sets what observes every error (including recovered
-// panics as *PanicError). By default errors are not observed; pass
-// [LogErrorHandler] to log them.
+// panics as *PanicError), after it was encoded; the context holds a
+// *transport.Call describing the request. By default errors are not
+// observed; pass [LogErrorHandler] (or transport.NewLogErrorHandler) to log
+// them.
 func ServerErrorHandler(h ErrorHandler) ServerOption {
 	return func(s *Server) { s.errorHandler = h }
 }
@@ -126,17 +129,12 @@ func ServerIgnoreTimeoutHeader() ServerOption {
 	return ServerTimeoutPolicy(IgnoreTimeout())
 }
 
-// LogErrorHandler returns an ErrorHandler that logs each error with the key
-// "err" (and the stack of a recovered panic with the key "stack").
+// LogErrorHandler returns transport.NewLogErrorHandler(logger): each error
+// is logged with the route, status and peer of its request, at warn for a
+// caller's error and at error otherwise, with the stack of a recovered
+// panic (see package transport).
 func LogErrorHandler(logger log.Logger) ErrorHandler {
-	return ErrorHandlerFunc(func(_ context.Context, err error) {
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			_ = logger.Log("err", err, "stack", string(pe.Stack))
-			return
-		}
-		_ = logger.Log("err", err)
-	})
+	return transport.NewLogErrorHandler(logger)
 }
 
 // ServeHTTP implements http.Handler.
@@ -156,12 +154,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.pool.Put(st)
 	}()
 	if len(s.finalizer) > 0 {
-		defer func() {
-			fctx := context.WithValue(ctx, responseInfoKey{}, rw)
-			for _, f := range s.finalizer {
-				f(fctx, rw.status(), r)
-			}
-		}()
+		defer func() { finalize(ctx, rw, r, s.finalizer) }()
 	}
 	// Registered after the finalizer so that it runs first: the finalizer
 	// sees the 500 written for a panic.
@@ -170,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.fail(ctx, rw, &PanicError{Value: v, Stack: debug.Stack()})
+			s.fail(ctx, rw, r, &PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
 
@@ -179,7 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		ctx, cancel, err = s.timeout.Context(ctx, r.Header)
 		if err != nil {
-			s.fail(ctx, rw, err)
+			s.fail(ctx, rw, r, err)
 			return
 		}
 		if cancel != nil {
@@ -196,35 +189,49 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	request, err := s.dec(ctx, r)
 	if err != nil {
-		s.fail(ctx, rw, decodeError(err))
+		s.fail(ctx, rw, r, decodeError(err))
 		return
 	}
 	// A budget spent while the request was read or queued: the caller has
 	// given up, so the endpoint does not run.
 	if ctx.Err() != nil {
-		s.fail(ctx, rw, &StatusError{Code: http.StatusGatewayTimeout, Err: ErrDeadlineExceeded})
+		s.fail(ctx, rw, r, &StatusError{Code: http.StatusGatewayTimeout, Err: ErrDeadlineExceeded})
 		return
 	}
 
 	response, err := s.e(ctx, request)
 	if err != nil {
-		s.fail(ctx, rw, err)
+		s.fail(ctx, rw, r, err)
 		return
 	}
 	for _, f := range s.after {
 		ctx = f(ctx, rw)
 	}
 	if err := s.enc(ctx, rw, response); err != nil {
-		s.fail(ctx, rw, err)
+		s.fail(ctx, rw, r, err)
 	}
 }
 
-// fail reports err and, when nothing has been written yet, encodes it.
-func (s *Server) fail(ctx context.Context, rw *responseWriter, err error) {
-	s.errorHandler.Handle(ctx, err)
+// fail encodes err when nothing has been written yet, then reports it to
+// the ErrorHandler with a *transport.Call naming the status sent.
+func (s *Server) fail(ctx context.Context, rw *responseWriter, r *http.Request, err error) {
 	if rw.code == 0 {
 		s.errorEncoder(ctx, err, rw)
 	}
+	s.errorHandler.Handle(transport.WithCall(ctx, NewCall("http", r, rw.status())), err)
+}
+
+// NewCall returns the transport.Call describing r answered with status, as
+// this package's Server reports it: the route is r.Pattern (the
+// http.ServeMux pattern that matched) when there is one, else the method
+// and path; the peer is r.RemoteAddr. For servers other than Server (the
+// jsonrpc package uses it).
+func NewCall(transportName string, r *http.Request, status int) *transport.Call {
+	route := r.Pattern
+	if route == "" {
+		route = r.Method + " " + r.URL.Path
+	}
+	return &transport.Call{Transport: transportName, Route: route, Peer: r.RemoteAddr, Status: status}
 }
 
 // decodeError gives a decode error its status: 413 for an oversized body,

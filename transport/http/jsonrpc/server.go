@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/transport"
 	kithttp "github.com/endpointkit/kit/transport/http"
 )
 
@@ -127,14 +128,9 @@ func ServerMaxBatch(n int) ServerOption {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
-	ctx := r.Context()
-	if len(s.finalizer) > 0 {
-		defer func() {
-			for _, f := range s.finalizer {
-				f(ctx, code, r)
-			}
-		}()
-	}
+	ctx := context.WithValue(r.Context(), requestKey{}, r)
+	w, finalize := kithttp.WithFinalizers(w, r, s.finalizer...)
+	defer func() { finalize(ctx) }() // ctx as ServerBefore left it
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		code = http.StatusMethodNotAllowed
@@ -266,14 +262,15 @@ func (s *Server) serveOne(ctx context.Context, raw []byte) (*Response, int) {
 	result, err := s.call(ctx, req)
 	if id == nil { // a notification: nothing is answered, errors are observed
 		if err != nil {
-			s.errorHandler.Handle(ctx, err)
+			s.report(ctx, req.Method, http.StatusNoContent, err)
 		}
 		return nil, http.StatusNoContent
 	}
 	if err != nil {
 		e := s.toError(err)
-		s.errorHandler.Handle(ctx, err)
-		return &Response{JSONRPC: Version, Error: e, ID: id}, httpStatus(err, e.Code)
+		status := httpStatus(err, e.Code)
+		s.report(ctx, req.Method, status, err)
+		return &Response{JSONRPC: Version, Error: e, ID: id}, status
 	}
 	return &Response{JSONRPC: Version, Result: result, ID: id}, http.StatusOK
 }
@@ -287,7 +284,7 @@ func (s *Server) call(ctx context.Context, req Request) (result json.RawMessage,
 	}()
 	ec, ok := s.ecm[req.Method]
 	if !ok {
-		return nil, &Error{Code: MethodNotFound, Message: "method not found: " + req.Method}
+		return nil, &kithttp.StatusError{Code: http.StatusNotFound, Err: &Error{Code: MethodNotFound, Message: "method not found: " + req.Method}}
 	}
 	request, err := ec.Decode(ctx, req.Params)
 	if err != nil {
@@ -359,16 +356,42 @@ func httpStatus(err error, code int) int {
 	return http.StatusInternalServerError
 }
 
+// errorResponse reports e, a request that could not be served, and returns
+// the response carrying it. What the server reports for the requests it
+// refuses itself carries their HTTP status (a *kithttp.StatusError wrapping
+// the *Error), as kithttp's Server does, so that the ErrorHandler can tell
+// them from the service's failures.
 func (s *Server) errorResponse(ctx context.Context, id json.RawMessage, e *Error) *Response {
-	s.errorHandler.Handle(ctx, e)
+	status := httpStatus(e, e.Code)
+	s.report(ctx, "", status, &kithttp.StatusError{Code: status, Err: e})
 	return &Response{JSONRPC: Version, Error: e, ID: id}
 }
 
 func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, code int, e *Error) {
-	out, _ := json.Marshal(s.errorResponse(ctx, null, e))
+	s.report(ctx, "", code, &kithttp.StatusError{Code: code, Err: e})
+	out, _ := json.Marshal(&Response{JSONRPC: Version, Error: e, ID: null})
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_, _ = w.Write(append(out, '\n'))
+}
+
+// requestKey is the context key of the *http.Request being served, from
+// which report names the peer and, for requests whose method is unknown,
+// the path.
+type requestKey struct{}
+
+// report passes err to the ErrorHandler with a *transport.Call naming the
+// JSON-RPC method (the request's method and path when method is empty), the
+// peer and the HTTP status that the call alone would have.
+func (s *Server) report(ctx context.Context, method string, status int, err error) {
+	c := &transport.Call{Transport: "jsonrpc", Route: method, Status: status}
+	if r, ok := ctx.Value(requestKey{}).(*http.Request); ok {
+		c = kithttp.NewCall("jsonrpc", r, status)
+		if method != "" {
+			c.Route = method
+		}
+	}
+	s.errorHandler.Handle(transport.WithCall(ctx, c), err)
 }
 
 func orNull(id json.RawMessage) json.RawMessage {

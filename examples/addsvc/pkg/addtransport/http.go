@@ -12,13 +12,13 @@ import (
 
 // NewHTTPHandler returns a handler serving POST /sum and POST /concat, each
 // taking and returning a JSON object (see addendpoint). Errors are logged to
-// logger at level error, except that a call refused by a limiter
-// (ratelimit.ErrLimited) is logged at level warn; it is answered 429 Too Many
-// Requests with Retry-After.
+// logger by transport.NewLogErrorHandler: a caller's bad request and a call
+// refused by a limiter (ratelimit.ErrLimited, answered 429 Too Many Requests
+// with Retry-After) at level warn, anything else at level error.
 func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 	set = mapErrors(set)
 	options := []kithttp.ServerOption{
-		kithttp.ServerErrorHandler(httpErrorHandler(logger)),
+		kithttp.ServerErrorHandler(errorHandler(logger)),
 		kithttp.ServerMaxBodyBytes(64 << 10),
 	}
 	mux := http.NewServeMux()
