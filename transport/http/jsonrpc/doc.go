@@ -28,6 +28,7 @@
 //	single request answered with a result          200 OK
 //	ParseError, InvalidRequest, InvalidParams      400 Bad Request
 //	MethodNotFound                                 404 Not Found
+//	DeadlineExceeded (kit's -32001)                504 Gateway Timeout
 //	InternalError and other error codes            500 Internal Server Error
 //	a batch (whatever its members' outcomes)       200 OK, an array of responses
 //	only notifications (nothing to answer)         204 No Content
@@ -37,7 +38,9 @@
 //
 // A Client sends its context's deadline in kithttp.TimeoutHeader and the
 // Server applies it, as the transport/http package does; a request whose
-// budget is already spent is refused with 504.
+// budget is already spent is refused with 504 and the error code
+// [DeadlineExceeded], as is a call whose method returns
+// context.DeadlineExceeded.
 //
 // Every error status still carries a JSON-RPC response body (id null when
 // the request could not be read).

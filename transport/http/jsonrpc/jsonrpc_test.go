@@ -106,7 +106,7 @@ func TestServerEnvelopes(t *testing.T) {
 		{"batch of notifications", "POST", ct, `[{"jsonrpc":"2.0","method":"notify"},{"jsonrpc":"2.0","method":"notify"}]`, 204, ``, 2},
 		{"batch with invalid members", "POST", ct, `[1,2]`, 200, `[{"jsonrpc":"2.0","error":{"code":-32600,"message":"json: cannot unmarshal number into Go value of type jsonrpc.Request"},"id":null},{"jsonrpc":"2.0","error":{"code":-32600,"message":"json: cannot unmarshal number into Go value of type jsonrpc.Request"},"id":null}]`, 0},
 		{"empty batch", "POST", ct, `[]`, 400, `~"error":{"code":-32600,"message":"empty batch"}`, 0},
-		{"batch too large", "POST", ct, `[1,2,3,4]`, 400, `~"batch too large"`, 0},
+		{"batch too large", "POST", ct, `[1,2,3,4]`, 400, `~"message":"batch too large: more than 3 calls"`, 0},
 		{"truncated batch", "POST", ct, `[{"jsonrpc":"2.0","method":"sum","id":1},`, 400, `~{"code":-32700`, 0},
 		{"empty body", "POST", ct, ``, 400, `~{"code":-32700`, 0},
 		{"GET", "GET", "", ``, 405, `~"error"`, 0},
