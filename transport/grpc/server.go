@@ -76,12 +76,15 @@ func ServerAfter(after ...ServerResponseFunc) ServerOption {
 
 // ServerErrorHandler sets what observes every error (including recovered
 // panics as *PanicError). By default errors are not observed; pass
-// [LogErrorHandler] to log them.
+// [LogErrorHandler] to log them. An ErrorHandler that panics fails the call
+// with Internal; the panic does not escape ServeGRPC.
 func ServerErrorHandler(h ErrorHandler) ServerOption {
 	return func(s *Server) { s.errorHandler = h }
 }
 
-// ServerFinalizer adds functions run at the end of every request.
+// ServerFinalizer adds functions run at the end of every request. A
+// finalizer that panics fails the call with Internal and is reported to the
+// ErrorHandler as a *PanicError; later finalizers still run.
 func ServerFinalizer(f ...ServerFinalizerFunc) ServerOption {
 	return func(s *Server) { s.finalizer = append(s.finalizer, f...) }
 }
@@ -105,7 +108,11 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 	if len(s.finalizer) > 0 {
 		defer func() {
 			for _, f := range s.finalizer {
-				f(ctx, err)
+				if pe := s.finalize(ctx, f, err); pe != nil {
+					// The call fails: its reply has not been sent yet.
+					err = s.fail(ctx, pe)
+					retctx, reply = ctx, nil
+				}
 			}
 		}()
 	}
@@ -156,10 +163,29 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 	return ctx, reply, nil
 }
 
-// fail reports err and returns it as a status error.
-func (s *Server) fail(ctx context.Context, err error) error {
+// fail reports err and returns it as a status error. grpc-go does not
+// recover panics in handlers, so one here would end the process: an
+// ErrorHandler that panics is recovered, and the call fails with Internal
+// (there is nothing left to report that panic to).
+func (s *Server) fail(ctx context.Context, err error) (status error) {
+	defer func() {
+		if v := recover(); v != nil {
+			status = (&PanicError{Value: v}).GRPCStatus().Err()
+		}
+	}()
 	s.errorHandler.Handle(ctx, err)
 	return StatusOf(err).Err()
+}
+
+// finalize runs f, returning a *PanicError when it panics.
+func (s *Server) finalize(ctx context.Context, f ServerFinalizerFunc, err error) (pe *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			pe = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	f(ctx, err)
+	return nil
 }
 
 type methodKey struct{}
