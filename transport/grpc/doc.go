@@ -35,7 +35,9 @@
 //
 // A panic is recovered into a [*PanicError] (value and stack), which reaches
 // the ErrorHandler; the panic value is not sent to the client and the server
-// keeps serving. Messages that do not unmarshal never reach the Server: grpc
+// keeps serving. A panic in an ErrorHandler or a finalizer is recovered too
+// (grpc-go recovers none, so it would end the process) and fails the call
+// with Internal. Messages that do not unmarshal never reach the Server: grpc
 // itself rejects them.
 //
 // On the client side, errors are returned as grpc returns them (status

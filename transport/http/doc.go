@@ -40,8 +40,11 @@
 //
 // A panic is recovered into a [*PanicError] (value and stack) that reaches the
 // ErrorHandler; the process and the server keep running. The panic value is
-// not sent to the client. http.ErrAbortHandler is re-raised, as net/http
-// expects.
+// not sent to the client. A panic after the response has started (an
+// encoder that wrote part of the body) cannot become a 500: the Server then
+// aborts the connection with http.ErrAbortHandler, as net/http does, so the
+// client sees a failed response, never a truncated body that looks whole.
+// http.ErrAbortHandler itself is re-raised, as net/http expects.
 //
 // Business errors are not transport errors: return them inside the response
 // (see endpoint.Failer) and let the response encoder choose how to show them.

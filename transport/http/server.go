@@ -162,6 +162,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			s.fail(ctx, rw, &PanicError{Value: v, Stack: debug.Stack()})
+			if rw.code != 0 && !rw.failed {
+				// The response had started: returning would end it
+				// cleanly (a chunked body gets its terminator), and the
+				// client would take a truncated body for a whole one.
+				// Abort the connection instead, as net/http does; the
+				// panic was reported above, and net/http does not log
+				// this one.
+				panic(http.ErrAbortHandler)
+			}
 		}
 	}()
 
@@ -215,6 +224,7 @@ func (s *Server) fail(ctx context.Context, rw *responseWriter, err error) {
 	s.errorHandler.Handle(ctx, err)
 	if rw.code == 0 {
 		s.errorEncoder(ctx, err, rw)
+		rw.failed = true
 	}
 }
 
@@ -239,6 +249,7 @@ type responseWriter struct {
 	http.ResponseWriter
 	code    int
 	written int64
+	failed  bool // what was written is an encoded error
 }
 
 func (w *responseWriter) WriteHeader(code int) {
