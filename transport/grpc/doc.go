@@ -31,7 +31,11 @@
 //	error wrapping context.DeadlineExceeded                     DeadlineExceeded
 //	error returned by the request decoder                       InvalidArgument
 //	panic in the decoder, endpoint or encoder                   Internal ("internal error")
-//	any other error                                             Unknown, with the error's message
+//	any other error                                             Unknown ("unknown error")
+//
+// The message of an error in the last row reaches only the ErrorHandler: it
+// may name a database, a downstream or a Go type. [ServerVerboseErrors]
+// sends it, for development.
 //
 // A panic is recovered into a [*PanicError] (value and stack), which reaches
 // the ErrorHandler; the panic value is not sent to the client and the server

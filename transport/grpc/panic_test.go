@@ -64,3 +64,22 @@ func TestServeGRPCHookPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestServerVerboseErrors checks that an error without a status is sent as
+// Unknown with a generic message by default, and with its own text under
+// ServerVerboseErrors.
+func TestServerVerboseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		options []kitgrpc.ServerOption
+		want    string
+	}{
+		{nil, "unknown error"},
+		{[]kitgrpc.ServerOption{kitgrpc.ServerVerboseErrors()}, "boom"},
+	} {
+		srv := kitgrpc.NewServer(endpoint.FromFunc(upper), decodeString, encodeString, tc.options...)
+		_, _, err := srv.ServeGRPC(context.Background(), wrapperspb.String("plain"))
+		if st := status.Convert(err); st.Code() != codes.Unknown || st.Message() != tc.want {
+			t.Errorf("ServeGRPC(plain) with %d options: %v, want Unknown %q", len(tc.options), err, tc.want)
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"runtime/debug"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
@@ -47,6 +49,7 @@ type Server struct {
 	after        []ServerResponseFunc
 	finalizer    []ServerFinalizerFunc
 	errorHandler ErrorHandler
+	verbose      bool
 }
 
 // ServerOption sets an optional parameter of a Server.
@@ -87,6 +90,16 @@ func ServerErrorHandler(h ErrorHandler) ServerOption {
 // ErrorHandler as a *PanicError; later finalizers still run.
 func ServerFinalizer(f ...ServerFinalizerFunc) ServerOption {
 	return func(s *Server) { s.finalizer = append(s.finalizer, f...) }
+}
+
+// ServerVerboseErrors makes the Server send the message of every error. By
+// default an error that carries no status of its own (the Unknown case of
+// [StatusOf]) is sent as Unknown with the message "unknown error", and its
+// text reaches only the ErrorHandler: it may name a database, a downstream
+// service or a Go type. Use this where clients may see internals
+// (development, a trusted network).
+func ServerVerboseErrors() ServerOption {
+	return func(s *Server) { s.verbose = true }
 }
 
 // LogErrorHandler returns an ErrorHandler that logs each error with the key
@@ -167,15 +180,25 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 // recover panics in handlers, so one here would end the process: an
 // ErrorHandler that panics is recovered, and the call fails with Internal
 // (there is nothing left to report that panic to).
-func (s *Server) fail(ctx context.Context, err error) (status error) {
+func (s *Server) fail(ctx context.Context, err error) (serr error) {
 	defer func() {
 		if v := recover(); v != nil {
-			status = (&PanicError{Value: v}).GRPCStatus().Err()
+			serr = (&PanicError{Value: v}).GRPCStatus().Err()
 		}
 	}()
 	s.errorHandler.Handle(ctx, err)
-	return StatusOf(err).Err()
+	st := StatusOf(err)
+	if st.Code() == codes.Unknown && !s.verbose {
+		var own interface{ GRPCStatus() *status.Status }
+		if !errors.As(err, &own) {
+			return errUnknown
+		}
+	}
+	return st.Err()
 }
+
+// errUnknown is what a client sees of an error without a status of its own.
+var errUnknown = status.Error(codes.Unknown, "unknown error")
 
 // finalize runs f, returning a *PanicError when it panics.
 func (s *Server) finalize(ctx context.Context, f ServerFinalizerFunc, err error) (pe *PanicError) {

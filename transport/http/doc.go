@@ -38,6 +38,14 @@
 //	endpoint error wrapping context.DeadlineExceeded  504 Gateway Timeout
 //	any other endpoint or encoder error               500 Internal Server Error
 //
+// For 5xx statuses DefaultErrorEncoder sends the status text ("Internal
+// Server Error"; "deadline exceeded" for a deadline), not the error's
+// message, which reaches only the ErrorHandler: an internal error's text
+// may name a database, a downstream or a Go type. 4xx messages are sent, and
+// decode errors name JSON members and kinds, never Go types. An error
+// implementing json.Marshaler chooses its own body; [VerboseErrorEncoder]
+// sends every message, for development.
+//
 // A panic is recovered into a [*PanicError] (value and stack) that reaches the
 // ErrorHandler; the process and the server keep running. The panic value is
 // not sent to the client. A panic after the response has started (an

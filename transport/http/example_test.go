@@ -33,7 +33,7 @@ func ExampleNewServer() {
 	}
 	// Output:
 	// 200 {"v":3}
-	// 400 {"error":"http: decode request: unexpected end of JSON input"}
+	// 400 {"error":"request body: invalid JSON at byte 7: unexpected end of JSON input"}
 }
 
 func ExampleNewClient() {

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime/debug"
@@ -233,7 +234,7 @@ func (s *Server) fail(ctx context.Context, rw *responseWriter, err error) {
 func decodeError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &StatusError{Code: http.StatusRequestEntityTooLarge, Err: errors.Join(ErrBodyTooLarge, err)}
+		return &StatusError{Code: http.StatusRequestEntityTooLarge, Err: &bodyTooLargeError{err: err, limit: mbe.Limit}}
 	}
 	var sc StatusCoder
 	if errors.As(err, &sc) {
@@ -241,6 +242,20 @@ func decodeError(err error) error {
 	}
 	return &StatusError{Code: http.StatusBadRequest, Err: err}
 }
+
+// bodyTooLargeError is ErrBodyTooLarge with the limit, wrapping the
+// decoder's error (an *http.MaxBytesError in its chain). Its message says
+// it once: errors.Join repeated it on two lines.
+type bodyTooLargeError struct {
+	err   error
+	limit int64
+}
+
+func (e *bodyTooLargeError) Error() string {
+	return fmt.Sprintf("%v: the limit is %d bytes", ErrBodyTooLarge, e.limit)
+}
+
+func (e *bodyTooLargeError) Unwrap() []error { return []error{ErrBodyTooLarge, e.err} }
 
 // responseWriter records the status and size of what was written, for
 // finalizers and so that an error after the first write is not encoded into

@@ -17,10 +17,13 @@
 // # Errors and HTTP statuses
 //
 // Errors are JSON-RPC error objects ([*Error]). An endpoint error that is an
-// *Error, or has an ErrorCode() int method, keeps its code; any other
-// endpoint error is InternalError with the error's message; a panic is
-// InternalError with a generic message, reported to the ErrorHandler, and the
-// server keeps serving.
+// *Error, or has an ErrorCode() int method, keeps its code and message; any
+// other endpoint error is InternalError with the message "internal error"
+// (its text may name a database, a downstream or a Go type: it reaches the
+// ErrorHandler only, unless [ServerVerboseErrors] is given); a panic is
+// InternalError with the same generic message, reported to the ErrorHandler,
+// and the server keeps serving. Messages about a malformed request or params
+// name JSON members and kinds, never Go types.
 //
 // Unlike a bare JSON-RPC server, the HTTP status tells what happened, so that
 // proxies, logs and retries see failures:

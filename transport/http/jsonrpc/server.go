@@ -14,6 +14,7 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	kithttp "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport/http/internal/jsonerr"
 )
 
 // DecodeRequestFunc turns the params of a call into a request object. Its
@@ -42,7 +43,7 @@ func DecodeParams[T any](_ context.Context, params json.RawMessage) (any, error)
 		return v, nil
 	}
 	if err := json.Unmarshal(params, &v); err != nil {
-		return nil, err
+		return nil, jsonerr.Rewrite("params", err)
 	}
 	return v, nil
 }
@@ -62,6 +63,7 @@ type Server struct {
 	finalizer    []kithttp.ServerFinalizerFunc
 	maxBody      int64
 	maxBatch     int
+	verbose      bool
 }
 
 // ServerOption sets an optional parameter of a Server.
@@ -113,6 +115,16 @@ func ServerMaxBodyBytes(n int64) ServerOption {
 // an InvalidRequest. The default is 100.
 func ServerMaxBatch(n int) ServerOption {
 	return func(s *Server) { s.maxBatch = n }
+}
+
+// ServerVerboseErrors makes the Server send the message of every endpoint
+// error. By default an error that chooses no code (neither an *Error nor an
+// ErrorCoder) is sent as InternalError with the message "internal error",
+// and its text reaches only the ErrorHandler: it may name a database, a
+// downstream service or a Go type. Use this where clients may see internals
+// (development, a trusted network).
+func ServerVerboseErrors() ServerOption {
+	return func(s *Server) { s.verbose = true }
 }
 
 // ServeHTTP implements http.Handler.
@@ -275,7 +287,7 @@ func (s *Server) serveOne(ctx context.Context, raw []byte) (*Response, int) {
 		if errors.As(err, &se) || !json.Valid(raw) {
 			code = ParseError
 		}
-		return s.errorResponse(ctx, null, &Error{Code: code, Message: err.Error()}), http.StatusBadRequest
+		return s.errorResponse(ctx, null, &Error{Code: code, Message: jsonerr.Rewrite("request", err).Error()}), http.StatusBadRequest
 	}
 	id := req.ID
 	if id != nil && !validID(id) {
@@ -364,7 +376,10 @@ func (s *Server) toError(err error) *Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Code: DeadlineExceeded, Message: "deadline exceeded"}
 	}
-	return &Error{Code: InternalError, Message: err.Error()}
+	if s.verbose {
+		return &Error{Code: InternalError, Message: err.Error()}
+	}
+	return &Error{Code: InternalError, Message: "internal error"}
 }
 
 // httpStatus is the status of a single failed call (see the package doc).
