@@ -273,7 +273,7 @@ func TestBreakerConcurrent(t *testing.T) {
 		mu          sync.Mutex
 		transitions = map[[2]circuitbreaker.State]int{}
 	)
-	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 10, OpenFor: time.Millisecond},
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{Window: 200 * time.Millisecond, Buckets: 10, MinRequests: 10, OpenFor: 20 * time.Millisecond},
 		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
 			mu.Lock()
 			transitions[[2]circuitbreaker.State{from, to}]++
@@ -282,7 +282,7 @@ func TestBreakerConcurrent(t *testing.T) {
 	const goroutines, calls = 8, 2000
 	var allowed, refused, other atomic.Int64
 	var wg sync.WaitGroup
-	for g := range goroutines {
+	for range goroutines {
 		wg.Go(func() {
 			for i := range calls {
 				now := t0.Add(time.Duration(i) * time.Millisecond)
@@ -296,9 +296,10 @@ func TestBreakerConcurrent(t *testing.T) {
 					continue
 				}
 				allowed.Add(1)
-				// Failure spells of 100ms every 250ms: enough to open.
+				// Failure spells of 100ms every 250ms: enough to open
+				// (half the 200ms window and more fail).
 				o := circuitbreaker.Success
-				if i%250 < 100 && (i+g)%4 != 0 {
+				if i%250 < 100 {
 					o = circuitbreaker.Failure
 				}
 				b.DoneAt(tk, now, o)

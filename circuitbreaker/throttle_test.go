@@ -165,8 +165,9 @@ func TestThrottleConcurrent(t *testing.T) {
 		t.Errorf("nothing throttled while 3 calls in 4 failed")
 	}
 	// Refusals are random draws at a probability of at most 0.9: over
-	// 16000 calls, a share above 0.9 is many deviations away.
-	if share := float64(throttled.Load()) / (goroutines * calls); share > maxReject {
+	// 16000 calls one standard deviation of the share is 0.0024, so 0.02
+	// above 0.9 is eight away.
+	if share := float64(throttled.Load()) / (goroutines * calls); share > maxReject+0.02 {
 		t.Errorf("throttled %.3f of the calls, want at most MaxReject %v", share, maxReject)
 	}
 	if p := badProbability.Load(); p != nil {
