@@ -138,7 +138,10 @@ var errBacklog = errors.New("ratelimit/redis: too many calls still waiting for R
 // script runs in a goroutine of its own, and a decision that times out
 // abandons it; the goroutine ends when the client gives up or Redis
 // answers. At most 128 such calls are left running: past that, decisions
-// fail at once (the policy applies) until some end.
+// fail at once (the policy applies) until some end. (go-redis ends a call
+// waiting for a pooled connection, or dialing one, with its context; only
+// calls on connections already open wait for the read timeout, so the pool
+// size bounds them too.)
 func (l *Limiter) Decide(ctx context.Context) (ok bool, retryAfter time.Duration, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, 0, err

@@ -331,6 +331,24 @@ func TestLimiterHungRedis(t *testing.T) {
 	closed := newLimiter(kitredis.FailClosed, nil)
 	back := newLimiter(kitredis.FallBack, ratelimit.AllowerFunc(func() bool { fallbackCalls.Add(1); return true }))
 
+	big := goredis.NewClient(&goredis.Options{Addr: srv.addr(), PoolSize: 300})
+	t.Cleanup(func() { big.Close() })
+	piled, err := kitredis.NewLimiter(big, "test:hung:piled", kitredis.Settings{Rate: 1, Timeout: timeout, OnError: kitredis.FailOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warm sync.WaitGroup
+	for range 150 {
+		warm.Go(func() {
+			// Hold a connection each for 1s (the least BLPOP takes) (a blocking pop of an
+			// empty list), so that the pool opens 150.
+			if err := big.BLPop(context.Background(), time.Second, "test:warm").Err(); err != nil && !errors.Is(err, goredis.Nil) {
+				t.Errorf("warming the pool: %v", err)
+			}
+		})
+	}
+	warm.Wait()
+
 	srv.pause()
 	within := func(name string, limit time.Duration, call func() error) error {
 		t.Helper()
@@ -373,6 +391,18 @@ func TestLimiterHungRedis(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// With many connections open before the hang (a busy service's pool),
+	// abandoned calls pile up on the hung Redis until the client's 3s read
+	// timeout (calls queued for a connection, or dialing one, end with
+	// their context). Past 128 of them, a decision fails at once, without
+	// sending another.
+	for range 150 {
+		wg.Go(func() { piled.AllowContext(ctx) })
+	}
+	wg.Wait()
+	if err := within("FailOpen AllowContext with 128 calls pending", 50*time.Millisecond, func() error { return piled.AllowContext(ctx) }); err != nil {
+		t.Errorf("FailOpen AllowContext with 128 calls pending: err = %v, want nil", err)
+	}
 
 	srv.resume()
 	// Back: Redis decides again (it refuses, the hour's event is spent).
