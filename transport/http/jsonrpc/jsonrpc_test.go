@@ -112,6 +112,8 @@ func TestServerEnvelopes(t *testing.T) {
 		{"empty body", "POST", ct, ``, 400, `~{"code":-32700`, 0},
 		{"GET", "GET", "", ``, 405, `~"error"`, 0},
 		{"wrong content type", "POST", "text/plain", `{}`, 415, `~"error"`, 0},
+		{"oversized batch", "POST", ct, `[{"jsonrpc":"2.0","method":"sum","params":{"pad":"` + strings.Repeat("x", 5000) + `"},"id":1}]`, 413, `~"error"`, 0},
+		{"garbage after a batch", "POST", ct, `[{"jsonrpc":"2.0","method":"notify"}] x`, 400, `~{"code":-32700`, 0},
 		{"oversized body", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"pad":"` + strings.Repeat("x", 5000) + `"},"id":1}`, 413, `~"error"`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package jsonrpc
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -173,24 +174,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.maxBody > 0 {
 		body = http.MaxBytesReader(w, body, s.maxBody)
 	}
-	b, err := readBody(body, r.ContentLength, s.maxBody)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		code = http.StatusBadRequest
-		if errors.As(err, &mbe) {
-			code = http.StatusRequestEntityTooLarge
-		}
+	// The first byte tells a batch from a single request. A batch is
+	// scanned from the body as it arrives, member by member, so that one
+	// over the limit is refused after reading only as far as its limit: a
+	// 4 MiB body of [1,1,...] costs a few KiB, not its size. A single
+	// request is read whole.
+	br := bufio.NewReader(body)
+	var out []byte
+	first, err := firstByte(br)
+	switch {
+	case err != nil && err != io.EOF:
+		code = readErrorStatus(err)
 		s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: "read body: " + err.Error()})
 		return
-	}
-
-	var out []byte
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		out, code = s.serveBatch(ctx, b)
-	} else {
+	case first == '[':
+		raws, e, rerr := splitBatch(br, s.maxBatch)
+		if rerr != nil {
+			code = readErrorStatus(rerr)
+			s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: "read body: " + rerr.Error()})
+			return
+		}
+		out, code = s.serveBatch(ctx, raws, e)
+	default:
+		b, err := io.ReadAll(br)
+		if err != nil {
+			code = readErrorStatus(err)
+			s.writeError(ctx, w, code, &Error{Code: InvalidRequest, Message: "read body: " + err.Error()})
+			return
+		}
 		var resp *Response
-		resp, code = s.serveOne(ctx, b)
+		resp, code = s.serveOne(ctx, bytes.TrimSpace(b))
 		if resp != nil {
 			out, _ = json.Marshal(resp)
 		}
@@ -208,22 +221,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(out, '\n'))
 }
 
-// readBody reads body whole. A declared length within the limit sizes the
-// buffer at once: io.ReadAll's doubling would allocate about twice the body.
-func readBody(body io.Reader, length, limit int64) ([]byte, error) {
-	if length <= 0 || (limit > 0 && length > limit) {
-		return io.ReadAll(body)
+// firstByte returns the first byte of br that is not JSON whitespace,
+// leaving it unread.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c, br.UnreadByte()
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(length) + bytes.MinRead)
-	_, err := buf.ReadFrom(body)
-	return buf.Bytes(), err
+}
+
+// readErrorStatus is the status of a failure to read the body: 413 past
+// the limit, 400 otherwise.
+func readErrorStatus(err error) int {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
 }
 
 // serveBatch answers a batch: an array of responses, or nil when it held
 // only notifications.
-func (s *Server) serveBatch(ctx context.Context, b []byte) ([]byte, int) {
-	raws, e := splitBatch(b, s.maxBatch)
+func (s *Server) serveBatch(ctx context.Context, raws []json.RawMessage, e *Error) ([]byte, int) {
 	if e != nil {
 		out, _ := json.Marshal(s.errorResponse(ctx, null, e))
 		return out, http.StatusBadRequest
@@ -241,37 +267,50 @@ func (s *Server) serveBatch(ctx context.Context, b []byte) ([]byte, int) {
 	return out, http.StatusOK
 }
 
-// splitBatch returns the members of the JSON array b, which must hold 1 to
-// max of them. It counts members as it scans and stops at max+1, so that a
-// huge batch costs no more than its body: unmarshaling it whole into a
-// []json.RawMessage first cost some 60 bytes and one allocation per member
-// (264 MiB and two million allocations for 4 MiB of [1,1,...]).
-func splitBatch(b []byte, max int) ([]json.RawMessage, *Error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if _, err := dec.Token(); err != nil { // '[': the caller checked
-		return nil, errParse()
+// splitBatch reads the JSON array at the start of r and returns its
+// members, which must be 1 to max. It counts members as it scans and stops
+// at max+1, so that a huge batch costs no more than reading as far as the
+// limit: unmarshaling the body whole into a []json.RawMessage first cost
+// some 60 bytes and one allocation per member (264 MiB and two million
+// allocations for 4 MiB of [1,1,...]). e is the JSON-RPC error of a batch
+// that is not valid JSON or has the wrong size; readErr an error reading
+// r (a body over the limit, a connection that failed).
+func splitBatch(r io.Reader, max int) (raws []json.RawMessage, e *Error, readErr error) {
+	dec := json.NewDecoder(r)
+	// fail sorts an error of dec: JSON's own, or the reader's.
+	fail := func(err error) ([]json.RawMessage, *Error, error) {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, errParse(), nil
+		}
+		return nil, nil, err
 	}
-	var raws []json.RawMessage
+	if _, err := dec.Token(); err != nil { // '[': the caller checked
+		return fail(err)
+	}
 	for dec.More() {
 		if len(raws) == max {
-			return nil, &Error{Code: InvalidRequest, Message: fmt.Sprintf("batch too large: more than %d calls", max)}
+			return nil, &Error{Code: InvalidRequest, Message: fmt.Sprintf("batch too large: more than %d calls", max)}, nil
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, errParse()
+			return fail(err)
 		}
 		raws = append(raws, raw)
 	}
 	if _, err := dec.Token(); err != nil { // ']'
-		return nil, errParse()
+		return fail(err)
 	}
 	if _, err := dec.Token(); err != io.EOF { // nothing after the array
-		return nil, errParse()
+		if err == nil {
+			return nil, errParse(), nil
+		}
+		return fail(err)
 	}
 	if len(raws) == 0 {
-		return nil, &Error{Code: InvalidRequest, Message: "empty batch"}
+		return nil, &Error{Code: InvalidRequest, Message: "empty batch"}, nil
 	}
-	return raws, nil
+	return raws, nil, nil
 }
 
 // errParse is the error of a body that is not valid JSON.
