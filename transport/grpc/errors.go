@@ -40,7 +40,9 @@ type decodeError struct{ err error }
 func (e *decodeError) Error() string { return "grpc: decode request: " + e.err.Error() }
 func (e *decodeError) Unwrap() error { return e.err }
 
-// StatusOf returns the status a Server sends for err (see the package doc).
+// StatusOf returns the status a Server sends for err (see the package doc),
+// but for the Unknown case, whose message the Server replaces with a generic
+// one unless ServerVerboseErrors is given.
 func StatusOf(err error) *status.Status {
 	var se interface{ GRPCStatus() *status.Status }
 	var de *decodeError
