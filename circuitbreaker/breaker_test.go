@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,19 +262,44 @@ func TestBreakerMiddlewarePanicReturnsProbe(t *testing.T) {
 	}
 }
 
+// TestBreakerConcurrent hammers a Breaker from 8 goroutines through
+// failure spells (it opens), quiet spells (it half-opens and probes) and
+// recoveries, and checks the invariants: every call is either let through
+// with a ticket or refused with ErrOpen, so the two counts add up to the
+// calls made; every state change reported is a legal one; the breaker did
+// open and refuse; and after the load, successes close it.
 func TestBreakerConcurrent(t *testing.T) {
-	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 10, OpenFor: time.Millisecond})
+	var (
+		mu          sync.Mutex
+		transitions = map[[2]circuitbreaker.State]int{}
+	)
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{Window: 200 * time.Millisecond, Buckets: 10, MinRequests: 10, OpenFor: 20 * time.Millisecond},
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+			mu.Lock()
+			transitions[[2]circuitbreaker.State{from, to}]++
+			mu.Unlock()
+		}))
+	const goroutines, calls = 8, 2000
+	var allowed, refused, other atomic.Int64
 	var wg sync.WaitGroup
-	for g := range 8 {
+	for range goroutines {
 		wg.Go(func() {
-			for i := range 2000 {
+			for i := range calls {
 				now := t0.Add(time.Duration(i) * time.Millisecond)
 				tk, err := b.AllowAt(now)
-				if err != nil {
+				switch {
+				case errors.Is(err, circuitbreaker.ErrOpen):
+					refused.Add(1)
+					continue
+				case err != nil:
+					other.Add(1)
 					continue
 				}
+				allowed.Add(1)
+				// Failure spells of 100ms every 250ms: enough to open
+				// (half the 200ms window and more fail).
 				o := success
-				if (i+g)%3 == 0 {
+				if i%250 < 100 {
 					o = failure
 				}
 				b.DoneAt(tk, now, o)
@@ -281,6 +307,44 @@ func TestBreakerConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+
+	if n := other.Load(); n != 0 {
+		t.Errorf("%d calls failed with an error other than ErrOpen", n)
+	}
+	if got := allowed.Load() + refused.Load(); got != goroutines*calls {
+		t.Errorf("allowed %d + refused %d = %d, want the %d calls made", allowed.Load(), refused.Load(), got, goroutines*calls)
+	}
+	if refused.Load() == 0 || allowed.Load() == 0 {
+		t.Errorf("allowed %d, refused %d: want both, the breaker opening in the failure spells", allowed.Load(), refused.Load())
+	}
+	legal := map[[2]circuitbreaker.State]bool{
+		{circuitbreaker.Closed, circuitbreaker.Open}:     true,
+		{circuitbreaker.Open, circuitbreaker.HalfOpen}:   true,
+		{circuitbreaker.HalfOpen, circuitbreaker.Closed}: true,
+		{circuitbreaker.HalfOpen, circuitbreaker.Open}:   true,
+	}
+	mu.Lock()
+	for tr, n := range transitions {
+		if !legal[tr] {
+			t.Errorf("state change %v -> %v reported %d times: not a legal transition", tr[0], tr[1], n)
+		}
+	}
+	opened := transitions[[2]circuitbreaker.State{circuitbreaker.Closed, circuitbreaker.Open}]
+	mu.Unlock()
+	if opened == 0 {
+		t.Errorf("state changes %v: want at least one Closed -> Open", transitions)
+	}
+	// Quiet: successes after OpenFor close it, whatever state it was left in.
+	end := t0.Add(calls * time.Millisecond)
+	for i := range 50 {
+		now := end.Add(time.Duration(i) * time.Millisecond)
+		if tk, err := b.AllowAt(now); err == nil {
+			b.DoneAt(tk, now, success)
+		}
+	}
+	if st := b.State(end.Add(time.Second)); st != circuitbreaker.Closed {
+		t.Errorf("after the load and 50 successes: State = %v, want closed", st)
+	}
 }
 
 func TestBreakerWindowSlides(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,24 +107,86 @@ func TestThrottleMiddleware(t *testing.T) {
 	}
 }
 
+// TestThrottleConcurrent hammers a Throttle from 8 goroutines while three
+// calls in four fail, and checks the invariants: every call is let through
+// or refused with ErrThrottled, so the counts add up; the throttle did drop
+// (the backend accepts a quarter, K is 2) but never more than MaxReject
+// allows; its rejection probability stays within [0, MaxReject]; every
+// state change reported is Closed <-> Open; and once the window has passed,
+// it drops nothing.
 func TestThrottleConcurrent(t *testing.T) {
-	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{})
+	var (
+		mu          sync.Mutex
+		transitions = map[[2]circuitbreaker.State]int{}
+	)
+	const maxReject = 0.9
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second, MaxReject: maxReject},
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+			mu.Lock()
+			transitions[[2]circuitbreaker.State{from, to}]++
+			mu.Unlock()
+		}))
+	const goroutines, calls = 8, 2000
+	var allowed, throttled, other atomic.Int64
+	var badProbability atomic.Value
 	var wg sync.WaitGroup
-	for g := range 8 {
+	for g := range goroutines {
 		wg.Go(func() {
-			for i := range 2000 {
+			for i := range calls {
 				now := t0.Add(time.Duration(i) * time.Millisecond)
-				if th.AllowAt(now) == nil {
+				switch err := th.AllowAt(now); {
+				case err == nil:
+					allowed.Add(1)
 					o := success
-					if (i+g)%2 == 0 {
+					if (i+g)%4 != 0 {
 						o = failure
 					}
 					th.DoneAt(now, o)
+				case errors.Is(err, circuitbreaker.ErrThrottled):
+					throttled.Add(1)
+				default:
+					other.Add(1)
+				}
+				if p := th.RejectProbability(now); p < 0 || p > maxReject {
+					badProbability.Store(p)
 				}
 			}
 		})
 	}
 	wg.Wait()
+
+	if n := other.Load(); n != 0 {
+		t.Errorf("%d calls failed with an error other than ErrThrottled", n)
+	}
+	if got := allowed.Load() + throttled.Load(); got != goroutines*calls {
+		t.Errorf("allowed %d + throttled %d = %d, want the %d calls made", allowed.Load(), throttled.Load(), got, goroutines*calls)
+	}
+	if throttled.Load() == 0 {
+		t.Errorf("nothing throttled while 3 calls in 4 failed")
+	}
+	// Refusals are random draws at a probability of at most 0.9: over
+	// 16000 calls one standard deviation of the share is 0.0024, so 0.02
+	// above 0.9 is eight away.
+	if share := float64(throttled.Load()) / (goroutines * calls); share > maxReject+0.02 {
+		t.Errorf("throttled %.3f of the calls, want at most MaxReject %v", share, maxReject)
+	}
+	if p := badProbability.Load(); p != nil {
+		t.Errorf("RejectProbability was %v, want within [0, %v]", p, maxReject)
+	}
+	mu.Lock()
+	for tr, n := range transitions {
+		if tr != [2]circuitbreaker.State{circuitbreaker.Closed, circuitbreaker.Open} && tr != [2]circuitbreaker.State{circuitbreaker.Open, circuitbreaker.Closed} {
+			t.Errorf("state change %v -> %v reported %d times: a Throttle is only closed or open", tr[0], tr[1], n)
+		}
+	}
+	mu.Unlock()
+	later := t0.Add(time.Minute) // the whole window retired
+	if p := th.RejectProbability(later); p != 0 {
+		t.Errorf("a window after the load: RejectProbability = %v, want 0", p)
+	}
+	if err := th.AllowAt(later); err != nil {
+		t.Errorf("a window after the load: AllowAt = %v, want nil", err)
+	}
 }
 
 func TestThrottleUncapped(t *testing.T) {

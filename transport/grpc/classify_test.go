@@ -29,7 +29,7 @@ func TestClientErrorsClassify(t *testing.T) {
 		{"bad", codes.InvalidArgument, "grpc: decode request: bad is not a word", endpoint.Outcome{Kind: endpoint.CallerError}},
 		{"notfound", codes.NotFound, "no such thing", endpoint.Outcome{Kind: endpoint.CallerError}},
 		{"overloaded", codes.ResourceExhausted, "shed", endpoint.Outcome{Kind: endpoint.Overloaded, Retryable: true}},
-		{"plain", codes.Unknown, "boom", endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}},
+		{"plain", codes.Unknown, "unknown error", endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}}, // "boom" stays on the server
 		{"panic", codes.Internal, "internal error", endpoint.Outcome{Kind: endpoint.DependencyFailure}},
 	} {
 		t.Run(tc.in, func(t *testing.T) {

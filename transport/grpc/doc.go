@@ -34,14 +34,21 @@
 //	limiter's or breaker's refusal)
 //	error classified CallerError                                InvalidArgument
 //	panic in the decoder, endpoint or encoder                   Internal ("internal error")
-//	any other error                                             Unknown, with the error's message
+//	any other error                                             Unknown ("unknown error")
+//
+// The message of an error in the last row reaches only the ErrorHandler: it
+// may name a database, a downstream or a Go type. [ServerVerboseErrors]
+// sends it, for development.
 //
 // Every error reaches the [ErrorHandler] (transport.ErrorHandler) with a
 // *transport.Call in its context naming the method, the peer and the code
 // sent; [LogErrorHandler] logs a request that does not decode at warn and
 // the service's failures at error. A panic is recovered into a
-// [*PanicError] (value and stack), which reaches the ErrorHandler; the panic value is not sent to the client and the server
-// keeps serving. Messages that do not unmarshal never reach the Server: grpc
+// [*PanicError] (value and stack), which reaches the ErrorHandler; the panic
+// value is not sent to the client and the server keeps serving. A panic in
+// an ErrorHandler or a finalizer is recovered too (grpc-go recovers none, so
+// it would end the process) and fails the call with Internal. Messages that
+// do not unmarshal never reach the Server: grpc
 // itself rejects them.
 //
 // On the client side, a failed call returns a [*ClientError] wrapping grpc's

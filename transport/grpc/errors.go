@@ -50,7 +50,9 @@ func (e *decodeError) Unwrap() error { return e.err }
 // Outcome makes a request that does not decode the caller's error.
 func (e *decodeError) Outcome() endpoint.Outcome { return endpoint.Outcome{Kind: endpoint.CallerError} }
 
-// StatusOf returns the status a Server sends for err (see the package doc).
+// StatusOf returns the status a Server sends for err (see the package doc),
+// but for the Unknown case, whose message the Server replaces with a generic
+// one unless ServerVerboseErrors is given.
 func StatusOf(err error) *status.Status {
 	var se interface{ GRPCStatus() *status.Status }
 	var de *decodeError

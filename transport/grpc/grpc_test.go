@@ -147,7 +147,7 @@ func TestStatusMapping(t *testing.T) {
 		{"method from interceptor", "method", 0, codes.OK, ""},
 		{"status kept", "notfound", 0, codes.NotFound, "no such thing"},
 		{"wrapped status kept", "wrapped", 0, codes.PermissionDenied, "nope"},
-		{"plain error", "plain", 0, codes.Unknown, "boom"},
+		{"plain error", "plain", 0, codes.Unknown, "unknown error"}, // "boom" stays on the server
 		{"overloaded error", "overloaded", 0, codes.ResourceExhausted, "shed"},
 		{"caller error", "callererror", 0, codes.InvalidArgument, "no such account"},
 		{"decode error", "bad", 0, codes.InvalidArgument, "bad is not a word"},

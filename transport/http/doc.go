@@ -45,10 +45,21 @@
 //	endpoint error classified CallerError             400 Bad Request
 //	any other endpoint or encoder error               500 Internal Server Error
 //
+// For 5xx statuses DefaultErrorEncoder sends the status text ("Internal
+// Server Error"; "deadline exceeded" for a deadline), not the error's
+// message, which reaches only the ErrorHandler: an internal error's text
+// may name a database, a downstream or a Go type. 4xx messages are sent, and
+// decode errors name JSON members and kinds, never Go types. An error
+// implementing json.Marshaler chooses its own body; [VerboseErrorEncoder]
+// sends every message, for development.
+//
 // A panic is recovered into a [*PanicError] (value and stack) that reaches the
 // ErrorHandler; the process and the server keep running. The panic value is
-// not sent to the client. http.ErrAbortHandler is re-raised, as net/http
-// expects.
+// not sent to the client. A panic after the response has started (an
+// encoder that wrote part of the body) cannot become a 500: the Server then
+// aborts the connection with http.ErrAbortHandler, as net/http does, so the
+// client sees a failed response, never a truncated body that looks whole.
+// http.ErrAbortHandler itself is re-raised, as net/http expects.
 //
 // Business errors are not transport errors: return them inside the response
 // (see endpoint.Failer) and let the response encoder choose how to show them.

@@ -128,7 +128,27 @@ func StatusOf(err error) int {
 // from the first Headerer in err's chain, and the error's own JSON when it
 // implements json.Marshaler, or {"error": err.Error()} otherwise. A
 // *PanicError is sent as {"error":"internal server error"}.
+//
+// For a status of 500 or more the message is not sent: the body is
+// {"error": "<status text>"}, such as "Internal Server Error", so that what an
+// internal error says (a database's address, a downstream's reply, a Go type)
+// stays on the server, where the ErrorHandler logs it. An error that chooses
+// its own JSON (json.Marshaler) is sent as it is, whatever the status. 4xx
+// messages are sent: they tell the caller what to fix. [VerboseErrorEncoder]
+// sends every message, for development.
 func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+	encodeError(err, w, false)
+}
+
+// VerboseErrorEncoder is DefaultErrorEncoder sending the message of every
+// error, 5xx included. Use it where clients may see internals (development,
+// a trusted network): ServerErrorEncoder(VerboseErrorEncoder).
+func VerboseErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+	encodeError(err, w, true)
+}
+
+func encodeError(err error, w http.ResponseWriter, verbose bool) {
+	code := StatusOf(err)
 	var body []byte
 	var m json.Marshaler
 	var pe *PanicError
@@ -140,7 +160,11 @@ func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
 		body, _ = m.MarshalJSON()
 	}
 	if body == nil {
-		body, _ = json.Marshal(errorBody{Error: err.Error()})
+		msg := err.Error()
+		if code >= 500 && !verbose {
+			msg = publicMessage(err, code)
+		}
+		body, _ = json.Marshal(errorBody{Error: msg})
 	}
 	h := w.Header()
 	var hh Headerer
@@ -150,8 +174,18 @@ func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
 		}
 	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(StatusOf(err))
+	w.WriteHeader(code)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// publicMessage is what DefaultErrorEncoder says of a 5xx error: the status
+// text, or "deadline exceeded" for a deadline, which is the caller's budget
+// and no secret.
+func publicMessage(err error, code int) string {
+	if errors.Is(err, ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return "deadline exceeded"
+	}
+	return http.StatusText(code)
 }
 
 type errorBody struct {

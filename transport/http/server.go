@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime/debug"
@@ -164,6 +165,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			s.fail(ctx, rw, r, &PanicError{Value: v, Stack: debug.Stack()})
+			if rw.code != 0 && !rw.failed {
+				// The response had started: returning would end it
+				// cleanly (a chunked body gets its terminator), and the
+				// client would take a truncated body for a whole one.
+				// Abort the connection instead, as net/http does; the
+				// panic was reported above, and net/http does not log
+				// this one.
+				panic(http.ErrAbortHandler)
+			}
 		}
 	}()
 
@@ -217,6 +227,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) fail(ctx context.Context, rw *responseWriter, r *http.Request, err error) {
 	if rw.code == 0 {
 		s.errorEncoder(ctx, err, rw)
+		rw.failed = true
 	}
 	s.errorHandler.Handle(transport.WithCall(ctx, NewCall("http", r, rw.status())), err)
 }
@@ -239,7 +250,7 @@ func NewCall(transportName string, r *http.Request, status int) *transport.Call 
 func decodeError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &StatusError{Code: http.StatusRequestEntityTooLarge, Err: errors.Join(ErrBodyTooLarge, err)}
+		return &StatusError{Code: http.StatusRequestEntityTooLarge, Err: &bodyTooLargeError{err: err, limit: mbe.Limit}}
 	}
 	var sc StatusCoder
 	if errors.As(err, &sc) {
@@ -248,6 +259,20 @@ func decodeError(err error) error {
 	return &StatusError{Code: http.StatusBadRequest, Err: err}
 }
 
+// bodyTooLargeError is ErrBodyTooLarge with the limit, wrapping the
+// decoder's error (an *http.MaxBytesError in its chain). Its message says
+// it once: errors.Join repeated it on two lines.
+type bodyTooLargeError struct {
+	err   error
+	limit int64
+}
+
+func (e *bodyTooLargeError) Error() string {
+	return fmt.Sprintf("%v: the limit is %d bytes", ErrBodyTooLarge, e.limit)
+}
+
+func (e *bodyTooLargeError) Unwrap() []error { return []error{ErrBodyTooLarge, e.err} }
+
 // responseWriter records the status and size of what was written, for
 // finalizers and so that an error after the first write is not encoded into
 // a response already on its way.
@@ -255,6 +280,7 @@ type responseWriter struct {
 	http.ResponseWriter
 	code    int
 	written int64
+	failed  bool // what was written is an encoded error
 }
 
 func (w *responseWriter) WriteHeader(code int) {

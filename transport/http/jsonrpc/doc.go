@@ -17,11 +17,15 @@
 // # Errors and HTTP statuses
 //
 // Errors are JSON-RPC error objects ([*Error]). An endpoint error that is an
-// *Error, or has an ErrorCode() int method, keeps its code; an error
-// classified as a CallerError (endpoint.Classified) is InvalidParams; any
-// other endpoint error is InternalError with the error's message; a panic is
-// InternalError with a generic message, reported to the ErrorHandler, and the
-// server keeps serving.
+// *Error, or has an ErrorCode() int method, keeps its code and message; an
+// error classified as a CallerError (endpoint.Classified) is InvalidParams
+// with its message (it tells the caller what to fix); any other endpoint
+// error is InternalError with the message "internal error" (its text may
+// name a database, a downstream or a Go type: it reaches the ErrorHandler
+// only, unless [ServerVerboseErrors] is given); a panic is InternalError
+// with the same generic message, reported to the ErrorHandler, and the
+// server keeps serving. Messages about a malformed request or params name
+// JSON members and kinds, never Go types.
 //
 // Unlike a bare JSON-RPC server, the HTTP status tells what happened, so that
 // proxies, logs and retries see failures:
@@ -32,6 +36,7 @@
 //	error classified Overloaded (a limiter's or    429 Too Many Requests
 //	breaker's refusal, endpoint.Classified)
 //	error classified CallerError                   400 Bad Request
+//	DeadlineExceeded (kit's -32001)                504 Gateway Timeout
 //	InternalError and other error codes            500 Internal Server Error
 //	a batch (whatever its members' outcomes)       200 OK, an array of responses
 //	only notifications (nothing to answer)         204 No Content
@@ -48,7 +53,8 @@
 // Server applies it as its kithttp.TimeoutPolicy says
 // ([ServerTimeoutPolicy]; by default up to kithttp.DefaultTimeoutCap, 30s),
 // as the transport/http package does; a request whose budget is already
-// spent is refused with 504.
+// spent is refused with 504 and the error code [DeadlineExceeded], as is a
+// call whose method returns context.DeadlineExceeded.
 //
 // Every error status still carries a JSON-RPC response body (id null when
 // the request could not be read).

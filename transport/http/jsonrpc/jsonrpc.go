@@ -22,6 +22,14 @@ const (
 	InternalError  = -32603 // the method failed
 )
 
+// DeadlineExceeded is kit's error code, from the range the specification
+// leaves to servers, for a call refused or ended because the caller's
+// deadline passed: the budget in kithttp.TimeoutHeader was spent before the
+// method ran, or the method returned context.DeadlineExceeded. Its HTTP
+// status is 504. (It is not InvalidRequest: the request was valid, its time
+// ran out.)
+const DeadlineExceeded = -32001
+
 // Error is a JSON-RPC error object. It is returned by clients for error
 // responses, and endpoints may return one to choose the code.
 type Error struct {

@@ -14,7 +14,8 @@ import (
 // taking and returning a JSON object (see addendpoint). Errors are logged to
 // logger by transport.NewLogErrorHandler: a caller's bad request and a call
 // refused by a limiter (ratelimit.ErrLimited, answered 429 Too Many Requests
-// with Retry-After) at level warn, anything else at level error.
+// with Retry-After) at level warn, anything else at level error. Unknown paths (404) and
+// methods (405) are answered in JSON too.
 func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 	set = mapErrors(set)
 	options := []kithttp.ServerOption{
@@ -26,7 +27,8 @@ func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 		kithttp.DecodeJSONRequest[addendpoint.SumRequest], kithttp.EncodeJSONResponse, options...))
 	mux.Handle("POST /concat", kithttp.NewServer(set.ConcatEndpoint,
 		kithttp.DecodeJSONRequest[addendpoint.ConcatRequest], kithttp.EncodeJSONResponse, options...))
-	return mux
+	// The mux's own 404 and 405 are JSON too, like every other error.
+	return kithttp.JSONErrors(mux)
 }
 
 // NewHTTPClient returns a Set calling the HTTP handler at instance (a URL,
