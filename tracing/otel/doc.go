@@ -91,7 +91,7 @@
 //
 // # Logs
 //
-// [LogKeyvals], [Logger] and [SlogHandler] put the current span's trace_id
+// [LogKeyvals], [ContextLogger] and [SlogHandler] put the current span's trace_id
 // and span_id into log lines, from the request's context, for kit's Logger
 // and for slog (and so for kit's slog bridge).
 //

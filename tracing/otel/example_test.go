@@ -59,14 +59,14 @@ func ExampleTraceEndpoint_off() {
 }
 
 // A request's log lines carry its trace and span ids.
-func ExampleLogger() {
+func ExampleContextLogger() {
 	tp := sdktrace.NewTracerProvider()
 	defer tp.Shutdown(context.Background())
 	ctx, span := tp.Tracer("example").Start(context.Background(), "op")
 	defer span.End()
 
 	var buf strings.Builder
-	logger := otel.Logger(ctx, log.NewLogfmtLogger(&buf))
+	logger := otel.ContextLogger(ctx, log.NewLogfmtLogger(&buf))
 	_ = logger.Log("msg", "charged")
 	line := buf.String()
 	fmt.Println(strings.Contains(line, "trace_id="+span.SpanContext().TraceID().String()))

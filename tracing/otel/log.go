@@ -10,7 +10,7 @@ import (
 	"github.com/endpointkit/kit/tracing/internal/logids"
 )
 
-// The keys under which LogKeyvals, Logger and SlogHandler put the ids of
+// The keys under which LogKeyvals, ContextLogger and SlogHandler put the ids of
 // the current span: the same in tracing/zipkin, so that log queries work
 // across a mixed fleet.
 const (
@@ -33,11 +33,11 @@ func spanIDs(ctx context.Context) (string, string, bool) {
 //	logger.Log(append(otel.LogKeyvals(ctx), "msg", "charged")...)
 func LogKeyvals(ctx context.Context) []any { return logids.Keyvals(ctx, spanIDs) }
 
-// Logger returns logger with the trace and span ids of the span in ctx
+// ContextLogger returns logger with the trace and span ids of the span in ctx
 // bound to it (log.With), or logger itself when ctx carries none. Use it at
 // the top of a request's work: every line logged with the result carries
 // the ids.
-func Logger(ctx context.Context, logger log.Logger) log.Logger {
+func ContextLogger(ctx context.Context, logger log.Logger) log.Logger {
 	kv := LogKeyvals(ctx)
 	if kv == nil {
 		return logger

@@ -22,7 +22,7 @@ func TestLogCorrelation(t *testing.T) {
 
 	t.Run("kit Logger", func(t *testing.T) {
 		var buf bytes.Buffer
-		_ = otel.Logger(ctx, log.NewLogfmtLogger(&buf)).Log("msg", "charged")
+		_ = otel.ContextLogger(ctx, log.NewLogfmtLogger(&buf)).Log("msg", "charged")
 		if got := buf.String(); !strings.Contains(got, want) || !strings.Contains(got, "msg=charged") {
 			t.Errorf("log line %q, want it to contain %q and msg=charged", got, want)
 		}
@@ -30,8 +30,8 @@ func TestLogCorrelation(t *testing.T) {
 	t.Run("no span", func(t *testing.T) {
 		var buf bytes.Buffer
 		l := log.NewLogfmtLogger(&buf)
-		if got := otel.Logger(context.Background(), l); got != l {
-			t.Errorf("Logger without a span returned a new logger")
+		if got := otel.ContextLogger(context.Background(), l); got != l {
+			t.Errorf("ContextLogger without a span returned a new logger")
 		}
 		if kv := otel.LogKeyvals(context.Background()); kv != nil {
 			t.Errorf("LogKeyvals without a span = %v, want nil", kv)
