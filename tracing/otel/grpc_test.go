@@ -51,11 +51,13 @@ func (e echo) Upper(ctx context.Context, req *wrapperspb.StringValue) (*wrappers
 }
 
 // upper fails for magic inputs: "notfound" is the caller's error, "boom"
-// the server's.
+// the server's. (endpoint.Classify does not read gRPC status codes, so the
+// endpoint says whose error NotFound is.)
 func upper(_ context.Context, req any) (any, error) {
 	switch s := req.(string); s {
 	case "notfound":
-		return nil, status.Error(codes.NotFound, "no such thing")
+		return nil, endpoint.WithOutcome(status.Error(codes.NotFound, "no such thing"),
+			endpoint.Outcome{Kind: endpoint.CallerError})
 	case "boom":
 		return nil, errors.New("boom")
 	default:

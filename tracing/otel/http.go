@@ -251,11 +251,14 @@ func (c *config) clientError(ctx context.Context, span trace.Span, err error) {
 	span.RecordError(err)
 	etype := typeName(err)
 	var jc jsonrpc.ErrorCoder
+	var re *kithttp.ResponseError
 	var sc interface{ StatusCode() int }
 	switch {
 	case errors.As(err, &jc):
 		etype = strconv.Itoa(jc.ErrorCode())
 		span.SetAttributes(semconv.RPCResponseStatusCodeKey.String(etype))
+	case errors.As(err, &re):
+		etype = statusText(re.Code)
 	case errors.As(err, &sc):
 		etype = statusText(sc.StatusCode())
 	}
