@@ -3,8 +3,10 @@ package benchmarks
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	gokitzipkin "github.com/go-kit/kit/tracing/zipkin"
@@ -186,6 +188,89 @@ func TestTracedServersAgree(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if w.Code != http.StatusOK || !bytes.Contains(w.Body.Bytes(), []byte("3")) {
 			t.Errorf("%s: %d %s, want 200 and 3", name, w.Code, w.Body)
+		}
+	}
+}
+
+// tracedHTTP is kit's sum over loopback with both sides traced with one
+// provider: the client's endpoint span and client span, the server span and
+// the server's endpoint span (nil: untraced, kit's contestant as in
+// BenchmarkHTTPSum).
+func tracedHTTP(tp trace.TracerProvider) httpContestant {
+	srv := httptest.NewServer(tracedSumServer(tp))
+	u, _ := url.Parse(srv.URL + "/sum")
+	opts := []kithttp.ClientOption{kithttp.SetClient(newTransport())}
+	var mw endpoint.Middleware = func(e endpoint.Endpoint) endpoint.Endpoint { return e }
+	if tp != nil {
+		opts = append(opts, otel.HTTPClientTrace(tp))
+		mw = otel.TraceEndpoint(tp, "client.Sum")
+	}
+	call := endpoint.ToFunc[sumReq, sumResp](mw(kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], opts...).Endpoint()))
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		resp, err := call(ctx, sumReq{a, b})
+		return resp.V, err
+	}}
+}
+
+// otelhttpHTTP is the same sum as otelhttp's users trace it: otelhttp's
+// handler around the untraced kit server, otelhttp's transport under the
+// untraced kit client.
+func otelhttpHTTP(tp trace.TracerProvider) httpContestant {
+	srv := httptest.NewServer(otelhttpSumServer(tp))
+	u, _ := url.Parse(srv.URL + "/sum")
+	client := &http.Client{Transport: otelhttp.NewTransport(
+		&http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}, otelhttp.WithTracerProvider(tp))}
+	call := endpoint.ToFunc[sumReq, sumResp](kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(client)).Endpoint())
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		resp, err := call(ctx, sumReq{a, b})
+		return resp.V, err
+	}}
+}
+
+// BenchmarkHTTPSumTraced is BenchmarkHTTPSum's kit contestant untraced and
+// traced (sampled out and sampled, spans to a batch processor that
+// discards them), beside otelhttp.
+func BenchmarkHTTPSumTraced(b *testing.B) {
+	for _, clients := range []int{1, 64} {
+		for _, c := range []struct {
+			name string
+			new  func(b *testing.B) httpContestant
+		}{
+			{"impl=untraced", func(*testing.B) httpContestant { return tracedHTTP(nil) }},
+			{"impl=kit-otel/sampled=no", func(b *testing.B) httpContestant { return tracedHTTP(otelProvider(b, false)) }},
+			{"impl=otelhttp/sampled=no", func(b *testing.B) httpContestant { return otelhttpHTTP(otelProvider(b, false)) }},
+			{"impl=kit-otel/sampled=yes", func(b *testing.B) httpContestant { return tracedHTTP(otelProvider(b, true)) }},
+			{"impl=otelhttp/sampled=yes", func(b *testing.B) httpContestant { return otelhttpHTTP(otelProvider(b, true)) }},
+		} {
+			b.Run(fmt.Sprintf("clients=%d/%s", clients, c.name), func(b *testing.B) {
+				hc := c.new(b)
+				defer hc.srv.Close()
+				ctx := context.Background()
+				runLoad(b, clients, func() error {
+					v, err := hc.call(ctx, 1, 2)
+					if err == nil && v != 3 {
+						err = fmt.Errorf("sum = %d, want 3", v)
+					}
+					return err
+				})
+			})
+		}
+	}
+}
+
+// TestTracedContestantsAgree checks the loopback contestants' sums.
+func TestTracedContestantsAgree(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	defer tp.Shutdown(context.Background())
+	for name, hc := range map[string]httpContestant{
+		"untraced": tracedHTTP(nil), "kit-otel": tracedHTTP(tp), "otelhttp": otelhttpHTTP(tp),
+	} {
+		v, err := hc.call(context.Background(), 20, 22)
+		hc.srv.Close()
+		if v != 42 || err != nil {
+			t.Errorf("%s: sum(20, 22) = %d, %v; want 42", name, v, err)
 		}
 	}
 }

@@ -31,6 +31,10 @@
 //	sum := otel.TraceEndpoint(tp, "Sum")(endpoints.Sum)
 //	mux.Handle("POST /sum", kithttp.NewServer(sum, dec, enc, otel.HTTPServerTrace(tp)))
 //
+// A request that a server refuses before its Before hooks run (a malformed
+// Kit-Timeout header; for JSON-RPC, a method other than POST or a wrong
+// content type) gets no server span: the hooks never saw it.
+//
 // A nil TracerProvider switches tracing off: TraceEndpoint returns the
 // endpoint unchanged and the hooks install nothing, so a flag can turn
 // tracing off at no cost per request.

@@ -27,6 +27,10 @@
 // tracer switches tracing off: TraceEndpoint returns the endpoint unchanged
 // and the hooks install nothing.
 //
+// A request that a server refuses before its Before hooks run (a malformed
+// Kit-Timeout header; for JSON-RPC, a method other than POST or a wrong
+// content type) gets no server span: the hooks never saw it.
+//
 // # Propagation
 //
 // Servers read B3 in its multiple headers (X-B3-TraceId, X-B3-SpanId,
