@@ -1,7 +1,9 @@
 package otel_test
 
 import (
+	"bytes"
 	"context"
+	stdlog "log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -212,3 +214,31 @@ func (*spanCounter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 func (*spanCounter) OnEnd(sdktrace.ReadOnlySpan)                     {}
 func (*spanCounter) Shutdown(context.Context) error                  { return nil }
 func (*spanCounter) ForceFlush(context.Context) error                { return nil }
+
+// TestBadBaggageNotLogged: a malformed or oversized baggage header is
+// dropped without a log line (OpenTelemetry's own Baggage propagator writes
+// one per request to its global error handler, by default the standard
+// logger).
+func TestBadBaggageNotLogged(t *testing.T) {
+	var buf bytes.Buffer
+	prev, flags := stdlog.Writer(), stdlog.Flags()
+	stdlog.SetOutput(&buf)
+	defer func() { stdlog.SetOutput(prev); stdlog.SetFlags(flags) }()
+	for _, b := range []string{"k=" + strings.Repeat("v", 9000), "%zz", ";;;", "=", "k=v,,==,"} {
+		w, _, seen := serveOnce(t, http.Header{"Traceparent": {goodParent}, "Baggage": {b}})
+		if w.Code != http.StatusOK {
+			t.Errorf("baggage %.20q: status %d, want 200", b, w.Code)
+		}
+		if n := baggage.FromContext(seen).Len(); n != 0 {
+			t.Errorf("baggage %.20q: %d members reached the endpoint", b, n)
+		}
+	}
+	if buf.Len() != 0 {
+		t.Errorf("bad baggage logged:\n%s", buf.String())
+	}
+	// Two good headers form one list.
+	_, _, seen := serveOnce(t, http.Header{"Baggage": {"a=1", "b=2"}})
+	if bg := baggage.FromContext(seen); bg.Member("a").Value() != "1" || bg.Member("b").Value() != "2" {
+		t.Errorf("two baggage headers: got %v, want a=1 and b=2", bg)
+	}
+}

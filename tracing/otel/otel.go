@@ -32,8 +32,7 @@ type config struct {
 
 func newConfig(opts []Option) *config {
 	c := &config{
-		prop: propagation.NewCompositeTextMapPropagator(
-			propagation.TraceContext{}, propagation.Baggage{}),
+		prop:      defaultPropagator(),
 		classify:  endpoint.Classify,
 		errorWhen: endpoint.Outcome.Failed,
 	}
@@ -53,8 +52,9 @@ func Attributes(attrs ...attribute.KeyValue) Option {
 }
 
 // Propagator sets how trace context travels in headers and metadata. The
-// default is W3C Trace Context and W3C Baggage. Pass a composite to accept
-// several formats.
+// default is W3C Trace Context and W3C Baggage (a baggage header that does
+// not parse is dropped without the log line OpenTelemetry's own Baggage
+// propagator writes for each). Pass a composite to accept several formats.
 func Propagator(p propagation.TextMapPropagator) Option {
 	return func(c *config) { c.prop = p }
 }
@@ -66,7 +66,7 @@ func Propagator(p propagation.TextMapPropagator) Option {
 // headers (X-B3-TraceId...) and in its single header (b3).
 func B3() Option {
 	return Propagator(propagation.NewCompositeTextMapPropagator(
-		propagation.TraceContext{}, propagation.Baggage{},
+		propagation.TraceContext{}, quietBaggage{},
 		b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader|b3.B3SingleHeader))))
 }
 
