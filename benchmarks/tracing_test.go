@@ -28,6 +28,29 @@ import (
 // discards them, as a real exporter's cost is the same for every
 // contestant.
 
+// stuckExporter never returns from an export until shut down: a collector
+// that stopped answering.
+type stuckExporter struct{ done chan struct{} }
+
+func (e stuckExporter) ExportSpans(ctx context.Context, _ []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func (stuckExporter) Shutdown(context.Context) error { return nil }
+
+// stuckProvider samples everything into a batch processor whose exporter
+// is stuck: its queue fills and the processor drops spans.
+func stuckProvider(b *testing.B) *sdktrace.TracerProvider {
+	exp := stuckExporter{done: make(chan struct{})}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+	b.Cleanup(func() { close(exp.done); _ = tp.Shutdown(context.Background()) })
+	return tp
+}
+
 type discardExporter struct{}
 
 func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
@@ -157,6 +180,7 @@ func BenchmarkHTTPServerTracing(b *testing.B) {
 		{"impl=otelhttp/sampled=no", func(b *testing.B) http.Handler { return otelhttpSumServer(otelProvider(b, false)) }},
 		{"impl=kit-otel/sampled=yes", func(b *testing.B) http.Handler { return tracedSumServer(otelProvider(b, true)) }},
 		{"impl=otelhttp/sampled=yes", func(b *testing.B) http.Handler { return otelhttpSumServer(otelProvider(b, true)) }},
+		{"impl=kit-otel/sampled=yes/exporter=stuck", func(b *testing.B) http.Handler { return tracedSumServer(stuckProvider(b)) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			h := c.h(b)

@@ -31,13 +31,13 @@ func (quietBaggage) Inject(ctx context.Context, carrier propagation.TextMapCarri
 // headers (a carrier with Values, as http.Header) form one list.
 func (quietBaggage) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
 	s := carrier.Get(baggageHeader)
+	if s == "" {
+		return ctx
+	}
 	if vg, ok := carrier.(propagation.ValuesGetter); ok {
 		if vs := vg.Values(baggageHeader); len(vs) > 1 {
 			s = strings.Join(vs, ",")
 		}
-	}
-	if s == "" {
-		return ctx
 	}
 	b, err := baggage.Parse(s)
 	if err != nil || b.Len() == 0 {
