@@ -167,3 +167,26 @@ func TestHTTPCallerErrorNotServers(t *testing.T) {
 		t.Errorf("endpoint span started for a request that did not decode")
 	}
 }
+
+// TestClientFinalizerEndsOnlyItsSpan: when a call fails before the client's
+// Before hook ran (here, in the encoder), its Finalizer finds no span of
+// its own and leaves the caller's span alone.
+func TestClientFinalizerEndsOnlyItsSpan(t *testing.T) {
+	tp, rec := memoryProvider(t)
+	u := sumServer(t, tp)
+	errEncode := errors.New("cannot encode")
+	call := kithttp.NewClient("POST", u,
+		func(context.Context, *http.Request, any) error { return errEncode },
+		kithttp.DecodeJSONResponse[sumResponse], otel.HTTPClientTrace(tp)).Endpoint()
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "caller")
+	if _, err := call(ctx, nil); !errors.Is(err, errEncode) {
+		t.Fatalf("call: err = %v, want the encoder's", err)
+	}
+	if !parent.IsRecording() {
+		t.Errorf("the caller's span was ended by the client's finalizer")
+	}
+	parent.End()
+	if n := len(rec.Ended()); n != 1 {
+		t.Errorf("%d spans ended, want only the caller's", n)
+	}
+}
