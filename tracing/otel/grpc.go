@@ -65,11 +65,15 @@ func (h *grpcServerHooks) before(ctx context.Context, md metadata.MD) context.Co
 	return context.WithValue(ctx, serverSpanKey{}, span)
 }
 
-// serverErrorCodes are the gRPC codes that mark a server span as an error
-// under the RPC semantic conventions; the others are the caller's doing.
-var serverErrorCodes = map[grpccodes.Code]bool{
-	grpccodes.Unknown: true, grpccodes.DeadlineExceeded: true, grpccodes.Unimplemented: true,
-	grpccodes.Internal: true, grpccodes.Unavailable: true, grpccodes.DataLoss: true,
+// serverError reports whether c marks a server span as an error under the
+// RPC semantic conventions; the other codes are the caller's doing.
+func serverError(c grpccodes.Code) bool {
+	switch c {
+	case grpccodes.Unknown, grpccodes.DeadlineExceeded, grpccodes.Unimplemented,
+		grpccodes.Internal, grpccodes.Unavailable, grpccodes.DataLoss:
+		return true
+	}
+	return false
 }
 
 func (h *grpcServerHooks) finalize(ctx context.Context, err error) {
@@ -88,7 +92,7 @@ func (h *grpcServerHooks) finalize(ctx context.Context, err error) {
 		// (endpoint.CallerError) is not this server's failure.
 		callers := code == grpccodes.DeadlineExceeded &&
 			h.classify(ctx, nil, err).Kind == endpoint.CallerError
-		if serverErrorCodes[code] && !callers {
+		if serverError(code) && !callers {
 			span.SetAttributes(semconv.ErrorTypeKey.String(codeName(code)))
 			span.SetStatus(codes.Error, statusMessage(err))
 		}

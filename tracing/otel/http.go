@@ -287,17 +287,13 @@ func extract(ctx context.Context, c *config, carrier propagation.TextMapCarrier,
 	return ctx, start
 }
 
-var knownMethods = map[string]bool{
-	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
-	http.MethodPatch: true, http.MethodDelete: true, http.MethodConnect: true,
-	http.MethodOptions: true, http.MethodTrace: true,
-}
-
 // knownMethod is the request method, or "_OTHER" for one outside RFC 9110
 // and PATCH: a stranger's method would otherwise grow span names without
 // bound.
 func knownMethod(m string) string {
-	if knownMethods[m] {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
 		return m
 	}
 	return "_OTHER"

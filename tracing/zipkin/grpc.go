@@ -57,11 +57,15 @@ func (h *grpcServerHooks) before(ctx context.Context, md metadata.MD) context.Co
 	return context.WithValue(zipkin.NewContext(ctx, span), serverSpanKey{}, span)
 }
 
-// serverErrorCodes are the gRPC codes that are the server's failure; the
-// others are the caller's doing.
-var serverErrorCodes = map[codes.Code]bool{
-	codes.Unknown: true, codes.DeadlineExceeded: true, codes.Unimplemented: true,
-	codes.Internal: true, codes.Unavailable: true, codes.DataLoss: true,
+// serverError reports whether c is the server's failure; the other codes
+// are the caller's doing.
+func serverError(c codes.Code) bool {
+	switch c {
+	case codes.Unknown, codes.DeadlineExceeded, codes.Unimplemented,
+		codes.Internal, codes.Unavailable, codes.DataLoss:
+		return true
+	}
+	return false
 }
 
 func (h *grpcServerHooks) finalize(ctx context.Context, err error) {
@@ -74,7 +78,7 @@ func (h *grpcServerHooks) finalize(ctx context.Context, err error) {
 		zipkin.TagGRPCStatusCode.Set(span, st.Code().String())
 		// A deadline that was the caller's own is not this server's failure.
 		callers := st.Code() == codes.DeadlineExceeded && h.classify(ctx, nil, err).Kind == endpoint.CallerError
-		if serverErrorCodes[st.Code()] && !callers {
+		if serverError(st.Code()) && !callers {
 			zipkin.TagError.Set(span, st.Message())
 		}
 	}
