@@ -22,8 +22,14 @@ var (
 			kitzipkin.Logger(l), kitzipkin.AllowPropagation(false),
 			kitzipkin.RequestSampler(func(*http.Request) bool { return true }))
 	}
-	_ = func(tr *zipkin.Tracer) kithttp.ClientOption { return kitzipkin.HTTPClientTrace(tr, kitzipkin.Name("n")) }
-	_ = func(tr *zipkin.Tracer) kitgrpc.ServerOption { return kitzipkin.GRPCServerTrace(tr, kitzipkin.Name("n")) }
-	_ = func(tr *zipkin.Tracer) kitgrpc.ClientOption { return kitzipkin.GRPCClientTrace(tr, kitzipkin.Name("n")) }
+	_ = func(tr *zipkin.Tracer) kithttp.ClientOption {
+		return kitzipkin.HTTPClientTrace(tr, kitzipkin.Name("n"))
+	}
+	_ = func(tr *zipkin.Tracer) kitgrpc.ServerOption {
+		return kitzipkin.GRPCServerTrace(tr, kitzipkin.Name("n"))
+	}
+	_ = func(tr *zipkin.Tracer) kitgrpc.ClientOption {
+		return kitzipkin.GRPCClientTrace(tr, kitzipkin.Name("n"))
+	}
 	_ kitzipkin.TracerOption = kitzipkin.Name("n")
 )

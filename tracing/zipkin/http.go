@@ -2,6 +2,7 @@ package zipkin
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -97,22 +98,31 @@ func (h *httpServerHooks) before(ctx context.Context, r *http.Request) context.C
 // trace) when the headers do not parse. The error never reaches
 // zipkin.Parent, which a tracer built WithExtractFailurePolicy(
 // ExtractFailurePolicyError) would turn into a panic.
-func (o *tracerOptions) extract(extract func() (*model.SpanContext, error)) model.SpanContext {
-	sc, err := extract()
+func (o *tracerOptions) extract(extract func() (*model.SpanContext, error)) (sc model.SpanContext) {
+	// zipkin-go v0.4.3's b3.ParseSingleHeader indexes past the end of
+	// some malformed single headers (33 hex digits, found by
+	// FuzzHTTPServerExtract): a stranger's header must not become a 500.
+	defer func() {
+		if v := recover(); v != nil {
+			_ = o.logger.Log("msg", "ignoring invalid B3 trace headers", "err", fmt.Sprint("parser panic: ", v))
+			sc = model.SpanContext{}
+		}
+	}()
+	psc, err := extract()
 	if err != nil {
 		_ = o.logger.Log("msg", "ignoring invalid B3 trace headers", "err", err)
 		return model.SpanContext{}
 	}
-	if sc == nil {
+	if psc == nil {
 		return model.SpanContext{}
 	}
 	// zipkin-go's B3 parser takes an all-zero span id; a parent with it
 	// would make every span of the trace point at a span that never was.
-	if !sc.TraceID.Empty() && sc.ID == 0 {
+	if !psc.TraceID.Empty() && psc.ID == 0 {
 		_ = o.logger.Log("msg", "ignoring invalid B3 trace headers", "err", "zero span id")
 		return model.SpanContext{}
 	}
-	return *sc
+	return *psc
 }
 
 func (h *httpServerHooks) finalize(ctx context.Context, code int, _ *http.Request) {
