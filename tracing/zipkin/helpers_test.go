@@ -110,6 +110,12 @@ func sumServer(t *testing.T, tracer *zipkin.Tracer, opts ...kitzipkin.TracerOpti
 	mux.Handle("POST /sum", kithttp.NewServer(kitzipkin.TraceEndpoint(tracer, "Sum", opts...)(sum),
 		kithttp.DecodeJSONRequest[sumRequest], kithttp.EncodeJSONResponse,
 		kitzipkin.HTTPServerTrace(tracer, opts...)))
+	return serve(t, mux)
+}
+
+// serve serves mux on loopback until t ends and returns the URL of /sum.
+func serve(t *testing.T, mux *http.ServeMux) *url.URL {
+	t.Helper()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL + "/sum")
