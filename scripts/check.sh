@@ -93,8 +93,16 @@ consul_log=$(mktemp)
 # stops the build (the go command and its compilers) along with the script.
 setsid scripts/build-consul.sh "$CONSUL_DIR" >"$consul_log" 2>&1 &
 consul_pid=$!
-trap 'kill -- -"$consul_pid" 2>/dev/null || true; rm -f "$consul_log"' EXIT
-export PATH=$CONSUL_DIR:$PATH
+# The tracing tests send spans to a real OpenTelemetry Collector:
+# scripts/build-otelcol.sh builds kit's small distribution of it from
+# tools/otelcol (about 2 minutes on a fresh machine, nothing when it is up to
+# date), in the background in the same way.
+OTELCOL_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/kit/otelcol
+otelcol_log=$(mktemp)
+setsid scripts/build-otelcol.sh "$OTELCOL_DIR" >"$otelcol_log" 2>&1 &
+otelcol_pid=$!
+trap 'kill -- -"$consul_pid" 2>/dev/null || true; kill -- -"$otelcol_pid" 2>/dev/null || true; rm -f "$consul_log" "$otelcol_log"' EXIT
+export PATH=$CONSUL_DIR:$OTELCOL_DIR:$PATH
 install_go_tools
 install_npm
 export KIT_INTEGRATION=1
@@ -142,6 +150,13 @@ if ! wait "$consul_pid"; then
 	exit 1
 fi
 tail -n 1 "$consul_log"
+step "wait for the OpenTelemetry Collector build"
+if ! wait "$otelcol_pid"; then
+	echo "scripts/build-otelcol.sh failed:" >&2
+	cat "$otelcol_log" >&2
+	exit 1
+fi
+tail -n 1 "$otelcol_log"
 
 step "go test -race ./..."
 go test -race -count=1 ./...
