@@ -5,6 +5,7 @@ go 1.25.9
 require (
 	github.com/go-logfmt/logfmt v0.6.0
 	github.com/go-zookeeper/zk v1.0.4
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/hashicorp/consul/api v1.34.1
 	github.com/miekg/dns v1.1.73
 	github.com/oklog/run v1.2.0
