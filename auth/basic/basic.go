@@ -117,12 +117,28 @@ func NewMiddleware(realm string, check CheckFunc) endpoint.Middleware {
 			if !ok {
 				return nil, AuthError{Realm: realm, Err: ErrInvalidCredentials}
 			}
-			return next(context.WithValue(ctx, userKey{}, user), req)
+			return next(&userContext{Context: ctx, user: user}, req)
 		}
 	}
 }
 
 type userKey struct{}
+
+// userContext carries the authenticated user: one allocation, where
+// context.WithValue would take two (the context and the boxed string).
+// Value passes every other key to the parent, so context's own lookups
+// (cancellation) see through it.
+type userContext struct {
+	context.Context
+	user string
+}
+
+func (c *userContext) Value(key any) any {
+	if key == (userKey{}) {
+		return c.user
+	}
+	return c.Context.Value(key)
+}
 
 // UserFromContext returns the user that NewMiddleware (or AuthMiddleware)
 // authenticated for this call, and whether there is one.

@@ -218,3 +218,35 @@ func BenchmarkAuthMiddleware(b *testing.B) {
 		}
 	}
 }
+
+func TestUserContextKeepsCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(ctxWith(header("u", "p")))
+	var inner context.Context
+	e := basic.AuthMiddleware("u", "p", "r")(func(ctx context.Context, _ any) (any, error) {
+		inner = ctx
+		return nil, nil
+	})
+	if _, err := e(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	child, stop := context.WithCancel(inner)
+	defer stop()
+	cancel()
+	<-child.Done() // a parent's cancellation reaches through the user's context
+	if u, ok := basic.UserFromContext(child); u != "u" || !ok {
+		t.Errorf("UserFromContext(child) = %q, %v; want u, true", u, ok)
+	}
+	if inner.Err() == nil {
+		t.Error("inner.Err() = nil after the parent was cancelled")
+	}
+}
+
+func TestAuthMiddlewareAllocs(t *testing.T) {
+	e := basic.AuthMiddleware("admin", "pw", "r")(endpoint.Nop)
+	ctx := ctxWith(header("admin", "pw"))
+	// The decoded credentials (2: the bytes and their string) and the
+	// user's context (1).
+	if n := testing.AllocsPerRun(100, func() { _, _ = e(ctx, nil) }); n > 3 {
+		t.Errorf("allocs per call = %v, want at most 3", n)
+	}
+}
