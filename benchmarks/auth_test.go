@@ -250,4 +250,3 @@ func TestBasicContestantsAgree(t *testing.T) {
 		}
 	}
 }
-
