@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -38,12 +40,48 @@ type jwtCase struct {
 	jwk     map[string]any
 }
 
+// benchRSAKey is a fixed RSA key (a test key, nothing else): generating
+// one per run would make start-up, and so callgrind's difference between
+// two runs, vary by millions of instructions.
+const benchRSAKey = `-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDK73RDFofltaE/
+idEfhIVH88q8ObRP3GZ956BYSMBNxET5M/Y6LffN5+YMsfL39UrZi7byLunedHZf
+yXxfEgeMhR5IchzvMYd4zk5Ia5pTsRs7armB4Gd6aYfetmbpKj7uZMhWsbcVy61p
+RgNJ5ON1XjEmNEL5hhaoUGdWR7MMWz1dsSU2t1urpsp7fItkAWWTXcE6pVf0ZwXN
+9x8IQp5LgcMAouIZozeecHKkUByMOeNXcc5oqaLVsD0/m2A1siekuir0+zjxT4KC
+RtIJL1/YtWK3LvQYtDGv+sTpIFOs81tnTvNEg9oX/Q2LbhbZHNV1XtpepBPMmIux
+v3jOCktZAgMBAAECggEAFbBlukFbVShWQ2yS/JW86nGiiH8416O4UwrJUwI0hmM8
+lW9RqMpurpOzPUZcD9cIMMvLSeNMdM149NgbmiwawTCdidPjZoeiQV24VWplsD3w
+qYcorDo8CQPkJQAU6+TrXK6KEGT2Ssat4h9c3N4RFuNSKLGDenhzrbnJL5oiZ2ac
+hhrHmxh5xdstSRZE3gMAThZXd20jIJrmeJNFtg8AyRGqyUUUMGQTT58CYOPnAaro
+4r+Wu9S0IMurjXO1GuSw0i39jeWMZo7ISZRSzl1Ii64xM9EvCswK8C09Fge4gW9m
+/hu0seoM3eSZOloviktDtOWMhS78nWQl08cDJ4xBYQKBgQD8LWXQ261Tsu5Z9KJb
+cI+hXOiTse1P6BQyp5NXOQT8uLyUTJtCS+Db0uyoyAwTiXP+OWzrpDape+lwITYL
+bdZQykAZKJwrgbuTGWpRrpYMgpdC9nAghGm7tPlvtR3AJuw3wDXr8TB52cFaLNpl
+xDzQvChAKhvxAHWeCIGRvj3a4QKBgQDOAvetAj741ThMsxL3mwnGLuCu/jktsFtt
+4Rk005GIvGVwh5Bw2DBRFpQVqnVCwnWv6j6PZNOcKAloTwcl4ERXlRBzAzaYlg1h
+9mab5UGk6gaSn/FRpSoAbqXJi7coLeFxKao3RwSj2Kp78NRJQJglSEqqf1QFO+t5
+5pgvRTe3eQKBgQCzQqY82NwWQnyyz3bWX2aKg1wFGZcjlUs+UucnOq4z5DKRjP9V
+GlFGkmKO/F2xSaV90159B6efxSjE/6bGaxbNKWh1OewB9V/cilWMqPma/P3/qOU+
+CEKNH3GtGeeDH2gNnYH3LeWSyNtsebPqYZwFmatXKVfhcr0pUMyiSMT5oQKBgFge
+utS9TjRf+AoO20EghyjHqoIP6mNZuXIhxAdtrCXh+D4PLsCmKNy2nLc7x5a72V1b
+BFGP3lhAY+3DSBpyeKlB8NxRdowEO0s4+6EZil/BXvhfA/lZfcLbkXzJj5nXLkSa
+ft3QOfLf3eTQGe4PfEUOTCnr9wOaItpswZIOuIt5AoGBAI7YtC4YtL3/cyFdUzIV
+Ll7wnVt+9Cv6gxJ8R3PdzaDmEPjqnVuyCP9nBm+nTc0+rAe4AI7plep+8ago9ipz
+kez01kvvV5WOZ5O06+qLsYxOwbMzomxUCjatFWQy2y9zjitiGnCBoE6PitGpUwN5
+f+zKgO6GB1Gi+lhh++bIQO3J
+-----END PRIVATE KEY-----
+`
+
 func jwtCases(tb testing.TB) []jwtCase {
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	block, _ := pem.Decode([]byte(benchRSAKey))
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	edPub, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	rsaKey := k.(*rsa.PrivateKey)
+	edKey := ed25519.NewKeyFromSeed([]byte("a fixed 32-byte seed for benches"))
+	edPub := edKey.Public().(ed25519.PublicKey)
 	b64 := base64.RawURLEncoding.EncodeToString
 	return []jwtCase{
 		{"RS256", stdjwt.SigningMethodRS256, rsaKey, &rsaKey.PublicKey, map[string]any{
@@ -161,9 +199,14 @@ func TestJWTContestantsAgree(t *testing.T) {
 			t.Errorf("%s: hand %v %v, kit %v %v, kit-jwks %v %v; want alice from each", c.alg, hand, err1, fixed, err2, viaJWKS, err3)
 		}
 		// A token signed by another key is refused by each.
-		other := jwtCases(t)[0]
-		if c.alg == "EdDSA" {
-			other = jwtCases(t)[1]
+		other := c
+		switch c.alg {
+		case "RS256":
+			k, _ := rsa.GenerateKey(rand.Reader, 2048)
+			other.signKey = k
+		default:
+			_, k, _ := ed25519.GenerateKey(rand.Reader)
+			other.signKey = k
 		}
 		bad := other.token(t)
 		badCtx := context.WithValue(context.Background(), jwt.JWTContextKey, bad)
