@@ -56,8 +56,11 @@
 //	  longer than MaxStale, or never up)
 //
 // The first three are CallerErrors in kit's failure model; the last is a
-// retryable DependencyFailure. JSON-RPC servers answer them through their
-// error encoder like any other error with a StatusCode.
+// retryable DependencyFailure. transport/http/jsonrpc's server answers the
+// CallerErrors with code InvalidParams (-32602) and the 503 with
+// InternalError (-32603), each with the HTTP status above (its error
+// responses carry no WWW-Authenticate header); its client classifies them
+// as the server did.
 //
 // # Concurrency
 //
