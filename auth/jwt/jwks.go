@@ -61,7 +61,8 @@ type JWKS struct {
 
 	ctx    context.Context // ends at Close, cancelling any fetch
 	cancel context.CancelFunc
-	done   chan struct{} // closed when the background goroutine returns
+	done   chan struct{}  // closed when the background goroutine returns
+	calls  sync.WaitGroup // Refresh's fetches, which Close waits for
 
 	mu       sync.Mutex    // guards lastTry, inflight, lastErr
 	lastTry  time.Time     // when the last fetch started
@@ -113,6 +114,7 @@ func NewJWKS(url string, s JWKSSettings) *JWKS {
 func (j *JWKS) Close() error {
 	j.cancel()
 	<-j.done
+	j.calls.Wait()
 	return nil
 }
 
@@ -132,10 +134,14 @@ func (j *JWKS) loop() {
 
 // Refresh fetches the key set now, unless a fetch is under way (then it
 // waits for that one), and returns its error. ctx bounds the wait, not the
-// fetch.
+// fetch, which FetchTimeout bounds and Close cancels.
 func (j *JWKS) Refresh(ctx context.Context) error {
 	done := make(chan error, 1) // buffered: the fetch may outlive ctx
-	go func() { done <- j.fetch(true) }()
+	j.calls.Add(1)
+	go func() {
+		defer j.calls.Done()
+		done <- j.fetch(true)
+	}()
 	select {
 	case err := <-done:
 		return err

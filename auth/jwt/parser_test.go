@@ -269,3 +269,26 @@ func TestSignerParserRoundTrip(t *testing.T) {
 		t.Error("NewSigner with a string as RSA key: err = nil, want an error")
 	}
 }
+
+func BenchmarkNewParser(b *testing.B) {
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	for _, c := range []struct {
+		method   stdjwt.SigningMethod
+		sign, vk any
+	}{
+		{stdjwt.SigningMethodHS256, hmacKey, hmacKey},
+		{stdjwt.SigningMethodEdDSA, edKey, edKey.Public()},
+	} {
+		b.Run(c.method.Alg(), func(b *testing.B) {
+			e := jwt.NewParser(func(*stdjwt.Token) (any, error) { return c.vk, nil }, c.method, nil,
+				jwt.ParserIssuer("https://idp.test/"), jwt.ParserAudience("orders"))(subject)
+			ctx := withToken(sign(b, c.method, c.sign, "", claims(nil)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e(ctx, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
