@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -60,7 +59,29 @@ func (AuthError) StatusCode() int { return http.StatusUnauthorized }
 // Headers returns the challenge: WWW-Authenticate: Basic realm="Realm",
 // charset="UTF-8".
 func (e AuthError) Headers() http.Header {
-	return http.Header{"Www-Authenticate": {`Basic realm=` + strconv.Quote(e.Realm) + `, charset="UTF-8"`}}
+	return http.Header{"Www-Authenticate": {`Basic realm=` + quote(e.Realm) + `, charset="UTF-8"`}}
+}
+
+// quote makes s an HTTP quoted-string (RFC 9110 5.6.4): a backslash before
+// '"' and '\', and control characters, which a header may not carry,
+// dropped. (strconv.Quote would write Go escapes such as \u00e9, which
+// HTTP does not know.)
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // Outcome implements endpoint.Classified: a refused call is the caller's

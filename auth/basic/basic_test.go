@@ -250,3 +250,16 @@ func TestAuthMiddlewareAllocs(t *testing.T) {
 		t.Errorf("allocs per call = %v, want at most 3", n)
 	}
 }
+
+func TestRealmQuoting(t *testing.T) {
+	for realm, want := range map[string]string{
+		"ops":          `Basic realm="ops", charset="UTF-8"`,
+		`a "b" \c`:     `Basic realm="a \"b\" \\c", charset="UTF-8"`,
+		"café":         `Basic realm="café", charset="UTF-8"`,
+		"line\r\nX: y": `Basic realm="lineX: y", charset="UTF-8"`,
+	} {
+		if got := (basic.AuthError{Realm: realm}).Headers().Get("WWW-Authenticate"); got != want {
+			t.Errorf("challenge for realm %q = %q, want %q", realm, got, want)
+		}
+	}
+}
