@@ -25,7 +25,9 @@ type JWKSSettings struct {
 	// MinRefreshInterval is the least time between two fetches that
 	// tokens cause (an unknown kid, missing keys): however many such tokens
 	// arrive, the key server sees at most one request per interval. Zero
-	// means 30s.
+	// means 30s. The price: a token signed with a key published less than
+	// this after the last fetch is refused until the interval has passed;
+	// identity providers publish new keys ahead of signing with them.
 	MinRefreshInterval time.Duration
 	// FetchTimeout bounds one fetch, and so how long a call with an
 	// unknown kid may wait for one. Zero means 5s.
