@@ -231,3 +231,25 @@ func headerFromContext(ctx context.Context) ([]string, bool) {
 	}
 	return nil, false
 }
+
+// HTTPHandler returns a net/http middleware that runs mw (AuthMiddleware's
+// or NewMiddleware's) around next, for a service not built around
+// Endpoints: next serves the request, with the user in its context
+// (UserFromContext), only when mw lets the call through; otherwise the
+// refusal is written as transport/http's DefaultErrorEncoder writes it (401
+// with the challenge).
+func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
+	toCtx := HTTPToContext()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := toCtx(r.Context(), r)
+			_, err := mw(func(ctx context.Context, _ any) (any, error) {
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return nil, nil
+			})(ctx, nil)
+			if err != nil {
+				httptransport.DefaultErrorEncoder(ctx, err, w)
+			}
+		})
+	}
+}

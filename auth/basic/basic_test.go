@@ -263,3 +263,34 @@ func TestRealmQuoting(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPHandler(t *testing.T) {
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := basic.UserFromContext(r.Context())
+		_, _ = io.WriteString(w, "hello "+u)
+	})
+	srv := httptest.NewServer(basic.HTTPHandler(basic.AuthMiddleware("alice", "pw", "r"))(hello))
+	defer srv.Close()
+	for _, tc := range []struct {
+		user, pass string
+		want       int
+		body       string
+	}{{"", "", 401, ""}, {"alice", "nope", 401, ""}, {"alice", "pw", 200, "hello alice"}} {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		if tc.user != "" {
+			req.SetBasicAuth(tc.user, tc.pass)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.body != "" && string(b) != tc.body) {
+			t.Errorf("%s:%s: %d %q, want %d %q", tc.user, tc.pass, resp.StatusCode, b, tc.want, tc.body)
+		}
+		if tc.want == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s:%s: 401 without a challenge", tc.user, tc.pass)
+		}
+	}
+}

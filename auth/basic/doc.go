@@ -29,6 +29,10 @@
 //
 // A context with neither is refused as missing credentials.
 //
+// A plain net/http service uses [HTTPHandler] instead:
+//
+//	mux.Handle("/admin/", basic.HTTPHandler(basic.AuthMiddleware("admin", secret, "ops"))(adminHandler))
+//
 // # Errors
 //
 // Every refusal is an [AuthError] wrapping one of [ErrMissingCredentials],

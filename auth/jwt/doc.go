@@ -45,6 +45,14 @@
 //	e = jwt.NewSigner(kid, privateKey, stdjwt.SigningMethodEdDSA, claims)(client.Endpoint())
 //	// with http.ClientBefore(jwt.ContextToHTTP()) on the client
 //
+// # Services not built around Endpoints
+//
+// [HTTPHandler] wraps a plain http.Handler, and [UnaryServerInterceptor]
+// and [StreamServerInterceptor] a grpc-go server, with the same middleware:
+//
+//	mux.Handle("/orders", jwt.HTTPHandler(auth)(ordersHandler))
+//	grpc.NewServer(grpc.UnaryInterceptor(jwt.UnaryServerInterceptor(auth)))
+//
 // # Errors
 //
 //	no Authorization header / token      401 Bearer                         Unauthenticated
