@@ -3,8 +3,10 @@ module github.com/endpointkit/kit
 go 1.25.9
 
 require (
+	github.com/casbin/casbin/v2 v2.135.0
 	github.com/go-logfmt/logfmt v0.6.0
 	github.com/go-zookeeper/zk v1.0.4
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/hashicorp/consul/api v1.34.1
 	github.com/miekg/dns v1.1.73
 	github.com/oklog/run v1.2.0
@@ -30,6 +32,8 @@ require (
 require (
 	github.com/armon/go-metrics v0.4.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/bmatcuk/doublestar/v4 v4.6.1 // indirect
+	github.com/casbin/govaluate v1.3.0 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coreos/go-semver v0.3.1 // indirect

@@ -3,6 +3,9 @@ package compat
 // The Go kit packages compared by TestAPI, and what the ported examples
 // import, imported here so that go.mod and go.sum hold their modules.
 import (
+	_ "github.com/go-kit/kit/auth/basic"
+	_ "github.com/go-kit/kit/auth/casbin"
+	_ "github.com/go-kit/kit/auth/jwt"
 	_ "github.com/go-kit/kit/circuitbreaker"
 	_ "github.com/go-kit/kit/endpoint"
 	//lint:ignore SA1019 deprecated aliases of github.com/go-kit/log, which MIGRATING.md maps too
@@ -37,6 +40,9 @@ import (
 	_ "github.com/sony/gobreaker/v2"
 	_ "golang.org/x/time/rate"
 
+	_ "github.com/endpointkit/kit/auth/basic"
+	_ "github.com/endpointkit/kit/auth/casbin"
+	_ "github.com/endpointkit/kit/auth/jwt"
 	_ "github.com/endpointkit/kit/circuitbreaker"
 	_ "github.com/endpointkit/kit/endpoint"
 	_ "github.com/endpointkit/kit/loadbalancer"

@@ -27,6 +27,15 @@ APT_NEEDS=(
 	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
 )
 
+# Python modules for Debian's /usr/bin/python3: "module:debian-package",
+# installed when `import module` fails. auth/jwt's interoperability tests
+# mint and verify tokens with PyJWT (RS256 and EdDSA need cryptography,
+# which python3-jwt only recommends).
+PY_APT_NEEDS=(
+	jwt:python3-jwt
+	cryptography:python3-cryptography
+)
+
 # Go tools: "binary:module/path@version".
 GO_TOOLS=(
 	grpcurl:github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
@@ -43,6 +52,9 @@ install_apt() {
 	local missing=()
 	for need in "${APT_NEEDS[@]}"; do
 		command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
+	done
+	for need in "${PY_APT_NEEDS[@]}"; do
+		/usr/bin/python3 -c "import ${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
 	done
 	((${#missing[@]})) || return 0
 	if [[ $(id -u) -ne 0 ]]; then
@@ -127,7 +139,7 @@ go vet ./...
 step "core packages import only the standard library"
 STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard ./metrics/generic ./metrics/multi
 	./metrics/expvar ./metrics/statsd ./metrics/dogstatsd ./metrics/graphite ./metrics/metricstest
-	./ratelimit ./loadbalancer ./loadbalancer/static ./transport ./transport/http ./transport/http/jsonrpc)
+	./ratelimit ./loadbalancer ./loadbalancer/static ./transport ./transport/http ./transport/http/jsonrpc ./auth/basic)
 outside=$(go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "${STD_ONLY[@]}" |
 	grep -v '^github.com/endpointkit/kit/' || true)
 if [[ -n $outside ]]; then
