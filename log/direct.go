@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/endpointkit/kit/log/internal/format"
 	"github.com/endpointkit/kit/log/internal/lines"
 )
 
@@ -84,32 +85,32 @@ func (w *lineWriter) Key(l *lines.Line, key string) {
 		if l.More {
 			b = append(b, ',')
 		}
-		l.B = append(appendJSONString(b, key), ':')
+		l.B = append(format.AppendJSONString(b, key), ':')
 	} else {
 		if l.More {
 			b = append(b, ' ')
 		}
-		l.B = append(appendLogfmtKeyString(b, key), '=')
+		l.B = append(format.AppendLogfmtKey(b, key), '=')
 	}
 	l.More = true
 }
 
 func (w *lineWriter) String(l *lines.Line, s string) {
 	if w.json {
-		l.B = appendJSONString(l.B, s)
+		l.B = format.AppendJSONString(l.B, s)
 	} else {
-		l.B = appendLogfmtString(l.B, s)
+		l.B = format.AppendLogfmtString(l.B, s)
 	}
 }
 
-func (w *lineWriter) Int64(l *lines.Line, i int64)   { l.B = appendInt(l.B, i) }
-func (w *lineWriter) Uint64(l *lines.Line, u uint64) { l.B = appendUint(l.B, u) }
+func (w *lineWriter) Int64(l *lines.Line, i int64)   { l.B = format.AppendInt(l.B, i) }
+func (w *lineWriter) Uint64(l *lines.Line, u uint64) { l.B = format.AppendUint(l.B, u) }
 
 func (w *lineWriter) Float64(l *lines.Line, f float64) {
 	if w.json {
-		l.B = appendJSONFloat(l.B, f, 64)
+		l.B = format.AppendJSONFloat(l.B, f, 64)
 	} else {
-		l.B = appendFloat64(l.B, f)
+		l.B = format.AppendFloat64(l.B, f)
 	}
 }
 
@@ -123,17 +124,17 @@ func (w *lineWriter) Bool(l *lines.Line, v bool) {
 
 func (w *lineWriter) Duration(l *lines.Line, d time.Duration) {
 	if w.json {
-		l.B = append(appendDuration(append(l.B, '"'), d), '"')
+		l.B = append(format.AppendDuration(append(l.B, '"'), d), '"')
 	} else {
-		l.B = appendDuration(l.B, d)
+		l.B = format.AppendDuration(l.B, d)
 	}
 }
 
 func (w *lineWriter) Time(l *lines.Line, t time.Time) {
 	if w.json {
-		l.B = append(appendRFC3339Nano(append(l.B, '"'), t), '"')
+		l.B = append(format.AppendRFC3339Nano(append(l.B, '"'), t), '"')
 	} else {
-		l.B = appendRFC3339Nano(l.B, t)
+		l.B = format.AppendRFC3339Nano(l.B, t)
 	}
 }
 
@@ -141,7 +142,7 @@ func (w *lineWriter) Time(l *lines.Line, t time.Time) {
 // the local zone and UTC; other times would only replace the cached second
 // with theirs.
 func (w *lineWriter) RecordTime(l *lines.Line, t time.Time) {
-	var c *stampCache
+	var c *format.StampCache
 	switch t.Location() {
 	case time.Local:
 		c = &w.now.local.stamps
@@ -152,9 +153,9 @@ func (w *lineWriter) RecordTime(l *lines.Line, t time.Time) {
 		return
 	}
 	if w.json {
-		l.B = append(c.appendRFC3339Nano(append(l.B, '"'), t), '"')
+		l.B = append(c.AppendRFC3339Nano(append(l.B, '"'), t), '"')
 	} else {
-		l.B = c.appendRFC3339Nano(l.B, t)
+		l.B = c.AppendRFC3339Nano(l.B, t)
 	}
 }
 
@@ -204,9 +205,9 @@ func (w *lineWriter) Value(l *lines.Line, v slog.Value) {
 	case slog.KindString:
 		w.String(l, v.String())
 	case slog.KindInt64:
-		l.B = appendInt(l.B, v.Int64())
+		l.B = format.AppendInt(l.B, v.Int64())
 	case slog.KindUint64:
-		l.B = appendUint(l.B, v.Uint64())
+		l.B = format.AppendUint(l.B, v.Uint64())
 	case slog.KindFloat64:
 		w.Float64(l, v.Float64())
 	case slog.KindBool:
