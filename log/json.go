@@ -22,27 +22,12 @@ import (
 // number of keyvals gets [ErrMissingValue] as its last value.
 //
 // The Logger is safe for concurrent use when w is; see [NewSyncWriter].
-func NewJSONLogger(w io.Writer) Logger {
-	l := &jsonLogger{w: w, now: newNowValues()}
-	l.lines = &lineWriter{json: true, w: w, now: &l.now}
-	return l
-}
+func NewJSONLogger(w io.Writer) Logger { return newEncoder(w, true) }
 
-type jsonLogger struct {
-	w     io.Writer
-	now   nowValues   // for the contexts that write to this encoder
-	lines *lineWriter // writes lines without bound pairs
-}
-
-func (l *jsonLogger) Log(keyvals ...any) error {
-	return l.logParts(nil, keyvals, nil)
-}
-
-// logParts writes one object made of the pairs of prefix, keyvals and
-// suffix. Contexts call it directly, which saves merging the three.
-func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
-	line := getLine()
-	b := append(line.b, '{')
+// appendJSONLine appends the object made of the pairs of prefix, keyvals
+// and suffix, and its newline.
+func appendJSONLine(b []byte, prefix, keyvals, suffix []any) []byte {
+	b = append(b, '{')
 	if len(prefix) > 0 {
 		b = appendJSONPairs(b, prefix, false)
 	}
@@ -50,10 +35,7 @@ func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
 	if len(suffix) > 0 {
 		b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
 	}
-	line.b = append(b, '}', '\n')
-	_, err := l.w.Write(line.b)
-	putLine(line)
-	return err
+	return append(b, '}', '\n')
 }
 
 // appendJSONPairs appends the members of keyvals, preceded by a comma if

@@ -21,27 +21,11 @@ import (
 //
 // The Logger is safe for concurrent use when w is: an *os.File is, a
 // bytes.Buffer or bufio.Writer is not and needs [NewSyncWriter].
-func NewLogfmtLogger(w io.Writer) Logger {
-	l := &logfmtLogger{w: w, now: newNowValues()}
-	l.lines = &lineWriter{json: false, w: w, now: &l.now}
-	return l
-}
+func NewLogfmtLogger(w io.Writer) Logger { return newEncoder(w, false) }
 
-type logfmtLogger struct {
-	w     io.Writer
-	now   nowValues   // for the contexts that write to this encoder
-	lines *lineWriter // writes lines without bound pairs
-}
-
-func (l *logfmtLogger) Log(keyvals ...any) error {
-	return l.logParts(nil, keyvals, nil)
-}
-
-// logParts writes one line made of the pairs of prefix, keyvals and suffix.
-// Contexts call it directly, which saves merging the three into one slice.
-func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
-	line := getLine()
-	b := line.b
+// appendLogfmtLine appends the line made of the pairs of prefix, keyvals
+// and suffix, and its newline.
+func appendLogfmtLine(b []byte, prefix, keyvals, suffix []any) []byte {
 	if len(prefix) > 0 {
 		// Most contexts bind a timestamp and constants, which preEncode
 		// turns into one pair: it is appended here, without the loop.
@@ -55,10 +39,7 @@ func (l *logfmtLogger) logParts(prefix, keyvals, suffix []any) error {
 	if len(suffix) > 0 {
 		b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
 	}
-	line.b = append(b, '\n')
-	_, err := l.w.Write(line.b)
-	putLine(line)
-	return err
+	return append(b, '\n')
 }
 
 // appendLogfmtPairs appends the pairs of keyvals, preceded by a space if

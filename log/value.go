@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/endpointkit/kit/log/internal/core"
 	"github.com/endpointkit/kit/log/internal/format"
 )
 
@@ -96,7 +97,6 @@ func asNowValue(v Valuer, nv *nowValues) *nowValue {
 // WithSuffix, or by the level helpers. Frames of the level package's
 // Logger, which sits between its callers and the context, are not counted.
 func Caller(depth int) Valuer {
-	levelPkg := reflect.TypeFor[nowValue]().PkgPath() + "/level."
 	return func() any {
 		var pcs [4]uintptr
 		n := runtime.Callers(depth+1, pcs[:]) // 0 is Callers itself
@@ -106,7 +106,7 @@ func Caller(depth int) Valuer {
 			if f.PC == 0 {
 				return "???"
 			}
-			if !strings.HasPrefix(f.Function, levelPkg) || !more {
+			if !core.InLevelPackage(f.Function) || !more {
 				return f.File[strings.LastIndexByte(f.File, '/')+1:] + ":" + strconv.Itoa(f.Line)
 			}
 		}

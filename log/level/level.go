@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/endpointkit/kit/log"
-	"github.com/endpointkit/kit/log/internal/levelcache"
+	"github.com/endpointkit/kit/log/internal/core"
 )
 
 // Value is a level, as logged by the level helpers and recognised by
@@ -21,7 +20,7 @@ type Value interface {
 type levelValue struct {
 	name  string
 	bit   allowed
-	index int // in filter.leveled and levelcache.Slots
+	index int // in filter.leveled and core.Slots
 }
 
 func (v *levelValue) String() string { return v.name }
@@ -81,7 +80,7 @@ func Error(logger log.Logger) Logger { return withLevel(logger, errorValue) }
 //
 // The zero Logger drops every line and returns nil.
 type Logger struct {
-	l *levelcache.Leveled // nil in the zero Logger
+	l *core.Leveled // nil in the zero Logger
 }
 
 // Log passes keyvals to the leveled logger, or drops them at once when the
@@ -96,17 +95,11 @@ func (l Logger) Log(keyvals ...any) error {
 	// Passing keyvals on through an interface would make them escape, and
 	// every caller allocate them: pass a pooled copy instead, which is
 	// safe because Loggers must not retain keyvals.
-	kv := getKeyvals()
-	kv.kv = append(kv.kv[:0], keyvals...)
-	err := l.l.Next.Log(kv.kv...)
-	putKeyvals(kv)
+	buf := core.Get()
+	buf.KV = append(buf.KV, keyvals...)
+	err := l.l.Next.Log(buf.KV...)
+	core.Put(buf)
 	return err
-}
-
-// discarder is the protocol by which log's contexts and this package's
-// filters tell, from their bound keyvals alone, that they drop every line.
-type discarder interface {
-	LogDiscards(bound []any) (bool, error)
 }
 
 // withLevel returns what the helpers return. Filters hold the answers for
@@ -114,17 +107,16 @@ type discarder interface {
 // a helper called for every line, as helpers are, costs one lookup: for a
 // line the filter drops, nothing else happens before Log returns.
 func withLevel(logger log.Logger, v *levelValue) Logger {
-	switch l := logger.(type) {
-	case *filter:
-		return l.leveled[v.index]
-	case levelcache.Holder:
-		slot := &l.LevelSlots()[v.index]
-		if p := slot.Load(); p != nil {
-			return Logger{p}
+	if h, ok := logger.(core.Hooks); ok {
+		if slots := h.LevelSlots(); slots != nil {
+			slot := &slots[v.index]
+			if p := slot.Load(); p != nil {
+				return Logger{p}
+			}
+			leveled := newLeveled(logger, v)
+			slot.Store(leveled.l)
+			return leveled
 		}
-		leveled := newLeveled(logger, v)
-		slot.Store(leveled.l)
-		return leveled
 	}
 	return newLeveled(logger, v)
 }
@@ -132,29 +124,14 @@ func withLevel(logger log.Logger, v *levelValue) Logger {
 // newLeveled builds what the helpers return for logger and v.
 func newLeveled(logger log.Logger, v *levelValue) Logger {
 	next := log.WithPrefix(logger, "level", v)
-	if d, ok := next.(discarder); ok {
-		if drop, err := d.LogDiscards(nil); drop {
-			return Logger{&levelcache.Leveled{Err: err}}
+	var lines core.Writer
+	if h, ok := next.(core.Hooks); ok {
+		if drop, err := h.Discards(nil); drop {
+			return Logger{&core.Leveled{Err: err}}
 		}
+		lines = h.LineWriter()
 	}
-	return Logger{&levelcache.Leveled{Next: next}}
-}
-
-// keyvalsBuffer holds a copy of a Logger's keyvals.
-type keyvalsBuffer struct{ kv []any }
-
-// keyvalsPool is a cache, not state: what it returns is reset before use.
-var keyvalsPool = sync.Pool{New: func() any { return &keyvalsBuffer{kv: make([]any, 0, 32)} }}
-
-func getKeyvals() *keyvalsBuffer { return keyvalsPool.Get().(*keyvalsBuffer) }
-
-func putKeyvals(k *keyvalsBuffer) {
-	if cap(k.kv) > 1024 {
-		return
-	}
-	clear(k.kv) // drop references so pooled slices do not keep values alive
-	k.kv = k.kv[:0]
-	keyvalsPool.Put(k)
+	return Logger{&core.Leveled{Next: next, Lines: lines}}
 }
 
 // ErrInvalidLevelString is returned by Parse for a string that names no

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/endpointkit/kit/log"
-	"github.com/endpointkit/kit/log/internal/lines"
+	"github.com/endpointkit/kit/log/internal/core"
 	"github.com/endpointkit/kit/log/level"
 )
 
@@ -58,7 +58,7 @@ type Handler struct {
 	// default timestamps): records are written straight into the
 	// encoder's line, without boxing values into keyvals. Its output is
 	// the same, byte for byte.
-	lw       lines.Writer
+	lw       core.Writer
 	nameKeys [3]string // names, unboxed
 	// tsKey and head are encoded once: tsKey the time key, head the
 	// level key and value and the message key, for each kit level; each
@@ -86,15 +86,15 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 			}
 		}
 	}
-	if src, ok := logger.(lines.Source); ok {
-		h.lw = src.LineWriter()
+	if hooks, ok := logger.(core.Hooks); ok {
+		h.lw = hooks.LineWriter()
 	}
 	if h.lw != nil {
 		h.keys.lw = h.lw
 		for i, more := range []bool{false, true} {
 			h.tsKey[i] = h.keys.encodeKey(h.nameKeys[0], more)
 			for j, lv := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
-				l := &lines.Line{More: more}
+				l := &core.Line{More: more}
 				h.lw.Key(l, h.nameKeys[1])
 				h.lw.String(l, KitLevel(lv).String())
 				h.lw.Key(l, h.nameKeys[2])
@@ -105,21 +105,15 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 	return h
 }
 
-// discarder is the protocol by which kit's level filters (and Loggers made
-// by log.With over them) say that they drop every line of a level.
-type discarder interface {
-	LogDiscards(bound []any) (bool, error)
-}
-
 // Enabled reports whether l is at or above the Handler's minimum level and
 // is not dropped by a kit level filter that the Logger can see.
 func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
 	if l < h.minLevel.Level() {
 		return false
 	}
-	if d, ok := h.logger.(discarder); ok {
+	if hooks, ok := h.logger.(core.Hooks); ok {
 		bound := [2]any{h.names[1], KitLevel(l)}
-		if drop, _ := d.LogDiscards(bound[:]); drop {
+		if drop, _ := hooks.Discards(bound[:]); drop {
 			return false
 		}
 	}
@@ -146,8 +140,8 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	if h.lw != nil {
 		return h.handleDirect(r)
 	}
-	buf := keyvalsPool.Get().(*keyvals)
-	kv := buf.kv[:0]
+	buf := core.Get()
+	kv := buf.KV
 	if !r.Time.IsZero() {
 		kv = append(kv, h.names[0], r.Time)
 	}
@@ -162,9 +156,8 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 		return true
 	})
 	err := h.logger.Log(kv...)
-	clear(kv)
-	buf.kv = kv[:0]
-	keyvalsPool.Put(buf)
+	buf.KV = kv
+	core.Put(buf)
 	return err
 }
 
@@ -184,7 +177,7 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		if allConstant(h2.boundAttrs) {
 			// Encoded on a line that has pairs before, as records
 			// have: time, level and message.
-			l := &lines.Line{More: true}
+			l := &core.Line{More: true}
 			for _, a := range h2.boundAttrs {
 				h.lw.Key(l, a.key)
 				h.lw.Value(l, a.value)

@@ -4,7 +4,7 @@ import (
 	"hash/maphash"
 	"sync/atomic"
 
-	"github.com/endpointkit/kit/log/internal/lines"
+	"github.com/endpointkit/kit/log/internal/core"
 )
 
 // keyCache holds attribute keys already boxed in an interface, so that the
@@ -14,7 +14,7 @@ import (
 // use. A slot, once filled, keeps its key: keys that vary per record miss
 // and are boxed as before, but never evict the common ones.
 type keyCache struct {
-	lw    lines.Writer // set, before use, for Handlers on the direct path
+	lw    core.Writer // set, before use, for Handlers on the direct path
 	seed  maphash.Seed
 	slots [keyCacheSlots]atomic.Pointer[boxedKey]
 }
@@ -24,7 +24,7 @@ const keyCacheSlots = 128 // encoded relies on it
 type boxedKey struct {
 	s   string
 	v   any    // s, boxed
-	enc []byte // s encoded by the cache's lines.Writer, after a pair
+	enc []byte // s encoded by the cache's core.Writer, after a pair
 }
 
 func newKeyCache() *keyCache { return &keyCache{seed: maphash.MakeSeed()} }
@@ -67,7 +67,7 @@ func (c *keyCache) encoded(key string) []byte {
 
 // encodeKey returns key encoded by c.lw, after a pair if more is set.
 func (c *keyCache) encodeKey(key string, more bool) []byte {
-	l := &lines.Line{More: more}
+	l := &core.Line{More: more}
 	c.lw.Key(l, key)
 	return l.B
 }

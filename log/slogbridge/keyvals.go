@@ -3,16 +3,7 @@ package slogbridge
 // This file is the keyvals path: records turned into the []any of one Log
 // call, for Loggers the Handler cannot write into directly.
 
-import (
-	"log/slog"
-	"sync"
-)
-
-type keyvals struct{ kv []any }
-
-// keyvalsPool is a cache of keyval slices; Loggers must not retain keyvals,
-// so a slice is free again once Log returns.
-var keyvalsPool = sync.Pool{New: func() any { return &keyvals{kv: make([]any, 0, 32)} }}
+import "log/slog"
 
 // appendAttr appends a as keyvals under the key prefix group, following the
 // rules of slog.Handler: LogValuers resolved, empty attributes and empty

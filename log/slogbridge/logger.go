@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/internal/core"
 	"github.com/endpointkit/kit/log/level"
 )
 
@@ -117,23 +117,11 @@ func callerPC() uintptr {
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		if !inKitLog(f.Function) {
+		if !core.InLogPackages(f.Function) {
 			return f.PC
 		}
 		if !more {
 			return 0
 		}
 	}
-}
-
-// inKitLog reports whether function (as runtime names it: "path.Func" or
-// "path.(*T).Method") belongs to package log or one of its subpackages,
-// tests excluded.
-func inKitLog(function string) bool {
-	for _, pkg := range []string{"github.com/endpointkit/kit/log.", "github.com/endpointkit/kit/log/level.", "github.com/endpointkit/kit/log/slogbridge."} {
-		if strings.HasPrefix(function, pkg) {
-			return true
-		}
-	}
-	return false
 }
