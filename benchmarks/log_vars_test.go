@@ -28,6 +28,8 @@ import (
 // call site, before any Logger runs, and a filtered line pays them too.
 // That floor belongs to the API, not to an encoder: the typed front ends
 // (kit's level.Logger.LogAttrs, slog's LogAttrs, zerolog, zap) do not box.
+// kit-*-attrs are kit's encoders through LogAttrs, kit-logfmt and kit-json
+// the same encoders through the Go kit API.
 //
 //   - vars line: a level, a timestamp and six fields, as the line workload;
 //   - vars filtered: the same call at debug level on a logger that allows
@@ -68,9 +70,59 @@ func kitVars(impl string, enc func(io.Writer) log.Logger) varsContestant {
 	}
 }
 
+// kitAttrs is kit through its typed front end: level helpers and LogAttrs.
+func kitAttrs(impl string, enc func(io.Writer) log.Logger) varsContestant {
+	return varsContestant{
+		impl: impl,
+		line: func(w io.Writer) func() {
+			l := log.With(enc(w), "ts", log.DefaultTimestampUTC)
+			return func() {
+				level.Info(l).LogAttrs(slog.String("msg", varMsg), slog.Int("status", varStatus), slog.Float64("took", varTook),
+					slog.Bool("cached", varCached), slog.Any("err", varErr), slog.Duration("elapsed", varElapsed))
+			}
+		},
+		filtered: func(w io.Writer) func() {
+			l := log.With(level.NewFilter(enc(w), level.AllowInfo()), "ts", log.DefaultTimestampUTC)
+			return func() {
+				level.Debug(l).LogAttrs(slog.String("msg", varMsg), slog.Int("status", varStatus), slog.Float64("took", varTook),
+					slog.Bool("cached", varCached), slog.Any("err", varErr), slog.Duration("elapsed", varElapsed))
+			}
+		},
+	}
+}
+
+// kitAttrsGuarded is kitAttrs with the line guarded by Enabled, as a hot
+// debug line may be written.
+func kitAttrsGuarded(impl string, enc func(io.Writer) log.Logger) varsContestant {
+	return varsContestant{
+		impl: impl,
+		line: func(w io.Writer) func() {
+			l := log.With(enc(w), "ts", log.DefaultTimestampUTC)
+			return func() {
+				if i := level.Info(l); i.Enabled() {
+					i.LogAttrs(slog.String("msg", varMsg), slog.Int("status", varStatus), slog.Float64("took", varTook),
+						slog.Bool("cached", varCached), slog.Any("err", varErr), slog.Duration("elapsed", varElapsed))
+				}
+			}
+		},
+		filtered: func(w io.Writer) func() {
+			l := log.With(level.NewFilter(enc(w), level.AllowInfo()), "ts", log.DefaultTimestampUTC)
+			return func() {
+				if d := level.Debug(l); d.Enabled() {
+					d.LogAttrs(slog.String("msg", varMsg), slog.Int("status", varStatus), slog.Float64("took", varTook),
+						slog.Bool("cached", varCached), slog.Any("err", varErr), slog.Duration("elapsed", varElapsed))
+				}
+			}
+		},
+	}
+}
+
 var varsContestants = []varsContestant{
 	kitVars("kit-logfmt", log.NewLogfmtLogger),
 	kitVars("kit-json", log.NewJSONLogger),
+	kitAttrs("kit-logfmt-attrs", log.NewLogfmtLogger),
+	kitAttrs("kit-json-attrs", log.NewJSONLogger),
+	kitAttrsGuarded("kit-logfmt-attrs-enabled", log.NewLogfmtLogger),
 	{
 		impl: "gokit-logfmt",
 		line: func(w io.Writer) func() {

@@ -2,6 +2,7 @@ package log
 
 import (
 	"reflect"
+	"slices"
 	"sync/atomic"
 
 	"github.com/endpointkit/kit/log/internal/core"
@@ -123,13 +124,24 @@ var _ core.Hooks = (*context)(nil)
 func (c *context) LevelSlots() *core.Slots { return &c.levels }
 
 // LineWriter implements core.Hooks: a context can write lines directly
-// when it writes to an encoder directly, calls no Valuers (but the default
-// timestamps, which its encoder formats) and does not drop its lines.
-func (c *context) LineWriter() core.Writer {
-	if c.enc == nil || c.directValuer || c.discard {
+// when the Logger it wraps can with its bound pairs added, which for an
+// encoder means that they hold no Valuers but the default timestamps, and
+// when it does not drop its lines.
+func (c *context) LineWriter(prefix, suffix []any) core.Writer {
+	if c.discard {
 		return nil
 	}
-	return c.lines
+	if len(prefix) == 0 && len(suffix) == 0 && c.enc != nil {
+		if c.directValuer {
+			return nil
+		}
+		return c.lines
+	}
+	h, ok := c.logger.(core.Hooks)
+	if !ok {
+		return nil
+	}
+	return h.LineWriter(append(slices.Clip(prefix), c.prefix...), append(slices.Clip(c.suffix), suffix...))
 }
 
 type memoEntry struct {
@@ -224,7 +236,7 @@ func (c *context) Log(keyvals ...any) error {
 		}
 		return c.enc.logParts(c.directPrefix, keyvals, c.directSuffix)
 	}
-	buf := core.Get()
+	buf := core.GetKeyvals()
 	kv := append(buf.KV, c.prefix...)
 	kv = append(kv, keyvals...)
 	if len(keyvals)%2 != 0 && len(c.suffix) > 0 {
@@ -239,7 +251,7 @@ func (c *context) Log(keyvals ...any) error {
 	}
 	err := c.logger.Log(kv...)
 	buf.KV = kv
-	core.Put(buf)
+	core.PutKeyvals(buf)
 	return err
 }
 

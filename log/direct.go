@@ -19,7 +19,7 @@ type lineWriter struct {
 var _ core.Writer = (*lineWriter)(nil)
 
 func (w *lineWriter) Begin() *core.Line {
-	l := core.Get()
+	l := core.GetLine()
 	b := l.B
 	if w.enc.json {
 		b = appendJSONPairs(append(b, '{'), w.prefix, false)
@@ -39,7 +39,7 @@ func (w *lineWriter) End(l *core.Line) error {
 	}
 	l.B = b
 	_, err := w.enc.w.Write(b)
-	core.Put(l)
+	core.PutLine(l)
 	return err
 }
 

@@ -24,20 +24,6 @@ import (
 // The Logger is safe for concurrent use when w is; see [NewSyncWriter].
 func NewJSONLogger(w io.Writer) Logger { return newEncoder(w, true) }
 
-// appendJSONLine appends the object made of the pairs of prefix, keyvals
-// and suffix, and its newline.
-func appendJSONLine(b []byte, prefix, keyvals, suffix []any) []byte {
-	b = append(b, '{')
-	if len(prefix) > 0 {
-		b = appendJSONPairs(b, prefix, false)
-	}
-	b = appendJSONPairs(b, keyvals, len(prefix) > 0)
-	if len(suffix) > 0 {
-		b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
-	}
-	return append(b, '}', '\n')
-}
-
 // appendJSONPairs appends the members of keyvals, preceded by a comma if
 // more is set, with ErrMissingValue for an odd key.
 func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {

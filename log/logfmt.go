@@ -23,25 +23,6 @@ import (
 // bytes.Buffer or bufio.Writer is not and needs [NewSyncWriter].
 func NewLogfmtLogger(w io.Writer) Logger { return newEncoder(w, false) }
 
-// appendLogfmtLine appends the line made of the pairs of prefix, keyvals
-// and suffix, and its newline.
-func appendLogfmtLine(b []byte, prefix, keyvals, suffix []any) []byte {
-	if len(prefix) > 0 {
-		// Most contexts bind a timestamp and constants, which preEncode
-		// turns into one pair: it is appended here, without the loop.
-		if p, ok := prefix[0].(*preEncoded); ok && len(prefix) == 2 {
-			b = p.appendTo(b)
-		} else {
-			b = appendLogfmtPairs(b, prefix, false)
-		}
-	}
-	b = appendLogfmtPairs(b, keyvals, len(prefix) > 0)
-	if len(suffix) > 0 {
-		b = appendLogfmtPairs(b, suffix, len(prefix)+len(keyvals) > 0)
-	}
-	return append(b, '\n')
-}
-
 // appendLogfmtPairs appends the pairs of keyvals, preceded by a space if
 // more is set, with ErrMissingValue for an odd key.
 func appendLogfmtPairs(dst []byte, keyvals []any, more bool) []byte {

@@ -105,9 +105,28 @@ func (f *filter) Log(keyvals ...any) error {
 // NewFilter.
 func (f *filter) LevelSlots() *core.Slots { return &f.leveled }
 
-// LineWriter implements core.Hooks: lines go through Log, which checks
-// their levels.
-func (f *filter) LineWriter() core.Writer { return nil }
+// LineWriter implements core.Hooks: when the bound pairs hold a level f
+// lets through and none it drops, lines pass f unchanged, and are written
+// by its next Logger's Writer, if it has one. Without a bound level,
+// lines go through Log, which checks the levels among their values.
+func (f *filter) LineWriter(prefix, suffix []any) core.Writer {
+	allowed := false
+	for _, bound := range [][]any{prefix, suffix} {
+		for i := 1; i < len(bound); i += 2 {
+			if v, ok := bound[i].(*levelValue); ok {
+				if f.allowed&v.bit == 0 {
+					return nil
+				}
+				allowed = true
+			}
+		}
+	}
+	h, ok := f.next.(core.Hooks)
+	if !allowed || !ok {
+		return nil
+	}
+	return h.LineWriter(prefix, suffix)
+}
 
 // Discards implements core.Hooks: it reports whether every line that
 // carries the bound keyvals would be dropped, and with which error. Loggers

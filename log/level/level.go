@@ -3,6 +3,7 @@ package level
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/endpointkit/kit/log"
@@ -95,10 +96,65 @@ func (l Logger) Log(keyvals ...any) error {
 	// Passing keyvals on through an interface would make them escape, and
 	// every caller allocate them: pass a pooled copy instead, which is
 	// safe because Loggers must not retain keyvals.
-	buf := core.Get()
+	buf := core.GetKeyvals()
 	buf.KV = append(buf.KV, keyvals...)
 	err := l.l.Next.Log(buf.KV...)
-	core.Put(buf)
+	core.PutKeyvals(buf)
+	return err
+}
+
+// Enabled reports whether l writes lines: false when it was built over a
+// level filter that drops its level, or is the zero Logger. A line whose
+// values cost something to compute or to pass can be guarded with it:
+//
+//	if d := level.Debug(logger); d.Enabled() {
+//		d.LogAttrs(slog.String("msg", "cache miss"), slog.Any("key", key))
+//	}
+//
+// A filter that kit's Loggers cannot see through (a Logger of your own
+// between them) may still drop lines for which Enabled is true.
+func (l Logger) Enabled() bool { return l.l != nil && l.l.Next != nil }
+
+// LogAttrs is Log with typed pairs: each attribute is one key and its
+// value, written as Log writes the same key and value (the Go value that
+// a.Value.Any() returns, for the kinds of slog.Value), in order; the
+// attributes of a group are written with the group's name and a dot before
+// their keys, as slog's TextHandler writes them. The message is one more
+// pair:
+//
+//	level.Info(logger).LogAttrs(slog.String("msg", msg), slog.Duration("took", took))
+//
+// slog.Attr holds strings, numbers, bools, durations and times without
+// boxing them, so unlike Log, a call allocates nothing for the values it
+// logs, whether the line is written or dropped. When the Logger under the
+// level helper is one of package log's encoders, or a Logger made by
+// log.With and friends over one, with a level filter between them or not,
+// binding no Valuers but the default timestamps, the line is written
+// straight into the encoder's buffer and allocates nothing at all. Other
+// Loggers receive the pairs as keyvals, as Log passes them.
+//
+// Values that are levels are written as values, not checked by filters:
+// the helper's own level is the line's.
+func (l Logger) LogAttrs(attrs ...slog.Attr) error {
+	if l.l == nil {
+		return nil
+	}
+	if l.l.Next == nil {
+		return l.l.Err
+	}
+	if w := l.l.Lines; w != nil {
+		line := w.Begin()
+		for _, a := range attrs {
+			w.Attr(line, "", a)
+		}
+		return w.End(line)
+	}
+	buf := core.GetKeyvals()
+	for _, a := range attrs {
+		buf.KV = core.AppendAttr(buf.KV, "", a)
+	}
+	err := l.l.Next.Log(buf.KV...)
+	core.PutKeyvals(buf)
 	return err
 }
 
@@ -129,7 +185,7 @@ func newLeveled(logger log.Logger, v *levelValue) Logger {
 		if drop, err := h.Discards(nil); drop {
 			return Logger{&core.Leveled{Err: err}}
 		}
-		lines = h.LineWriter()
+		lines = h.LineWriter(nil, nil)
 	}
 	return Logger{&core.Leveled{Next: next, Lines: lines}}
 }

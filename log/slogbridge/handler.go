@@ -49,9 +49,13 @@ type Handler struct {
 	minLevel slog.Leveler
 	names    [3]any // time, level, message keys: strings, boxed once here rather than per record
 	keys     *keyCache
-	source   bool   // log the record's source
-	bound    []any  // keyvals from WithAttrs, groups applied
-	group    string // prefix for keys: the open groups joined by dots, ending in a dot
+	source   bool // log the record's source
+	// drops says, for each kit level, whether the Logger drops every
+	// line of that level (a kit level filter that the Logger can see),
+	// as it told when the Handler was built.
+	drops [4]bool
+	bound []any  // keyvals from WithAttrs, groups applied
+	group string // prefix for keys: the open groups joined by dots, ending in a dot
 
 	// The direct path, taken when the Logger is one of kit's encoders
 	// (or a Logger made by log.With over one, binding no Valuers but the
@@ -87,7 +91,10 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 		}
 	}
 	if hooks, ok := logger.(core.Hooks); ok {
-		h.lw = hooks.LineWriter()
+		h.lw = hooks.LineWriter(nil, nil)
+		for i, lv := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
+			h.drops[i], _ = hooks.Discards([]any{h.names[1], KitLevel(lv)})
+		}
 	}
 	if h.lw != nil {
 		h.keys.lw = h.lw
@@ -108,16 +115,7 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 // Enabled reports whether l is at or above the Handler's minimum level and
 // is not dropped by a kit level filter that the Logger can see.
 func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
-	if l < h.minLevel.Level() {
-		return false
-	}
-	if hooks, ok := h.logger.(core.Hooks); ok {
-		bound := [2]any{h.names[1], KitLevel(l)}
-		if drop, _ := hooks.Discards(bound[:]); drop {
-			return false
-		}
-	}
-	return true
+	return l >= h.minLevel.Level() && !h.drops[levelIndex(l)]
 }
 
 // KitLevel maps a slog level to the kit level that covers it: below
@@ -140,7 +138,7 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	if h.lw != nil {
 		return h.handleDirect(r)
 	}
-	buf := core.Get()
+	buf := core.GetKeyvals()
 	kv := buf.KV
 	if !r.Time.IsZero() {
 		kv = append(kv, h.names[0], r.Time)
@@ -157,7 +155,7 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	})
 	err := h.logger.Log(kv...)
 	buf.KV = kv
-	core.Put(buf)
+	core.PutKeyvals(buf)
 	return err
 }
 

@@ -3,7 +3,11 @@ package slogbridge
 // This file is the keyvals path: records turned into the []any of one Log
 // call, for Loggers the Handler cannot write into directly.
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/endpointkit/kit/log/internal/core"
+)
 
 // appendAttr appends a as keyvals under the key prefix group, following the
 // rules of slog.Handler: LogValuers resolved, empty attributes and empty
@@ -29,28 +33,7 @@ func (c *keyCache) appendAttr(kv []any, group string, a slog.Attr) []any {
 		return kv
 	}
 	if group != "" {
-		return append(kv, group+a.Key, value(a.Value))
+		return append(kv, group+a.Key, core.Value(a.Value))
 	}
-	return append(kv, c.box(a.Key), value(a.Value))
-}
-
-// value returns v as the Go value kit's encoders know best.
-func value(v slog.Value) any {
-	switch v.Kind() {
-	case slog.KindString:
-		return v.String()
-	case slog.KindInt64:
-		return v.Int64()
-	case slog.KindUint64:
-		return v.Uint64()
-	case slog.KindFloat64:
-		return v.Float64()
-	case slog.KindBool:
-		return v.Bool()
-	case slog.KindDuration:
-		return v.Duration()
-	case slog.KindTime:
-		return v.Time()
-	}
-	return v.Any()
+	return append(kv, c.box(a.Key), core.Value(a.Value))
 }

@@ -2,8 +2,8 @@
 // one interface by which log, level and slogbridge see through each other's
 // Loggers ([Hooks]), the typed line [Writer] that lets level and slogbridge
 // write values into one of package log's encoders without boxing them, the
-// level helpers' cache ([Slots]), and the one pool of scratch buffers
-// ([Get], [Put]).
+// level helpers' cache ([Slots]), and the pools of line and keyvals
+// buffers ([GetLine], [GetKeyvals]).
 //
 // It is internal to kit's log packages and imports nothing of kit: log,
 // level and slogbridge import it, and it imports none of them, so every
@@ -24,9 +24,14 @@ type Hooks interface {
 	// LevelSlots returns where the level helpers cache what they return
 	// for this Logger, or nil when it has no room for them.
 	LevelSlots() *Slots
-	// LineWriter returns a Writer that writes lines exactly as Log does,
-	// or nil when this Logger cannot write lines directly.
-	LineWriter() Writer
+	// LineWriter returns a Writer that writes lines exactly as a Logger
+	// made by log.WithPrefix(log.WithSuffix(this, suffix...), prefix...)
+	// writes lines of the same keys and values, or nil when it cannot
+	// write such lines directly. It is asked once, when a Logger is
+	// built, not for each line. A level filter returns a Writer only
+	// when prefix or suffix holds a level it lets through: the Writer
+	// does not look at the levels among the values it writes.
+	LineWriter(prefix, suffix []any) Writer
 }
 
 // InLogPackages reports whether function, as runtime names it
