@@ -141,7 +141,7 @@ func (c *context) LineWriter(prefix, suffix []any) core.Writer {
 	if !ok {
 		return nil
 	}
-	return h.LineWriter(append(slices.Clip(prefix), c.prefix...), append(slices.Clip(c.suffix), suffix...))
+	return h.LineWriter(append(slices.Clip(c.prefix), prefix...), append(slices.Clip(suffix), c.suffix...))
 }
 
 type memoEntry struct {

@@ -192,3 +192,6 @@ func (w *lineWriter) Pair(l *core.Line, key []byte, v slog.Value) {
 	l.More = true
 	w.Value(l, v)
 }
+
+// Keys returns the encoder's cache of encoded keys.
+func (w *lineWriter) Keys() *core.Keys { return &w.enc.keys }

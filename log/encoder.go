@@ -17,11 +17,14 @@ type encoder struct {
 	lines *lineWriter // writes lines without bound pairs
 	// levels caches what the level helpers return for this encoder.
 	levels core.Slots
+	// keys caches keys encoded in e's format, for its lineWriters.
+	keys core.Keys
 }
 
 func newEncoder(w io.Writer, json bool) *encoder {
 	e := &encoder{json: json, w: w, now: newNowValues()}
 	e.lines = &lineWriter{enc: e}
+	e.keys.Init(e.lines)
 	return e
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -193,6 +194,7 @@ func TestLogAttrsAllocatesNothing(t *testing.T) {
 	}
 	enc := log.NewLogfmtLogger(io.Discard)
 	with := log.With(enc, "ts", log.DefaultTimestampUTC, "svc", "adder")
+	bare := level.NewFilter(log.NewJSONLogger(io.Discard), level.AllowWarn())
 	filtered := log.With(level.NewFilter(log.NewJSONLogger(io.Discard), level.AllowInfo()), "ts", log.DefaultTimestampUTC)
 	for _, tc := range []struct {
 		name string
@@ -202,6 +204,7 @@ func TestLogAttrsAllocatesNothing(t *testing.T) {
 		{"With", func() { logAttrs(level.Info(with)) }},
 		{"filter, written", func() { logAttrs(level.Info(filtered)) }},
 		{"filter, dropped", func() { logAttrs(level.Debug(filtered)) }},
+		{"filter alone", func() { logAttrs(level.Warn(bare)) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if raceEnabled && tc.name != "filter, dropped" {
@@ -235,5 +238,28 @@ func TestEnabled(t *testing.T) {
 	}
 	if (level.Logger{}).Enabled() {
 		t.Error("the zero Logger's Enabled = true, want false")
+	}
+}
+
+// TestLogAttrsManyKeys writes more distinct keys than the encoded-key
+// cache has slots, with keys that need escaping, so that keys collide and
+// miss, and checks every line against Log's.
+func TestLogAttrsManyKeys(t *testing.T) {
+	for _, newEnc := range []func(io.Writer) log.Logger{log.NewLogfmtLogger, log.NewJSONLogger} {
+		var buf bytes.Buffer
+		l := level.Info(newEnc(&buf))
+		for i := range 300 {
+			key := strconv.Itoa(i) + `k "=` + strconv.Itoa(i%7)
+			for range 2 { // the second time from the cache, if its slot was free
+				buf.Reset()
+				l.Log("a", 1, key, i)
+				want := buf.String()
+				buf.Reset()
+				l.LogAttrs(slog.Int("a", 1), slog.Int(key, i))
+				if got := buf.String(); got != want {
+					t.Fatalf("key %q: LogAttrs wrote %q, Log wrote %q", key, got, want)
+				}
+			}
+		}
 	}
 }

@@ -65,7 +65,7 @@ func NewFilter(next log.Logger, options ...Option) log.Logger {
 	// filter, which checks any other level among their keyvals.
 	for _, v := range []*levelValue{debugValue, infoValue, warnValue, errorValue} {
 		if f.allowed&v.bit != 0 {
-			f.leveled[v.index].Store(&core.Leveled{Next: log.WithPrefix(f, "level", v)})
+			f.leveled[v.index].Store(newLeveled(f, v).l)
 		} else {
 			f.leveled[v.index].Store(&core.Leveled{Err: f.errNotAllowed})
 		}

@@ -145,6 +145,16 @@ func (l Logger) LogAttrs(attrs ...slog.Attr) error {
 	if w := l.l.Lines; w != nil {
 		line := w.Begin()
 		for _, a := range attrs {
+			switch a.Value.Kind() {
+			case slog.KindGroup, slog.KindLogValuer:
+			default:
+				if a.Key != "" && line.More {
+					// The common case: a key that is the
+					// same on every line, encoded once.
+					w.Pair(line, l.l.Keys.Encoded(a.Key), a.Value)
+					continue
+				}
+			}
 			w.Attr(line, "", a)
 		}
 		return w.End(line)
@@ -187,7 +197,11 @@ func newLeveled(logger log.Logger, v *levelValue) Logger {
 		}
 		lines = h.LineWriter(nil, nil)
 	}
-	return Logger{&core.Leveled{Next: next, Lines: lines}}
+	leveled := &core.Leveled{Next: next, Lines: lines}
+	if lines != nil {
+		leveled.Keys = lines.Keys()
+	}
+	return Logger{leveled}
 }
 
 // ErrInvalidLevelString is returned by Parse for a string that names no

@@ -49,7 +49,7 @@ func (h *Handler) handleDirect(r slog.Record) error {
 				if h.group == "" && a.Key != "" {
 					// The common case: an attribute outside
 					// groups, whose encoded key is cached.
-					w.Pair(l, h.keys.encoded(a.Key), a.Value)
+					w.Pair(l, h.encoded.Encoded(a.Key), a.Value)
 					return true
 				}
 			}

@@ -63,7 +63,8 @@ type Handler struct {
 	// encoder's line, without boxing values into keyvals. Its output is
 	// the same, byte for byte.
 	lw       core.Writer
-	nameKeys [3]string // names, unboxed
+	encoded  *core.Keys // lw.Keys()
+	nameKeys [3]string  // names, unboxed
 	// tsKey and head are encoded once: tsKey the time key, head the
 	// level key and value and the message key, for each kit level; each
 	// without and with a separator before.
@@ -97,9 +98,9 @@ func NewHandler(logger log.Logger, opts *HandlerOptions) *Handler {
 		}
 	}
 	if h.lw != nil {
-		h.keys.lw = h.lw
+		h.encoded = h.lw.Keys()
 		for i, more := range []bool{false, true} {
-			h.tsKey[i] = h.keys.encodeKey(h.nameKeys[0], more)
+			h.tsKey[i] = core.EncodeKey(h.lw, h.nameKeys[0], more)
 			for j, lv := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
 				l := &core.Line{More: more}
 				h.lw.Key(l, h.nameKeys[1])

@@ -24,10 +24,9 @@ type Hooks interface {
 	// LevelSlots returns where the level helpers cache what they return
 	// for this Logger, or nil when it has no room for them.
 	LevelSlots() *Slots
-	// LineWriter returns a Writer that writes lines exactly as a Logger
-	// made by log.WithPrefix(log.WithSuffix(this, suffix...), prefix...)
-	// writes lines of the same keys and values, or nil when it cannot
-	// write such lines directly. It is asked once, when a Logger is
+	// LineWriter returns a Writer whose lines are exactly what Log
+	// writes for the keyvals prefix, then the pairs written, then suffix;
+	// or nil when the Logger cannot write such lines directly. It is asked once, when a Logger is
 	// built, not for each line. A level filter returns a Writer only
 	// when prefix or suffix holds a level it lets through: the Writer
 	// does not look at the levels among the values it writes.

@@ -10,6 +10,7 @@ type Leveled struct {
 	Next  interface{ Log(keyvals ...any) error } // nil: every line dropped
 	Err   error
 	Lines Writer // nil: lines go through Next.Log
+	Keys  *Keys  // Lines.Keys()
 }
 
 // Slots holds, for each of the four levels, the Leveled of one Logger once

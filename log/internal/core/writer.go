@@ -44,4 +44,7 @@ type Writer interface {
 	// Pair is Raw(l, key) then Value(l, v), for a key encoded beforehand
 	// with its separators, in one call.
 	Pair(l *Line, key []byte, v slog.Value)
+	// Keys returns the cache of keys encoded by this Writer for Pair,
+	// shared by the Writers of one encoder.
+	Keys() *Keys
 }
