@@ -124,17 +124,14 @@ var _ core.Hooks = (*context)(nil)
 func (c *context) LevelSlots() *core.Slots { return &c.levels }
 
 // LineWriter implements core.Hooks: a context can write lines directly
-// when the Logger it wraps can with its bound pairs added, which for an
-// encoder means that they hold no Valuers but the default timestamps, and
-// when it does not drop its lines.
+// when the Logger it wraps can with its bound pairs added (an encoder, or a
+// level filter over one for lines of a level it lets through), and when it
+// does not drop its lines. The Writer calls the bound Valuers.
 func (c *context) LineWriter(prefix, suffix []any) core.Writer {
 	if c.discard {
 		return nil
 	}
 	if len(prefix) == 0 && len(suffix) == 0 && c.enc != nil {
-		if c.directValuer {
-			return nil
-		}
 		return c.lines
 	}
 	h, ok := c.logger.(core.Hooks)
@@ -211,7 +208,7 @@ func (c *context) derive(prefix, suffix []any) *context {
 		d.directPrefix = preEncode(withNowValues(prefix, &e.now), e.json)
 		d.directSuffix = preEncode(withNowValues(suffix, &e.now), e.json)
 		d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
-		d.lines = &lineWriter{enc: e, prefix: d.directPrefix, suffix: d.directSuffix}
+		d.lines = &lineWriter{enc: e, prefix: d.directPrefix, suffix: d.directSuffix, valuers: d.directValuer}
 	}
 	if h, ok := c.logger.(core.Hooks); ok {
 		if drop, err := h.Discards(prefix); drop {

@@ -14,6 +14,10 @@ import (
 type lineWriter struct {
 	enc            *encoder
 	prefix, suffix []any // bound pairs, as a context passes them to its encoder
+	// valuers says that Valuers remain among prefix and suffix: Begin and
+	// End call them, directly, so that Caller counts the same frames as
+	// through a context's Log when they are called from a Log method.
+	valuers bool
 }
 
 var _ core.Writer = (*lineWriter)(nil)
@@ -22,9 +26,19 @@ func (w *lineWriter) Begin() *core.Line {
 	l := core.GetLine()
 	b := l.B
 	if w.enc.json {
-		b = appendJSONPairs(append(b, '{'), w.prefix, false)
+		b = append(b, '{')
+	}
+	if !w.valuers {
+		b = w.appendPairs(b, w.prefix, false)
 	} else {
-		b = appendLogfmtPairs(b, w.prefix, false)
+		for i := 0; i+1 < len(w.prefix); i += 2 {
+			v := w.prefix[i+1]
+			if f, ok := v.(Valuer); ok {
+				v = f()
+			}
+			pair := [2]any{w.prefix[i], v}
+			b = w.appendPairs(b, pair[:], i > 0)
+		}
 	}
 	l.B, l.More = b, len(w.prefix) > 0
 	return l
@@ -32,15 +46,35 @@ func (w *lineWriter) Begin() *core.Line {
 
 func (w *lineWriter) End(l *core.Line) error {
 	b := l.B
-	if w.enc.json {
-		b = append(appendJSONPairs(b, w.suffix, l.More), '}', '\n')
+	if !w.valuers {
+		b = w.appendPairs(b, w.suffix, l.More)
 	} else {
-		b = append(appendLogfmtPairs(b, w.suffix, l.More), '\n')
+		for i := 0; i+1 < len(w.suffix); i += 2 {
+			v := w.suffix[i+1]
+			if f, ok := v.(Valuer); ok {
+				v = f()
+			}
+			pair := [2]any{w.suffix[i], v}
+			b = w.appendPairs(b, pair[:], l.More || i > 0)
+		}
+	}
+	if w.enc.json {
+		b = append(b, '}', '\n')
+	} else {
+		b = append(b, '\n')
 	}
 	l.B = b
 	_, err := w.enc.w.Write(b)
 	core.PutLine(l)
 	return err
+}
+
+// appendPairs appends bound pairs in w's format.
+func (w *lineWriter) appendPairs(b []byte, pairs []any, more bool) []byte {
+	if w.enc.json {
+		return appendJSONPairs(b, pairs, more)
+	}
+	return appendLogfmtPairs(b, pairs, more)
 }
 
 func (w *lineWriter) Key(l *core.Line, key string) {

@@ -79,8 +79,8 @@ func (e *encoder) Discards([]any) (bool, error) { return false, nil }
 func (e *encoder) LevelSlots() *core.Slots { return &e.levels }
 
 // LineWriter implements core.Hooks: the bound pairs are encoded as a
-// context over e encodes them, so there is no Writer when Valuers other
-// than the default timestamps remain among them.
+// context over e encodes them, and the Writer calls the Valuers among them
+// (but the default timestamps, which it formats itself) for each line.
 func (e *encoder) LineWriter(prefix, suffix []any) core.Writer {
 	if len(prefix) == 0 && len(suffix) == 0 {
 		return e.lines
@@ -93,9 +93,7 @@ func (e *encoder) LineWriter(prefix, suffix []any) core.Writer {
 		prefix: preEncode(withNowValues(prefix, &e.now), e.json),
 		suffix: preEncode(withNowValues(suffix, &e.now), e.json),
 	}
-	if containsValuer(w.prefix) || containsValuer(w.suffix) {
-		return nil
-	}
+	w.valuers = containsValuer(w.prefix) || containsValuer(w.suffix)
 	return w
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
+	"runtime"
 	"strconv"
 	"testing"
 	"testing/synctest"
@@ -87,7 +88,7 @@ func TestLogAttrsMatchesLog(t *testing.T) {
 			{"filter over With", func(l log.Logger) log.Logger {
 				return level.NewFilter(log.With(l, "ts", log.DefaultTimestampUTC), level.AllowDebug())
 			}},
-			{"With caller (keyvals path)", func(l log.Logger) log.Logger {
+			{"With caller", func(l log.Logger) log.Logger {
 				return log.With(l, "caller", log.Caller(3))
 			}},
 			{"LoggerFunc (keyvals path)", func(l log.Logger) log.Logger {
@@ -261,5 +262,19 @@ func TestLogAttrsManyKeys(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLogAttrsCaller checks that log.DefaultCaller names the line that
+// calls LogAttrs, in the setup the package doc recommends.
+func TestLogAttrsCaller(t *testing.T) {
+	var buf bytes.Buffer
+	l := level.NewFilter(log.NewLogfmtLogger(&buf), level.AllowInfo())
+	l = log.With(l, "caller", log.DefaultCaller)
+	_, _, line, _ := runtime.Caller(0)
+	level.Info(l).LogAttrs(slog.String("msg", "x"))
+	want := "level=info caller=attrs_test.go:" + strconv.Itoa(line+1) + " msg=x\n"
+	if got := buf.String(); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -129,9 +129,11 @@ func (l Logger) Enabled() bool { return l.l != nil && l.l.Next != nil }
 // logs, whether the line is written or dropped. When the Logger under the
 // level helper is one of package log's encoders, or a Logger made by
 // log.With and friends over one, with a level filter between them or not,
-// binding no Valuers but the default timestamps, the line is written
-// straight into the encoder's buffer and allocates nothing at all. Other
-// Loggers receive the pairs as keyvals, as Log passes them.
+// the line is written straight into the encoder's buffer: it allocates
+// nothing at all unless a bound Valuer does (log.DefaultCaller does; the
+// default timestamps do not), and keys are encoded once and cached. Other
+// Loggers receive the pairs as keyvals, as Log passes them, which boxes
+// the values.
 //
 // Values that are levels are written as values, not checked by filters:
 // the helper's own level is the line's.

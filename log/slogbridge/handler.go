@@ -36,11 +36,11 @@ type HandlerOptions struct {
 // its Logger is.
 //
 // When the Logger is one of kit's encoders (log.NewLogfmtLogger,
-// log.NewJSONLogger), or a Logger made by log.With and friends over one that
-// binds no Valuers but the default timestamps, the Handler writes each
-// record straight into the encoder's line, without boxing its values, and
-// encodes the attributes bound by WithAttrs once: the same bytes, faster.
-// Other Loggers, level filters included, receive keyvals through Log.
+// log.NewJSONLogger), or a Logger made by log.With and friends over one,
+// the Handler writes each record straight into the encoder's line, without
+// boxing its values, and encodes the attributes bound by WithAttrs once:
+// the same bytes, faster. Other Loggers, level filters included, receive
+// keyvals through Log.
 //
 // log.DefaultCaller counts frames from a kit Log call, so bound in a Logger
 // under a Handler it names a frame inside log/slog; set AddSource instead.
@@ -58,10 +58,9 @@ type Handler struct {
 	group string // prefix for keys: the open groups joined by dots, ending in a dot
 
 	// The direct path, taken when the Logger is one of kit's encoders
-	// (or a Logger made by log.With over one, binding no Valuers but the
-	// default timestamps): records are written straight into the
-	// encoder's line, without boxing values into keyvals. Its output is
-	// the same, byte for byte.
+	// (or a Logger made by log.With over one): records are written
+	// straight into the encoder's line, without boxing values into
+	// keyvals. Its output is the same, byte for byte.
 	lw       core.Writer
 	encoded  *core.Keys // lw.Keys()
 	nameKeys [3]string  // names, unboxed
