@@ -180,7 +180,7 @@ var (
 	attrMsg     = "request served"
 	attrTook    = 0.0125
 	attrElapsed = 1500 * time.Millisecond
-	attrErr     = errors.New("connection refused")
+	errAttr     = errors.New("connection refused")
 	attrAt      = time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
 )
 
@@ -190,7 +190,7 @@ var (
 func TestLogAttrsAllocatesNothing(t *testing.T) {
 	logAttrs := func(l level.Logger) {
 		l.LogAttrs(slog.String("msg", attrMsg), slog.Int("status", 200), slog.Float64("took", attrTook),
-			slog.Bool("cached", true), slog.Any("err", attrErr), slog.Duration("elapsed", attrElapsed),
+			slog.Bool("cached", true), slog.Any("err", errAttr), slog.Duration("elapsed", attrElapsed),
 			slog.Time("at", attrAt))
 	}
 	enc := log.NewLogfmtLogger(io.Discard)
