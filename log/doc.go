@@ -45,8 +45,8 @@
 //   - LogAttrs on hot paths, and for debug lines that are usually dropped;
 //   - slog's own LogAttrs through package slogbridge where code already
 //     speaks slog: the same encoders, no boxing, but slog.Logger finds the
-//     caller of every record, which costs about as much as the rest of the
-//     line.
+//     caller of every record, and a written line costs about 1.5 times
+//     LogAttrs'.
 //
 // # Context
 //
