@@ -278,3 +278,25 @@ func TestLogAttrsCaller(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// FuzzLogAttrsMatchesLog checks LogAttrs against Log for arbitrary keys
+// and values, through a context and a filter, in both formats.
+func FuzzLogAttrsMatchesLog(f *testing.F) {
+	f.Add("msg", "request served", int64(200), 0.0125, int64(1500000000), true)
+	f.Add("k=\"v\"", "a\nb\x00\xff", int64(-1), math.Inf(-1), int64(-1), false)
+	f.Add("", "", int64(math.MinInt64), math.NaN(), int64(math.MaxInt64), true)
+	f.Fuzz(func(t *testing.T, key, s string, n int64, fl float64, d int64, b bool) {
+		for _, newEnc := range []func(io.Writer) log.Logger{log.NewLogfmtLogger, log.NewJSONLogger} {
+			var buf bytes.Buffer
+			l := log.With(level.NewFilter(newEnc(&buf), level.AllowDebug()), "svc", s)
+			level.Warn(l).Log(key, s, "n", n, "f", fl, "d", time.Duration(d), "b", b, key+"2", errors.New(s))
+			want := buf.String()
+			buf.Reset()
+			level.Warn(l).LogAttrs(slog.String(key, s), slog.Int64("n", n), slog.Float64("f", fl),
+				slog.Duration("d", time.Duration(d)), slog.Bool("b", b), slog.Any(key+"2", errors.New(s)))
+			if got := buf.String(); got != want {
+				t.Fatalf("LogAttrs wrote\n%q\nLog wrote\n%q", got, want)
+			}
+		}
+	})
+}
