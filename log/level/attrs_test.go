@@ -300,3 +300,22 @@ func FuzzLogAttrsMatchesLog(f *testing.F) {
 		}
 	})
 }
+
+// TestLogAttrsKeyMissesAllocateNothing fills the encoded-key cache, then
+// checks that lines whose keys find their slots taken allocate nothing.
+func TestLogAttrsKeyMissesAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops buffers at random")
+	}
+	l := level.Info(log.NewLogfmtLogger(io.Discard))
+	for i := range 1000 {
+		l.LogAttrs(slog.Int("fill"+strconv.Itoa(i), i))
+	}
+	logLine := func() {
+		l.LogAttrs(slog.String("msg", attrMsg), slog.Float64("other key", attrTook), slog.Duration("x", attrElapsed))
+	}
+	logLine()
+	if a := testing.AllocsPerRun(200, logLine); a != 0 {
+		t.Errorf("LogAttrs allocates %v times per call, want 0", a)
+	}
+}

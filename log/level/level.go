@@ -153,8 +153,10 @@ func (l Logger) LogAttrs(attrs ...slog.Attr) error {
 				if a.Key != "" && line.More {
 					// The common case: a key that is the
 					// same on every line, encoded once.
-					w.Pair(line, l.l.Keys.Encoded(a.Key), a.Value)
-					continue
+					if k := l.l.Keys.Encoded(a.Key); k != nil {
+						w.Pair(line, k, a.Value)
+						continue
+					}
 				}
 			}
 			w.Attr(line, "", a)

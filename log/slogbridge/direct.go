@@ -49,8 +49,10 @@ func (h *Handler) handleDirect(r slog.Record) error {
 				if h.group == "" && a.Key != "" {
 					// The common case: an attribute outside
 					// groups, whose encoded key is cached.
-					w.Pair(l, h.encoded.Encoded(a.Key), a.Value)
-					return true
+					if k := h.encoded.Encoded(a.Key); k != nil {
+						w.Pair(l, k, a.Value)
+						return true
+					}
 				}
 			}
 			w.Attr(l, h.group, a)

@@ -7,9 +7,8 @@ import "sync/atomic"
 // the same constant keys on every line, and copying them saves scanning
 // and escaping them each time. The encoding of a key depends only on the
 // format, so the Writers of one encoder share one Keys. A Keys is safe for
-// concurrent use once Init has been called. A slot,
-// once filled, keeps its key: keys that vary per line miss and are encoded
-// anew, but never evict the common ones.
+// concurrent use once Init has been called. A slot, once filled, keeps
+// its key: keys that vary per line miss, but never evict the common ones.
 type Keys struct {
 	w     Writer
 	slots [keySlots]atomic.Pointer[encodedKey]
@@ -25,11 +24,12 @@ type encodedKey struct {
 // Init sets the Writer whose encoding c caches, before c is used.
 func (c *Keys) Init(w Writer) { c.w = w }
 
-// Encoded returns key, which is not empty, encoded after a pair.
+// Encoded returns key, which is not empty, encoded after a pair, or nil
+// when key's slot holds another key: the caller then writes the key
+// itself, which costs the encoding but allocates nothing.
 //
 // Its slot is chosen by a cheap hash of the key's length and three of its
-// bytes, not maphash, which costs more than the encoding it saves: keys
-// that collide only miss, and are encoded again.
+// bytes, not maphash, which costs more than the encoding it saves.
 func (c *Keys) Encoded(key string) []byte {
 	n := uint32(len(key))
 	h := (n*0x9e3779b1 ^ uint32(key[0])<<16 ^ uint32(key[n/2])<<8 ^ uint32(key[n-1])) * 0x9e3779b1
@@ -38,7 +38,7 @@ func (c *Keys) Encoded(key string) []byte {
 		if e.s == key {
 			return e.enc
 		}
-		return EncodeKey(c.w, key, true)
+		return nil
 	}
 	e := &encodedKey{s: key, enc: EncodeKey(c.w, key, true)}
 	slot.CompareAndSwap(nil, e)
