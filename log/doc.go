@@ -21,7 +21,8 @@
 //
 // # The cost of Log, and typed lines
 //
-// What is left is the caller's, and belongs to the API, not the encoders:
+// What a Log call costs beyond the encoder is the caller's, and belongs to
+// the API:
 // Go heap-allocates the []any of a variadic call through an interface, and
 // boxes every string, float64 or time.Duration held in a variable (not a
 // constant or a small integer) into a heap object as it becomes an any.
@@ -36,7 +37,8 @@
 // straight into the encoder's buffer when the Logger is one of this
 // package's encoders or a Logger made by With and friends over one (a
 // level filter between them included), and allocates nothing for written
-// or dropped lines; level.Logger.Enabled guards lines costly to build.
+// or dropped lines (but what a bound Valuer such as DefaultCaller
+// allocates); level.Logger.Enabled guards lines costly to build.
 // Which to use:
 //
 //   - Log, the Go kit API, wherever its shape matters more than a few
