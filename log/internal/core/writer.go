@@ -1,20 +1,9 @@
-// Package lines lets kit's log packages write a line straight into the
-// buffer of one of package log's encoders, value by value, without boxing
-// the values into the []any a Logger takes. Package slogbridge uses it to
-// write slog records. It is internal to kit's log packages.
-package lines
+package core
 
 import (
 	"log/slog"
 	"time"
 )
-
-// Line is a line being written. B holds the bytes so far; More says that a
-// pair was written, so that the next one needs a separator.
-type Line struct {
-	B    []byte
-	More bool
-}
 
 // Writer writes lines in the format of one Logger, with the pairs it binds.
 // Begin returns a line holding the Logger's opening and bound prefix; Key
@@ -55,11 +44,7 @@ type Writer interface {
 	// Pair is Raw(l, key) then Value(l, v), for a key encoded beforehand
 	// with its separators, in one call.
 	Pair(l *Line, key []byte, v slog.Value)
-}
-
-// Source is implemented by Loggers that can write lines directly:
-// LineWriter returns nil when this one cannot (for example because it
-// binds Valuers other than the default timestamps).
-type Source interface {
-	LineWriter() Writer
+	// Keys returns the cache of keys encoded by this Writer for Pair,
+	// shared by the Writers of one encoder.
+	Keys() *Keys
 }

@@ -1,31 +1,31 @@
-package log
+package format
 
 import "strconv"
 
 // This file formats the numbers of log lines: the same text as strconv,
 // from shorter code paths for the common cases.
 
-// appendInt appends i in decimal, as strconv.AppendInt(dst, i, 10) does.
-func appendInt(dst []byte, i int64) []byte {
+// AppendInt appends i in decimal, as strconv.AppendInt(dst, i, 10) does.
+func AppendInt(dst []byte, i int64) []byte {
 	u := uint64(i)
 	if i < 0 {
 		dst = append(dst, '-')
 		u = -u // two's complement: correct for math.MinInt64 too
 	}
-	return appendUint(dst, u)
+	return AppendUint(dst, u)
 }
 
-// appendUint appends u in decimal, as strconv.AppendUint(dst, u, 10) does.
+// AppendUint appends u in decimal, as strconv.AppendUint(dst, u, 10) does.
 // Single digits, common in the integer parts of floats and durations, are
 // appended inline: the function is small enough for the compiler to inline.
-func appendUint(dst []byte, u uint64) []byte {
+func AppendUint(dst []byte, u uint64) []byte {
 	if u < 10 {
 		return append(dst, byte('0'+u))
 	}
 	return appendUint10(dst, u)
 }
 
-// appendUint10 appends u, which is at least 10, as appendUint does.
+// appendUint10 appends u, which is at least 10, as AppendUint does.
 func appendUint10(dst []byte, u uint64) []byte {
 	if u < 100 {
 		return append(dst, digitPairs[2*u], digitPairs[2*u+1])
@@ -60,7 +60,7 @@ var (
 	pow10u = [...]uint64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12}
 )
 
-// appendFloat64 appends f as strconv.AppendFloat(dst, f, 'g', -1, 64) does:
+// AppendFloat64 appends f as strconv.AppendFloat(dst, f, 'g', -1, 64) does:
 // the shortest decimal that reads back as f, in %e form for decimal
 // exponents below -4 or above 5 and in %f form otherwise.
 //
@@ -76,7 +76,7 @@ var (
 // finds. float64(m)/10^k is the correctly rounded quotient of two exact
 // numbers, that is the float64 that the decimal reads back as, so testing
 // it against f is exact. Anything else goes to strconv.
-func appendFloat64(dst []byte, f float64) []byte {
+func AppendFloat64(dst []byte, f float64) []byte {
 	a := f
 	if a < 0 {
 		a = -a
@@ -107,15 +107,15 @@ func appendFloat64(dst []byte, f float64) []byte {
 				dst = append(dst, '-')
 			}
 			if k == 0 {
-				return appendUint(dst, m)
+				return AppendUint(dst, m)
 			}
 			p := pow10u[k]
-			dst = appendUint(dst, m/p)
+			dst = AppendUint(dst, m/p)
 			// The fraction, k digits with its leading zeros; it has
 			// no trailing zero, or a smaller k would have matched.
 			frac := m % p
 			if k <= 9 {
-				return appendNanos(dst, int(frac*pow10u[9-k]))
+				return AppendNanos(dst, int(frac*pow10u[9-k]))
 			}
 			dst = append(dst, '.')
 			var buf [16]byte

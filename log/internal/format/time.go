@@ -1,4 +1,4 @@
-package log
+package format
 
 import (
 	"encoding/binary"
@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// appendRFC3339Nano appends t as t.AppendFormat(dst, time.RFC3339Nano) does,
+// AppendRFC3339Nano appends t as t.AppendFormat(dst, time.RFC3339Nano) does,
 // in a fraction of the time: timestamps are on every line. Times before
 // March of year 0 or after 9999, and zones whose offset has seconds or
 // exceeds a day, take the standard library's path.
-func appendRFC3339Nano(dst []byte, t time.Time) []byte {
+func AppendRFC3339Nano(dst []byte, t time.Time) []byte {
 	var s stamp
 	if !s.set(t) {
 		return t.AppendFormat(dst, time.RFC3339Nano)
@@ -97,7 +97,7 @@ func (s *stamp) append(dst []byte, ns int) []byte {
 	dst = dst[:n+len(s.date)]
 	*(*[len(s.date)]byte)(dst[n:]) = s.date
 	if ns != 0 {
-		dst = appendNanos(dst, ns) // within the room made
+		dst = AppendNanos(dst, ns) // within the room made
 	}
 	// All six bytes of the zone are copied, and those past zlen cut.
 	n = len(dst)
@@ -105,16 +105,16 @@ func (s *stamp) append(dst []byte, ns int) []byte {
 	return dst[:n+int(s.zlen)]
 }
 
-// stampCache holds the stamp of the second last formatted, so that the
+// StampCache holds the stamp of the second last formatted, so that the
 // lines of one second compute their date and zone once: only the fraction
 // changes from line to line. It is safe for concurrent use; racing misses
 // each build a stamp and the last stored wins, which costs only time. The
 // zone's offset is a function of the instant and the location, so a stamp
 // is reused only for the same Unix second and the same *time.Location.
-type stampCache struct{ last atomic.Pointer[stamp] }
+type StampCache struct{ last atomic.Pointer[stamp] }
 
-// appendRFC3339Nano appends t as the package's appendRFC3339Nano does.
-func (c *stampCache) appendRFC3339Nano(dst []byte, t time.Time) []byte {
+// AppendRFC3339Nano appends t as the package's AppendRFC3339Nano does.
+func (c *StampCache) AppendRFC3339Nano(dst []byte, t time.Time) []byte {
 	s := c.last.Load()
 	if s == nil || s.sec != t.Unix() || s.loc != t.Location() {
 		s = new(stamp)
@@ -126,13 +126,13 @@ func (c *stampCache) appendRFC3339Nano(dst []byte, t time.Time) []byte {
 	return s.append(dst, t.Nanosecond())
 }
 
-// appendNanos appends '.' and the nine digits of ns, a count of
+// AppendNanos appends '.' and the nine digits of ns, a count of
 // nanoseconds below a second, without their trailing zeros; ns is not 0.
 //
 // The last eight digits are computed in one word, a digit per byte, by
 // splitting the number in halves, quarters and digits with multiplications
 // by reciprocals (exact for these ranges) in all lanes at once.
-func appendNanos(dst []byte, nanos int) []byte {
+func AppendNanos(dst []byte, nanos int) []byte {
 	ns := uint64(nanos)
 	first, lo8 := ns/100000000, ns%100000000
 	x := lo8/10000 | lo8%10000<<32 // two lanes of four digits, high half first
@@ -161,3 +161,59 @@ const digitPairs = "00010203040506070809" +
 	"70717273747576777879" +
 	"80818283848586878889" +
 	"90919293949596979899"
+
+// AppendDuration appends d as time.Duration.String spells it ("1.5s",
+// "1h2m0s", "250µs"), without the allocation String makes.
+func AppendDuration(dst []byte, d time.Duration) []byte {
+	u := uint64(d)
+	if d < 0 {
+		dst = append(dst, '-')
+		u = -u // two's complement: correct for math.MinInt64 too
+	}
+	if u < uint64(time.Second) {
+		switch {
+		case u == 0:
+			return append(dst, "0s"...)
+		case u < uint64(time.Microsecond):
+			return append(AppendUint(dst, u), "ns"...)
+		case u < uint64(time.Millisecond):
+			return append(appendFraction(dst, u, 3), "µs"...)
+		default:
+			return append(appendFraction(dst, u, 6), "ms"...)
+		}
+	}
+	secs := u / uint64(time.Second)
+	if secs < 60 {
+		dst = AppendUint(dst, secs)
+		if ns := u % uint64(time.Second); ns != 0 {
+			dst = AppendNanos(dst, int(ns))
+		}
+		return append(dst, 's')
+	}
+	if h := secs / 3600; h > 0 {
+		dst = append(AppendUint(dst, h), 'h')
+		dst = append(AppendUint(dst, secs/60%60), 'm')
+	} else if m := secs / 60; m > 0 {
+		dst = append(AppendUint(dst, m), 'm')
+	}
+	return append(appendFraction(dst, secs%60*uint64(time.Second)+u%uint64(time.Second), 9), 's')
+}
+
+// appendFraction appends v / 10^digits as a decimal with trailing zeros of
+// the fraction (and a bare trailing point) removed; digits is 3, 6 or 9.
+func appendFraction(dst []byte, v uint64, digits int) []byte {
+	pow := uint64(1000)
+	switch digits {
+	case 6:
+		pow = 1000000
+	case 9:
+		pow = 1000000000
+	}
+	dst = AppendUint(dst, v/pow)
+	frac := v % pow
+	if frac == 0 {
+		return dst
+	}
+	// The fraction scaled to nanoseconds has the same digits, padded.
+	return AppendNanos(dst, int(frac*(1000000000/pow)))
+}

@@ -1,4 +1,4 @@
-package log
+package format
 
 // This file finds where a string stops being plain text that an encoder can
 // copy as it is. Most keys and values are plain ASCII, so the encoders spend
@@ -66,9 +66,9 @@ func scanBytes(s string, i int, bit uint8) int {
 	return i
 }
 
-// jsonPlain returns the length of the longest prefix of s that a JSON
+// JSONPlain returns the length of the longest prefix of s that a JSON
 // string holds as it is: ASCII without control characters, '"' and '\\'.
-func jsonPlain(s string) int {
+func JSONPlain(s string) int {
 	if len(s) < 8 {
 		return scanBytes(s, 0, jsonPlainByte)
 	}
@@ -87,9 +87,9 @@ func jsonPlain(s string) int {
 	return len(s)
 }
 
-// logfmtBare returns the length of the longest prefix of s that a logfmt
+// LogfmtBare returns the length of the longest prefix of s that a logfmt
 // value or key holds bare: printable ASCII without '=' and '"'.
-func logfmtBare(s string) int {
+func LogfmtBare(s string) int {
 	if len(s) < 8 {
 		return scanBytes(s, 0, logfmtBareByte)
 	}
@@ -105,10 +105,10 @@ func logfmtBare(s string) int {
 	return len(s)
 }
 
-// logfmtQuoted returns the length of the longest prefix of s that a quoted
+// LogfmtQuoted returns the length of the longest prefix of s that a quoted
 // logfmt value holds as it is: ASCII without control characters, DEL, '"'
 // and '\\'.
-func logfmtQuoted(s string) int {
+func LogfmtQuoted(s string) int {
 	if len(s) < 8 {
 		return scanBytes(s, 0, logfmtQuotedByte)
 	}
@@ -167,8 +167,8 @@ func quotedHitFast(x uint64) uint64 {
 // leave finding where a string stops being plain to the scans above, on the
 // rare strings that are not.
 
-// jsonClean reports whether jsonPlain(s) == len(s).
-func jsonClean(s string) bool {
+// JSONClean reports whether JSONPlain(s) == len(s).
+func JSONClean(s string) bool {
 	var x uint64
 	switch n := len(s); {
 	case n >= 8:
@@ -191,8 +191,8 @@ func jsonClean(s string) bool {
 	return jsonHitFast(x) == 0
 }
 
-// bareClean reports whether logfmtBare(s) == len(s).
-func bareClean(s string) bool {
+// BareClean reports whether LogfmtBare(s) == len(s).
+func BareClean(s string) bool {
 	var x uint64
 	switch n := len(s); {
 	case n >= 8:
@@ -215,8 +215,8 @@ func bareClean(s string) bool {
 	return bareHitFast(x) == 0
 }
 
-// quotedClean reports whether logfmtQuoted(s) == len(s).
-func quotedClean(s string) bool {
+// QuotedClean reports whether LogfmtQuoted(s) == len(s).
+func QuotedClean(s string) bool {
 	var x uint64
 	switch n := len(s); {
 	case n >= 8:
@@ -251,9 +251,9 @@ func load16(s string, i int) uint64 {
 	return uint64(s[0]) | uint64(s[1])<<8
 }
 
-// logfmtClean reports bareClean(s) and quotedClean(s), testing each word
+// LogfmtClean reports BareClean(s) and QuotedClean(s), testing each word
 // once: values that are not bare are mostly text with spaces.
-func logfmtClean(s string) (bare, quoted bool) {
+func LogfmtClean(s string) (bare, quoted bool) {
 	var x uint64
 	switch n := len(s); {
 	case n >= 8:

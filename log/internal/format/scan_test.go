@@ -1,4 +1,4 @@
-package log_test
+package format_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/internal/format"
 )
 
 // TestScansMatchBytewise checks the word-at-a-time scans against their
@@ -32,12 +32,12 @@ func TestScansMatchBytewise(t *testing.T) {
 		plain func(c byte) bool
 		whole bool // the scan only tells whether the whole string is plain
 	}{
-		{"JSONPlain", log.JSONPlain, jsonPlain, false},
-		{"LogfmtBare", log.LogfmtBare, logfmtBare, false},
-		{"LogfmtQuoted", log.LogfmtQuoted, logfmtQuoted, false},
-		{"JSONClean", clean(log.JSONClean), jsonPlain, true},
-		{"BareClean", clean(log.BareClean), logfmtBare, true},
-		{"QuotedClean", clean(log.QuotedClean), logfmtQuoted, true},
+		{"JSONPlain", format.JSONPlain, jsonPlain, false},
+		{"LogfmtBare", format.LogfmtBare, logfmtBare, false},
+		{"LogfmtQuoted", format.LogfmtQuoted, logfmtQuoted, false},
+		{"JSONClean", clean(format.JSONClean), jsonPlain, true},
+		{"BareClean", clean(format.BareClean), logfmtBare, true},
+		{"QuotedClean", clean(format.QuotedClean), logfmtQuoted, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := func(s string) int {
@@ -109,7 +109,7 @@ func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
 		for _, at := range instants {
 			at = at.In(z)
 			want := at.Format(time.RFC3339Nano)
-			if got := string(log.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
+			if got := string(format.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
 				t.Fatalf("AppendRFC3339Nano(%v) = %q, want %q", at, got[1:], want)
 			}
 		}
@@ -134,11 +134,11 @@ func TestStampCacheMatchesTime(t *testing.T) {
 			t.Logf("zone %s: %v", name, err)
 		}
 	}
-	var c log.StampCache
+	var c format.StampCache
 	check := func(at time.Time) {
 		t.Helper()
 		want := at.Format(time.RFC3339Nano)
-		if got := string(log.AppendCached(&c, []byte("x"), at)); got != "x"+want {
+		if got := string(c.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
 			t.Fatalf("AppendCached(%v) = %q, want %q", at, got[1:], want)
 		}
 	}
@@ -181,13 +181,13 @@ func TestAppendRFC3339NanoSpareCapacity(t *testing.T) {
 			want := at.Format(time.RFC3339Nano)
 			for spare := range 48 {
 				dst := bytes.Repeat([]byte{'#'}, 3+spare)[:3]
-				if got := string(log.AppendRFC3339Nano(dst, at)); got != "###"+want {
+				if got := string(format.AppendRFC3339Nano(dst, at)); got != "###"+want {
 					t.Fatalf("AppendRFC3339Nano(%v) with %d spare = %q, want %q", at, spare, got, "###"+want)
 				}
-				var c log.StampCache
+				var c format.StampCache
 				for range 2 { // a miss, then a hit
 					dst := bytes.Repeat([]byte{'#'}, 3+spare)[:3]
-					if got := string(log.AppendCached(&c, dst, at)); got != "###"+want {
+					if got := string(c.AppendRFC3339Nano(dst, at)); got != "###"+want {
 						t.Fatalf("AppendCached(%v) with %d spare = %q, want %q", at, spare, got, "###"+want)
 					}
 				}
@@ -205,12 +205,12 @@ func FuzzAppendRFC3339Nano(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sec, nsec, minutes int64) {
 		at := time.Unix(sec, nsec).In(time.FixedZone("z", int(minutes%(48*60))*60))
 		want := at.Format(time.RFC3339Nano)
-		if got := string(log.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
+		if got := string(format.AppendRFC3339Nano([]byte("x"), at)); got != "x"+want {
 			t.Fatalf("AppendRFC3339Nano(%v) = %q, want %q", at, got[1:], want)
 		}
-		var c log.StampCache
+		var c format.StampCache
 		dst := make([]byte, 1, 64)
-		if got := string(log.AppendCached(&c, dst, at)); got != "\x00"+want {
+		if got := string(c.AppendRFC3339Nano(dst, at)); got != "\x00"+want {
 			t.Fatalf("AppendCached(%v) = %q, want %q", at, got[1:], want)
 		}
 	})
