@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -253,75 +252,6 @@ func readErrorStatus(err error) int {
 	return http.StatusBadRequest
 }
 
-// serveBatch answers a batch: an array of responses, or nil when it held
-// only notifications.
-func (s *Server) serveBatch(ctx context.Context, raws []json.RawMessage, e *Error) ([]byte, int) {
-	if e != nil {
-		out, _ := json.Marshal(s.errorResponse(ctx, null, e))
-		return out, http.StatusBadRequest
-	}
-	resps := make([]*Response, 0, len(raws))
-	for _, raw := range raws {
-		if resp, _ := s.serveOne(ctx, raw); resp != nil {
-			resps = append(resps, resp)
-		}
-	}
-	if len(resps) == 0 {
-		return nil, http.StatusNoContent
-	}
-	out, _ := json.Marshal(resps)
-	return out, http.StatusOK
-}
-
-// splitBatch reads the JSON array at the start of r and returns its
-// members, which must be 1 to max. It counts members as it scans and stops
-// at max+1, so that a huge batch costs no more than reading as far as the
-// limit: unmarshaling the body whole into a []json.RawMessage first cost
-// some 60 bytes and one allocation per member (264 MiB and two million
-// allocations for 4 MiB of [1,1,...]). e is the JSON-RPC error of a batch
-// that is not valid JSON or has the wrong size; readErr an error reading
-// r (a body over the limit, a connection that failed).
-func splitBatch(r io.Reader, max int) (raws []json.RawMessage, e *Error, readErr error) {
-	dec := json.NewDecoder(r)
-	// fail sorts an error of dec: JSON's own, or the reader's.
-	fail := func(err error) ([]json.RawMessage, *Error, error) {
-		var se *json.SyntaxError
-		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, errParse(), nil
-		}
-		return nil, nil, err
-	}
-	if _, err := dec.Token(); err != nil { // '[': the caller checked
-		return fail(err)
-	}
-	for dec.More() {
-		if len(raws) == max {
-			return nil, &Error{Code: InvalidRequest, Message: fmt.Sprintf("batch too large: more than %d calls", max)}, nil
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fail(err)
-		}
-		raws = append(raws, raw)
-	}
-	if _, err := dec.Token(); err != nil { // ']'
-		return fail(err)
-	}
-	if _, err := dec.Token(); err != io.EOF { // nothing after the array
-		if err == nil {
-			return nil, errParse(), nil
-		}
-		return fail(err)
-	}
-	if len(raws) == 0 {
-		return nil, &Error{Code: InvalidRequest, Message: "empty batch"}, nil
-	}
-	return raws, nil, nil
-}
-
-// errParse is the error of a body that is not valid JSON.
-func errParse() *Error { return &Error{Code: ParseError, Message: "parse error: not valid JSON"} }
-
 // serveOne answers one request object: its response (nil for a
 // notification) and the HTTP status it would have on its own.
 func (s *Server) serveOne(ctx context.Context, raw []byte) (*Response, int) {
@@ -395,69 +325,6 @@ func (s *Server) call(ctx context.Context, req Request) (result json.RawMessage,
 		return nil, err
 	}
 	return ec.Encode(ctx, response)
-}
-
-// paramsError marks a decode error: InvalidParams.
-type paramsError struct{ err error }
-
-func (e *paramsError) Error() string   { return "jsonrpc: invalid params: " + e.err.Error() }
-func (e *paramsError) Unwrap() error   { return e.err }
-func (e *paramsError) ErrorCode() int  { return InvalidParams }
-func (e *paramsError) StatusCode() int { return http.StatusBadRequest }
-
-// toError turns any error into the error object sent.
-func (s *Server) toError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	var pe *kithttp.PanicError
-	if errors.As(err, &pe) {
-		return &Error{Code: InternalError, Message: "internal error"}
-	}
-	var ec ErrorCoder
-	if errors.As(err, &ec) {
-		return &Error{Code: ec.ErrorCode(), Message: err.Error()}
-	}
-	var c endpoint.Classified
-	if errors.As(err, &c) && c.Outcome().Kind == endpoint.CallerError {
-		// The caller's error (answered 400): a client classifies
-		// InvalidParams as the caller's too.
-		return &Error{Code: InvalidParams, Message: err.Error()}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Code: DeadlineExceeded, Message: "deadline exceeded"}
-	}
-	if s.verbose {
-		return &Error{Code: InternalError, Message: err.Error()}
-	}
-	return &Error{Code: InternalError, Message: "internal error"}
-}
-
-// httpStatus is the status of a single failed call (see the package doc).
-func httpStatus(err error, code int) int {
-	var sc kithttp.StatusCoder
-	if errors.As(err, &sc) {
-		return sc.StatusCode()
-	}
-	switch code {
-	case ParseError, InvalidRequest, InvalidParams:
-		return http.StatusBadRequest
-	case MethodNotFound:
-		return http.StatusNotFound
-	case DeadlineExceeded:
-		return http.StatusGatewayTimeout
-	}
-	var c endpoint.Classified
-	if errors.As(err, &c) {
-		switch c.Outcome().Kind {
-		case endpoint.Overloaded:
-			return http.StatusTooManyRequests
-		case endpoint.CallerError:
-			return http.StatusBadRequest
-		}
-	}
-	return http.StatusInternalServerError
 }
 
 // errorResponse reports e, a request that could not be served, and returns
