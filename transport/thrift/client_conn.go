@@ -123,10 +123,10 @@ func (cc *clientConn) Call(ctx context.Context, method string, args, result thri
 	switch {
 	case rseq != seq:
 		cc.broken = true
-		return meta, clientException(thrift.BAD_SEQUENCE_ID, fmt.Sprintf("%s: reply to request %d, want %d", method, rseq, seq))
+		return meta, replyError(thrift.BAD_SEQUENCE_ID, fmt.Sprintf("%s: reply to request %d, want %d", method, rseq, seq))
 	case name != method:
 		cc.broken = true
-		return meta, clientException(thrift.WRONG_METHOD_NAME, fmt.Sprintf("%s: reply names method %.64q", method, name))
+		return meta, replyError(thrift.WRONG_METHOD_NAME, fmt.Sprintf("%s: reply names method %.64q", method, name))
 	case mtype == thrift.EXCEPTION:
 		exc := thrift.NewTApplicationException(thrift.UNKNOWN_APPLICATION_EXCEPTION, "")
 		if err := exc.Read(ctx, p); err != nil { // Read fills exc itself
@@ -138,7 +138,7 @@ func (cc *clientConn) Call(ctx context.Context, method string, args, result thri
 		return meta, clientException(exc.TypeId(), exc.Error())
 	case mtype != thrift.REPLY:
 		cc.broken = true
-		return meta, clientException(thrift.INVALID_MESSAGE_TYPE_EXCEPTION, fmt.Sprintf("%s: reply of message type %d", method, mtype))
+		return meta, replyError(thrift.INVALID_MESSAGE_TYPE_EXCEPTION, fmt.Sprintf("%s: reply of message type %d", method, mtype))
 	}
 	if err := result.Read(ctx, p); err != nil {
 		return meta, cc.fail(method, err)
@@ -187,6 +187,12 @@ func clientException(typ int32, msg string) *ApplicationError {
 		o = endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}
 	}
 	return &ApplicationError{Type: typ, Message: msg, Class: o}
+}
+
+// replyError returns the error for a reply that does not answer the
+// request: the peer is at fault, and the connection is not reused.
+func replyError(typ int32, msg string) *ApplicationError {
+	return &ApplicationError{Type: typ, Message: msg, Class: endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}}
 }
 
 // IsApplicationError reports whether err is, or wraps, an exception a

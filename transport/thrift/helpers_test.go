@@ -131,3 +131,14 @@ func (l *errorLog) all() []error {
 	defer l.mu.Unlock()
 	return append([]error(nil), l.errs...)
 }
+
+// startBenchServer is startServer for benchmarks.
+func startBenchServer(b *testing.B, p kitthrift.Protocol, framed bool) (string, *kitthrift.ConnServer) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := kitthrift.NewConnServer(thrifttest.NewTestProcessor(newTestService()), kitthrift.ConnSettings{Protocol: p, Framed: framed})
+	go srv.Serve(ln)
+	return ln.Addr().String(), srv
+}
