@@ -35,6 +35,9 @@ type conn struct {
 	nc    net.Conn
 	br    *bufio.Reader
 	state atomic.Int32
+	// idleSeq orders idle connections by when they became idle (from the
+	// server's idleSeq), so that eviction picks the one idle longest.
+	idleSeq atomic.Uint64
 
 	// Owned by the connection's goroutine.
 	msgStart time.Time // first byte of the current request
@@ -51,7 +54,9 @@ type conn struct {
 var errConnClosed = errors.New("thrift: connection closed by the server")
 
 func newConn(s *ConnServer, nc net.Conn) *conn {
-	return &conn{srv: s, nc: nc, br: bufio.NewReaderSize(nc, 4096)}
+	c := &conn{srv: s, nc: nc, br: bufio.NewReaderSize(nc, 4096)}
+	c.idleSeq.Store(s.idleSeq.Add(1))
+	return c
 }
 
 // closeIfIdle closes c if it is waiting for a request, and reports whether
@@ -310,6 +315,7 @@ func (c *conn) serve() {
 		c.header = hp
 	}
 	for {
+		c.idleSeq.Store(s.idleSeq.Add(1))
 		c.state.Store(stateIdle)
 		if s.closing.Load() {
 			return

@@ -78,7 +78,8 @@ type ConnServer struct {
 	baseCtx   context.Context
 	cancel    context.CancelFunc
 
-	closing atomic.Bool // set once by Shutdown or Close
+	closing atomic.Bool   // set once by Shutdown or Close
+	idleSeq atomic.Uint64 // counts connections becoming idle
 
 	mu        sync.Mutex // guards listeners, conns, done
 	listeners map[net.Listener]struct{}
@@ -188,22 +189,47 @@ func (s *ConnServer) track(nc net.Conn) *conn {
 		_ = nc.Close()
 		return nil
 	}
-	if len(s.conns) >= s.settings.MaxConns {
-		evicted := false
-		for c := range s.conns {
-			if c.closeIfIdle() {
-				evicted = true
-				break
-			}
-		}
-		if !evicted {
-			_ = nc.Close()
-			return nil
-		}
+	if len(s.conns) >= s.settings.MaxConns && s.open() >= s.settings.MaxConns && !s.evictIdle() {
+		_ = nc.Close()
+		return nil
 	}
 	c := newConn(s, nc)
 	s.conns[c] = struct{}{}
 	return c
+}
+
+// open counts the connections not yet closed (a closed one stays in
+// s.conns until its goroutine ends). s.mu must be held.
+func (s *ConnServer) open() int {
+	n := 0
+	for c := range s.conns {
+		if c.state.Load() != stateClosed {
+			n++
+		}
+	}
+	return n
+}
+
+// evictIdle closes the connection idle the longest, and reports whether
+// there was one. s.mu must be held. It scans every connection: eviction
+// happens only at the limit, where a scan is cheaper than keeping an
+// ordered list up to date on every request.
+func (s *ConnServer) evictIdle() bool {
+	for {
+		var oldest *conn
+		for c := range s.conns {
+			if c.state.Load() == stateIdle && (oldest == nil || c.idleSeq.Load() < oldest.idleSeq.Load()) {
+				oldest = c
+			}
+		}
+		if oldest == nil {
+			return false
+		}
+		if oldest.closeIfIdle() {
+			return true
+		}
+		// It became busy meanwhile: look again.
+	}
 }
 
 // forget removes c once its goroutine is done.
