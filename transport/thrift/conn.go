@@ -314,8 +314,10 @@ func (c *conn) serve() {
 	if hp, ok := proto.(*thrift.THeaderProtocol); ok {
 		c.header = hp
 	}
-	for {
-		c.idleSeq.Store(s.idleSeq.Add(1))
+	for first := true; ; first = false {
+		if !first { // newConn numbered the first wait
+			c.idleSeq.Store(s.idleSeq.Add(1))
+		}
 		c.state.Store(stateIdle)
 		if s.closing.Load() {
 			return

@@ -227,60 +227,70 @@ func TestTimeouts(t *testing.T) {
 	}
 }
 
-// TestMaxConns: at the limit, a new connection closes the connection idle
-// the longest; when every connection is busy, the new one is refused.
+// TestMaxConns: at the limit, a new connection closes an idle one; when
+// every connection is busy, the new one is refused.
 func TestMaxConns(t *testing.T) {
-	release, started := make(chan struct{}), make(chan struct{}, 4)
-	svc := newTestService()
-	svc.sleep = kitthrift.NewServer(func(ctx context.Context, req any) (any, error) {
-		started <- struct{}{}
-		<-release
-		return req, nil
-	}, identity, identity)
-	addr, _ := startServer(t, svc, kitthrift.ConnSettings{MaxConns: 4})
-
-	// Four idle connections from a peer that opens and waits. Each is
-	// served once, so that all four are known to the server.
-	for range 4 {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		if _, err := nc.Write(binaryCall(t, "Echo", thrift.CALL, echoArgs("x"))); err != nil {
-			t.Fatal(err)
-		}
-		if _, typ, _, err := reply(t, nc); err != nil || typ != thrift.REPLY {
-			t.Fatalf("raw call: %v %v", typ, err)
-		}
-	}
-	c := kitthrift.NewClient(addr, echoCall)
-	defer c.Close()
-	if got, err := c.Endpoint()(context.Background(), "ok"); err != nil || got != "ok" {
-		t.Fatalf("call with 4 idle connections open = %v, %v; want an idle one evicted", got, err)
-	}
-
-	// Four busy connections: a fifth is refused.
-	busy := kitthrift.NewClient(addr, sleepCall, kitthrift.ClientMaxIdleConns(0))
-	defer busy.Close()
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := busy.Endpoint()(context.Background(), int64(1)); err != nil {
-				t.Error(err)
+	t.Run("evicts idle", func(t *testing.T) {
+		addr, _ := startServer(t, newTestService(), kitthrift.ConnSettings{MaxConns: 2})
+		// Two connections that never send: idle from their accept on.
+		var raw []net.Conn
+		for range 2 {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}()
-		<-started // one at a time, so that none evicts another before it is busy
-	}
-	fifth := kitthrift.NewClient(addr, echoCall)
-	defer fifth.Close()
-	if _, err := fifth.Endpoint()(context.Background(), "x"); err == nil {
-		t.Errorf("a fifth connection while four are busy was served")
-	}
-	close(release)
-	wg.Wait()
+			defer nc.Close()
+			raw = append(raw, nc)
+		}
+		c := kitthrift.NewClient(addr, echoCall)
+		defer c.Close()
+		if got, err := c.Endpoint()(context.Background(), "ok"); err != nil || got != "ok" {
+			t.Fatalf("call with 2 idle connections open = %v, %v; want an idle one evicted", got, err)
+		}
+		// The first accepted is the one idle the longest.
+		if !closedByServer(raw[0]) {
+			t.Errorf("the connection idle the longest is still open")
+		}
+	})
+	t.Run("refuses when busy", func(t *testing.T) {
+		release, started := make(chan struct{}), make(chan struct{}, 2)
+		svc := newTestService()
+		svc.sleep = kitthrift.NewServer(func(ctx context.Context, req any) (any, error) {
+			started <- struct{}{}
+			<-release
+			return req, nil
+		}, identity, identity)
+		addr, _ := startServer(t, svc, kitthrift.ConnSettings{MaxConns: 2})
+		busy := kitthrift.NewClient(addr, sleepCall)
+		defer busy.Close()
+		var wg sync.WaitGroup
+		failed := make(chan error, 2)
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := busy.Endpoint()(context.Background(), int64(1)); err != nil {
+					failed <- err
+				}
+			}()
+			select {
+			case <-started:
+			case err := <-failed:
+				t.Fatalf("busy call: %v", err)
+			}
+		}
+		third := kitthrift.NewClient(addr, echoCall)
+		defer third.Close()
+		if _, err := third.Endpoint()(context.Background(), "x"); err == nil {
+			t.Errorf("a third connection while two are busy was served")
+		}
+		close(release)
+		wg.Wait()
+		close(failed)
+		for err := range failed {
+			t.Errorf("busy call: %v", err)
+		}
+	})
 }
 
 // panicking implements thrifttest.Test without kit's Server: its panics
