@@ -65,7 +65,8 @@ func start(t *testing.T, bin string, extra ...string) *addsvcProc {
 	t.Helper()
 	p := &addsvcProc{addrs: map[string]string{}, done: make(chan struct{})}
 	args := []string{"-debug-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:0",
-		"-grpc-addr", "127.0.0.1:0", "-jsonrpc-addr", "127.0.0.1:0", "-shutdown-timeout", "10s"}
+		"-grpc-addr", "127.0.0.1:0", "-jsonrpc-addr", "127.0.0.1:0", "-thrift-addr", "127.0.0.1:0",
+		"-shutdown-timeout", "10s"}
 	p.cmd = exec.Command(bin, append(args, extra...)...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {

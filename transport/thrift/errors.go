@@ -118,15 +118,23 @@ func (e *decodeError) Outcome() endpoint.Outcome {
 // processor recognises declared exceptions by their concrete type, so they
 // must reach it as they are.
 func declared(err error) (thrift.TException, bool) {
-	for err != nil {
-		if te, ok := err.(thrift.TException); ok && te.TExceptionType() == thrift.TExceptionTypeCompiled {
-			return te, true
+	switch e := err.(type) {
+	case nil:
+		return nil, false
+	case thrift.TException:
+		if e.TExceptionType() == thrift.TExceptionTypeCompiled {
+			return e, true
 		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return nil, false
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return declared(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if te, ok := declared(e); ok {
+				return te, true
+			}
 		}
-		err = u.Unwrap()
 	}
 	return nil, false
 }

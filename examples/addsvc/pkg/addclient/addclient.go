@@ -31,12 +31,14 @@ import (
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/ratelimit"
 	kithttp "github.com/endpointkit/kit/transport/http"
+	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
 // Settings configures the client stack. The zero value is ready to use:
 // HTTP, p2c, 3 attempts, a breaker per instance, no rate limit.
 type Settings struct {
-	// Transport is http, jsonrpc or grpc. Empty means http.
+	// Transport is http, jsonrpc, grpc or thrift (THeader). Empty means
+	// http.
 	Transport string
 	// Balancer is p2c (power of two choices over peak-EWMA latency),
 	// leastinflight, roundrobin or random. Empty means p2c.
@@ -178,6 +180,12 @@ func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factor
 			}
 			return pick(set), closerFunc(func() error { client.CloseIdleConnections(); return nil }), nil
 		}, nil
+	case "thrift":
+		// One pool of connections per instance and method.
+		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
+			set, closer := addtransport.NewThriftClient(instance)
+			return pick(set), closer, nil
+		}, nil
 	case "grpc":
 		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
 			conn, release, err := conns.acquire(instance)
@@ -218,6 +226,10 @@ func Retryable(err error) bool {
 	var re *kithttp.ResponseError
 	if errors.As(err, &re) {
 		return re.Code == http.StatusTooManyRequests || re.Code == http.StatusRequestTimeout || re.Code >= 500
+	}
+	var ae *kitthrift.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Outcome().Retryable
 	}
 	switch status.Code(err) {
 	case codes.InvalidArgument, codes.Unimplemented, codes.PermissionDenied, codes.Unauthenticated:
