@@ -25,6 +25,14 @@ APT_NEEDS=(
 	carbon-cache:graphite-carbon
 	redis-server:redis-server
 	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
+	thrift:thrift-compiler  # transport/thrift and addsvc generate their Python peers' code
+)
+
+# Python modules from Debian: "module:debian-package", present when Debian's
+# own /usr/bin/python3 imports the module (another python3 may come first on
+# PATH; the tests run /usr/bin/python3).
+PY_NEEDS=(
+	thrift:python3-thrift # the Python Thrift peers of transport/thrift and addsvc
 )
 
 # Go tools: "binary:module/path@version".
@@ -43,6 +51,9 @@ install_apt() {
 	local missing=()
 	for need in "${APT_NEEDS[@]}"; do
 		command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
+	done
+	for need in "${PY_NEEDS[@]}"; do
+		/usr/bin/python3 -c "import ${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
 	done
 	((${#missing[@]})) || return 0
 	if [[ $(id -u) -ne 0 ]]; then
