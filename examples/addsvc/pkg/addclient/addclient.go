@@ -40,6 +40,10 @@ type Settings struct {
 	// Transport is http, jsonrpc, grpc or thrift (THeader). Empty means
 	// http.
 	Transport string
+	// ThriftProtocol and ThriftFramed say how the thrift transport speaks
+	// (see kitthrift.ConnSettings). The zero values mean THeader.
+	ThriftProtocol kitthrift.Protocol
+	ThriftFramed   bool
 	// Balancer is p2c (power of two choices over peak-EWMA latency),
 	// leastinflight, roundrobin or random. Empty means p2c.
 	Balancer string
@@ -100,7 +104,7 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 	conns := newGRPCConns()
 	var closers closeAll
 	build := func(method string) (endpoint.Endpoint, error) {
-		factory, err := newFactory(s.Transport, method, conns)
+		factory, err := newFactory(s, method, conns)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +161,8 @@ func (cs closeAll) Close() error {
 // newFactory returns the Factory that builds method's endpoint for one
 // instance over transport. Over gRPC, it takes the instance's connection
 // from conns, which the methods' Factories share.
-func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factory, error) {
+func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Factory, error) {
+	transport := s.Transport
 	pick := func(set addendpoint.Set) endpoint.Endpoint {
 		if method == "concat" {
 			return set.ConcatEndpoint
@@ -183,7 +188,11 @@ func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factor
 	case "thrift":
 		// One pool of connections per instance and method.
 		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
-			set, closer := addtransport.NewThriftClient(instance)
+			options := []kitthrift.ClientOption{kitthrift.ClientProtocol(s.ThriftProtocol)}
+			if s.ThriftFramed {
+				options = append(options, kitthrift.ClientFramed())
+			}
+			set, closer := addtransport.NewThriftClient(instance, options...)
 			return pick(set), closer, nil
 		}, nil
 	case "grpc":
