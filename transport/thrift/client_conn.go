@@ -52,9 +52,12 @@ func (c *Client) call(ctx context.Context, cc *clientConn, request any) (any, er
 	}
 	// Cancellation interrupts blocked reads and writes; the connection is
 	// then in an unknown state and is not reused.
-	stop := context.AfterFunc(ctx, func() { _ = cc.nc.SetDeadline(aLongTimeAgo) })
+	var stop func() bool
+	if ctx.Done() != nil { // a context that can't end needs no watch
+		stop = context.AfterFunc(ctx, func() { _ = cc.nc.SetDeadline(aLongTimeAgo) })
+	}
 	response, err := c.fn(ctx, cc, request)
-	if !stop() {
+	if stop != nil && !stop() {
 		cc.broken = true
 	}
 	if err != nil && ctx.Err() != nil {
@@ -210,8 +213,11 @@ type clientTransport struct {
 	wbuf bytes.Buffer
 }
 
-func (t *clientTransport) Read(p []byte) (int, error)  { return t.br.Read(p) }
-func (t *clientTransport) Write(p []byte) (int, error) { return t.wbuf.Write(p) }
+func (t *clientTransport) Read(p []byte) (int, error)        { return t.br.Read(p) }
+func (t *clientTransport) ReadByte() (byte, error)           { return t.br.ReadByte() }
+func (t *clientTransport) Write(p []byte) (int, error)       { return t.wbuf.Write(p) }
+func (t *clientTransport) WriteByte(b byte) error            { return t.wbuf.WriteByte(b) }
+func (t *clientTransport) WriteString(s string) (int, error) { return t.wbuf.WriteString(s) }
 func (t *clientTransport) Flush(context.Context) error {
 	defer t.wbuf.Reset()
 	_, err := t.nc.Write(t.wbuf.Bytes())

@@ -256,9 +256,47 @@ func (c *conn) readFrame() error {
 	return checkFrame(c.frame[4:], c.srv.settings.MaxMessageSize)
 }
 
+// ReadByte implements io.ByteReader, which the binary and compact
+// protocols use for single bytes; without it the library reads each through
+// a one-byte slice that escapes to the heap.
+func (c *conn) ReadByte() (byte, error) {
+	switch {
+	case c.header != nil && c.sticky > 0 && len(c.frame) > 0:
+		b := c.frame[0]
+		c.frame = c.frame[1:]
+		return b, nil
+	case c.header != nil, c.srv.settings.Framed && c.left == 0:
+		// The general path (it allocates the byte): at a frame's start,
+		// or under THeader, whose library transport reads with Read.
+		var b [1]byte
+		if _, err := io.ReadFull(c, b[:]); err != nil {
+			return 0, err
+		}
+		return b[0], nil
+	}
+	if err := c.await(); err != nil {
+		return 0, err
+	}
+	if c.srv.settings.Framed {
+		c.left--
+	} else {
+		if c.read >= c.srv.settings.MaxMessageSize {
+			return 0, fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, c.srv.settings.MaxMessageSize)
+		}
+		c.read++
+	}
+	return c.br.ReadByte()
+}
+
 // Write implements thrift.TTransport: the reply is collected until serve
 // sends it.
 func (c *conn) Write(p []byte) (int, error) { return c.wbuf.Write(p) }
+
+// WriteByte implements io.ByteWriter.
+func (c *conn) WriteByte(b byte) error { return c.wbuf.WriteByte(b) }
+
+// WriteString implements io.StringWriter.
+func (c *conn) WriteString(s string) (int, error) { return c.wbuf.WriteString(s) }
 
 // Flush implements thrift.TTransport. It sends nothing: serve sends the
 // reply once the processor returned.
