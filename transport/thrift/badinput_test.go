@@ -142,6 +142,12 @@ func TestBadInput(t *testing.T) {
 		{"random bytes", random, -1, false},
 		{"truncated message", valid[:len(valid)/2], -1, false},
 		{"2^31 string length", huge, thrift.PROTOCOL_ERROR, false},
+		{"2^31 list size", func() []byte {
+			b := nested(0)
+			b[len(b)-3] = byte(thrift.LIST) // field 99: a list of 2^31-1 strings
+			b = append(b, byte(thrift.STRING))
+			return binary.BigEndian.AppendUint32(b, 1<<31-1)
+		}(), thrift.PROTOCOL_ERROR, false},
 		{"2 GiB frame", []byte{0x80, 0, 0, 0, 1, 2, 3}, -1, false},
 		{"2^31-1 frame", []byte{0x7f, 0xff, 0xff, 0xff, 1, 2, 3}, -1, false},
 		{"deep nesting", nested(100_000), thrift.PROTOCOL_ERROR, false},
