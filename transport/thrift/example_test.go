@@ -2,11 +2,13 @@ package thrift_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/endpointkit/kit/endpoint"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 	"github.com/endpointkit/kit/transport/thrift/internal/thrifttest"
 )
@@ -48,4 +50,17 @@ func Example() {
 	resp, err := client.Endpoint()(context.Background(), "hello")
 	fmt.Println(resp, err)
 	// Output: <hello> <nil>
+}
+
+// What a client sees of an endpoint's errors: a chosen message, never the
+// error's text.
+func ExampleExceptionOf() {
+	ctx := context.Background()
+	fmt.Println(kitthrift.ExceptionOf(ctx, errors.New("db: connect 10.0.0.7: password rejected")))
+	refused := endpoint.WithOutcome(errors.New("bulkhead full"), endpoint.Outcome{Kind: endpoint.Overloaded, Retryable: true})
+	exc := kitthrift.ExceptionOf(ctx, refused).(*kitthrift.ApplicationError)
+	fmt.Println(exc.Type == kitthrift.ExceptionOverloaded, exc)
+	// Output:
+	// internal error
+	// true overloaded
 }
