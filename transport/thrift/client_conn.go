@@ -63,20 +63,20 @@ func (c *Client) call(ctx context.Context, cc *clientConn, request any) (any, er
 	if err != nil && ctx.Err() != nil {
 		// Say why the call ended: the caller's deadline or cancellation
 		// (or this hop's own timeout), not the I/O error it caused.
-		return nil, &callError{method: c.addr, err: err, ctxErr: context.Cause(ctx)}
+		return nil, &callError{addr: c.addr, err: err, ctxErr: context.Cause(ctx)}
 	}
 	return response, err
 }
 
 // callError is a call that ended because its context did.
 type callError struct {
-	method string
+	addr   string
 	err    error // what the I/O returned
 	ctxErr error // the context's cause
 }
 
 func (e *callError) Error() string {
-	return fmt.Sprintf("thrift: call %s: %v (%v)", e.method, e.ctxErr, e.err)
+	return fmt.Sprintf("thrift: call %s: %v (%v)", e.addr, e.ctxErr, e.err)
 }
 
 // Unwrap returns both errors, so that errors.Is(err,

@@ -162,7 +162,7 @@ func (s *ConnServer) Serve(ln net.Listener) error {
 				return ErrServerClosed
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary) {
+			if errors.As(err, &ne) && ne.Timeout() {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.handler.Handle(s.baseCtx, err)
 				time.Sleep(backoff)
@@ -176,9 +176,6 @@ func (s *ConnServer) Serve(ln net.Listener) error {
 		}
 	}
 }
-
-// errTemporary marks accept errors worth retrying in tests.
-var errTemporary = errors.New("thrift: temporary accept error")
 
 // track registers a new connection, making room under MaxConns by closing
 // an idle one. It returns nil when nc was refused (and closed).

@@ -173,10 +173,13 @@ func ExceptionOf(ctx context.Context, err error) error {
 	case errors.As(err, &pe):
 	case errors.Is(err, ErrBadTimeout):
 		e.Type, e.Message = thrift.PROTOCOL_ERROR, ErrBadTimeout.Error()
+		e.Class = endpoint.Outcome{Kind: endpoint.CallerError}
 	case errors.As(err, &de):
 		e.Type, e.Message = thrift.PROTOCOL_ERROR, "bad request: "+de.err.Error()
 	case errors.Is(err, ErrDeadlineExceeded):
+		// The caller's budget was spent on its way here: its own doing.
 		e.Type, e.Message = ExceptionTimeout, "deadline exceeded"
+		e.Class = endpoint.Outcome{Kind: endpoint.CallerError}
 	case o.Kind == endpoint.CallerError && ctx.Err() != nil:
 		e.Type, e.Message = ExceptionTimeout, "deadline exceeded"
 		if errors.Is(ctx.Err(), context.Canceled) {
