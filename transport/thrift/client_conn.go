@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -30,7 +32,7 @@ type clientConn struct {
 
 func newClientConn(c *Client, nc net.Conn) *clientConn {
 	cfg := newConfiguration(c.maxSize)
-	raw := &clientTransport{nc: nc, br: bufio.NewReaderSize(nc, 4096)}
+	raw := &clientTransport{nc: nc, br: bufio.NewReaderSize(nc, 4096), maxSize: c.maxSize, header: c.protocol == ProtocolHeader}
 	var trans thrift.TTransport = raw
 	if c.framed && c.protocol != ProtocolHeader {
 		trans = thrift.NewTFramedTransportConf(raw, cfg)
@@ -206,15 +208,63 @@ func IsApplicationError(err error) bool {
 }
 
 // clientTransport is the socket under a client's protocol: buffered reads,
-// and writes collected until Flush sends them in one write.
+// and writes collected until Flush sends them in one write. Under THeader it
+// reads each reply frame whole and checks it (checkFrame) before the
+// library sees it, so that a server cannot make the client expand a small
+// zlib frame into gigabytes.
 type clientTransport struct {
-	nc   net.Conn
-	br   *bufio.Reader
-	wbuf bytes.Buffer
+	nc      net.Conn
+	br      *bufio.Reader
+	wbuf    bytes.Buffer
+	header  bool
+	maxSize int
+	frame   []byte // the rest of the current reply frame (header)
+	fbuf    bytes.Buffer
 }
 
-func (t *clientTransport) Read(p []byte) (int, error)        { return t.br.Read(p) }
-func (t *clientTransport) ReadByte() (byte, error)           { return t.br.ReadByte() }
+func (t *clientTransport) Read(p []byte) (int, error) {
+	if !t.header {
+		return t.br.Read(p)
+	}
+	if len(t.frame) == 0 {
+		if err := t.readFrame(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, t.frame)
+	t.frame = t.frame[n:]
+	return n, nil
+}
+
+// readFrame reads and checks the next reply frame, length prefix included.
+func (t *clientTransport) readFrame() error {
+	b, err := t.br.Peek(4)
+	if err != nil {
+		return err
+	}
+	size := binary.BigEndian.Uint32(b)
+	if size == 0 || size > uint32(t.maxSize) {
+		return fmt.Errorf("%w: %d-byte reply frame (limit %d)", ErrMessageTooLarge, size, t.maxSize)
+	}
+	t.fbuf.Reset()
+	if _, err := io.CopyN(&t.fbuf, t.br, 4+int64(size)); err != nil {
+		return err
+	}
+	t.frame = t.fbuf.Bytes()
+	return checkFrame(t.frame[4:], t.maxSize)
+}
+
+func (t *clientTransport) ReadByte() (byte, error) {
+	if !t.header {
+		return t.br.ReadByte()
+	}
+	var b [1]byte
+	if _, err := io.ReadFull(t, b[:]); err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
 func (t *clientTransport) Write(p []byte) (int, error)       { return t.wbuf.Write(p) }
 func (t *clientTransport) WriteByte(b byte) error            { return t.wbuf.WriteByte(b) }
 func (t *clientTransport) WriteString(s string) (int, error) { return t.wbuf.WriteString(s) }

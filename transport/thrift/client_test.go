@@ -2,10 +2,12 @@ package thrift_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -286,5 +288,44 @@ func TestClientClose(t *testing.T) {
 	_ = closer.Close()
 	if _, err := e(context.Background(), "a"); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("after Close: err = %v, want net.ErrClosed", err)
+	}
+}
+
+// TestClientBoundsReplies: a THeader reply whose zlib payload expands
+// beyond the client's MaxMessageSize, or a frame claiming 2 GiB, is an
+// error, not an allocation; the connection is dropped.
+func TestClientBoundsReplies(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reply []byte
+	}{
+		{"zlib bomb", theaderFrame(0, []uint64{1}, zlibBomb(t, 16<<20))},
+		{"2 GiB frame", []byte{0x7f, 0xff, 0xff, 0xff, 0x0f, 0xff}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			peer := startFakePeer(t, func(nc net.Conn, _ thrift.TProtocol) {
+				var size [4]byte
+				if _, err := io.ReadFull(nc, size[:]); err != nil {
+					return
+				}
+				if _, err := io.CopyN(io.Discard, nc, int64(binary.BigEndian.Uint32(size[:]))); err != nil {
+					return
+				}
+				_, _ = nc.Write(tc.reply)
+				_, _ = io.Copy(io.Discard, nc)
+			})
+			c := kitthrift.NewClient(peer.ln.Addr().String(), echoCall, kitthrift.ClientMaxMessageSize(1<<20))
+			defer c.Close()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := c.Endpoint()(context.Background(), "x")
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, kitthrift.ErrMessageTooLarge) {
+				t.Fatalf("err = %v, want ErrMessageTooLarge", err)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+				t.Errorf("the client allocated %d MiB for it", grew>>20)
+			}
+		})
 	}
 }
