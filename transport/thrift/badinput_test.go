@@ -219,3 +219,31 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestZlibRequest: a THeader request compressed with zlib, within
+// MaxMessageSize once expanded, is served (and answered compressed).
+func TestZlibRequest(t *testing.T) {
+	addr, _ := startServer(t, newTestService(), kitthrift.ConnSettings{})
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = zw.Write(binaryCall(t, "Echo", thrift.CALL, echoArgs("squeezed")))
+	_ = zw.Close()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write(theaderFrame(0, []uint64{1}, z.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	p := thrift.NewTHeaderProtocolConf(thrift.NewStreamTransportRW(nc), &thrift.TConfiguration{})
+	ctx := context.Background()
+	if _, typ, _, err := p.ReadMessageBegin(ctx); err != nil || typ != thrift.REPLY {
+		t.Fatalf("reply: type %v, err %v; want a reply", typ, err)
+	}
+	var res thrifttest.TestEchoResult
+	if err := res.Read(ctx, p); err != nil || res.GetSuccess() != "squeezed" {
+		t.Fatalf("reply = %q, %v; want squeezed", res.GetSuccess(), err)
+	}
+}

@@ -119,8 +119,10 @@ func ClientFramed() ClientOption { return func(c *Client) { c.framed = true } }
 // DefaultMaxIdleConns; zero or less keeps none.
 func ClientMaxIdleConns(n int) ClientOption { return func(c *Client) { c.maxIdle = n } }
 
-// ClientMaxMessageSize bounds a reply (a frame, a string, a container). By
-// default DefaultMaxMessageSize.
+// ClientMaxMessageSize bounds a reply: a frame, a string, a container, and
+// over THeader a zlib payload once expanded (a larger reply is
+// ErrMessageTooLarge, and the connection is dropped). By default
+// DefaultMaxMessageSize.
 func ClientMaxMessageSize(n int) ClientOption {
 	return func(c *Client) {
 		if n > 0 {

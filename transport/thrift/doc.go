@@ -96,7 +96,9 @@
 // NewClient calls the generated client over the thrift.TClient it is
 // handed. The context's deadline bounds dialling, writing and reading;
 // cancellation interrupts them; a connection whose call failed, was
-// cancelled or got a reply out of sequence is closed, never reused.
+// cancelled or got a reply out of sequence is closed, never reused. Replies
+// are bounded as requests are on the server: ClientMaxMessageSize (4 MiB)
+// for a frame, a string, a container and an expanded zlib payload.
 // [NewFactory] makes Clients for a loadbalancer.Endpointer.
 //
 // # Concurrency
