@@ -231,6 +231,18 @@ func BenchmarkScenarioBreakerHTTP(b *testing.B) {
 			b.ReportMetric(float64(r.falseRejects), "false-trips")
 			b.ReportMetric(100*r.successAfterRecov, "success-after-%")
 			b.ReportMetric(float64(r.failedReached), "failed-reached")
+			// The claims of the README's table, with room for a loaded
+			// machine: nothing trips at 3%, everything acts in a full
+			// outage, and kit's breaker also at 25% and recovers.
+			if r.falseRejects != 0 {
+				b.Errorf("%s rejected %d calls at a 3%% error rate, want 0", c.name, r.falseRejects)
+			}
+			if r.actAt100 < 0 {
+				b.Errorf("%s never acted while every call failed", c.name)
+			}
+			if c.name == "kit-breaker" && (r.actAt25 < 0 || r.recover95 < 0) {
+				b.Errorf("kit-breaker: acted %v into the 25%% phase, recovered after %v; want both (not -1)", r.actAt25, r.recover95)
+			}
 		})
 	}
 }

@@ -71,9 +71,7 @@ func statusFactory(client *http.Client) loadbalancer.Factory {
 // retries with a budget over p2c with outlier ejection, and for round robin
 // without either.
 func TestScenarioFailover(t *testing.T) {
-	if !*runScenarios {
-		t.Skip("load scenario: run with -scenario")
-	}
+	short := !*runScenarios
 	type result struct {
 		name                 string
 		requests, failures   int64
@@ -97,8 +95,12 @@ func TestScenarioFailover(t *testing.T) {
 		var outlier *loadbalancer.OutlierEndpointer
 		var call endpoint.Endpoint
 		if resilient {
+			base := 2 * time.Second
+			if short {
+				base /= 4
+			}
 			outlier = loadbalancer.NewOutlierEndpointer(e, loadbalancer.OutlierSettings{
-				ConsecutiveFailures: 5, BaseEjection: 2 * time.Second,
+				ConsecutiveFailures: 5, BaseEjection: base,
 			})
 			b := loadbalancer.NewP2C(outlier, loadbalancer.P2CSettings{})
 			call = loadbalancer.RetryWith(b, loadbalancer.RetrySettings{
@@ -118,8 +120,12 @@ func TestScenarioFailover(t *testing.T) {
 		}
 
 		// The fault, on its own clock: 2s healthy, 5s down, 5s recovering,
-		// 4s healthy.
-		const healthy, down, recovering, after = 2 * time.Second, 5 * time.Second, 5 * time.Second, 4 * time.Second
+		// 4s healthy; a quarter of that in the short form (the ejection's
+		// base time too).
+		healthy, down, recovering, after := 2*time.Second, 5*time.Second, 5*time.Second, 4*time.Second
+		if short {
+			healthy, down, recovering, after = healthy/4, down/4, recovering/4, after/4
+		}
 		start := time.Now()
 		faultDone := make(chan struct{})
 		var mu sync.Mutex
@@ -209,6 +215,26 @@ func TestScenarioFailover(t *testing.T) {
 	}
 	t.Log(out)
 	res := rows[1]
+	if short {
+		// The ordering, and bounds generous enough for a loaded machine:
+		// round robin sends a third of the calls to the failing backend
+		// for seconds; retries over ejection hide nearly all of it.
+		rr := rows[0]
+		rrShare := float64(rr.failures) / float64(rr.requests)
+		if rrShare < 0.05 {
+			t.Errorf("round robin: %.1f%% of the calls failed, want at least 5%%: the fault did not happen", 100*rrShare)
+		}
+		if share := float64(res.failures) / float64(res.requests); share > rrShare/10 || share > 0.01 {
+			t.Errorf("resilient stack: %.2f%% of the calls failed, want under 1%% and a tenth of round robin's %.1f%%", 100*share, 100*rrShare)
+		}
+		if amp := float64(res.attempts) / float64(res.requests); amp > 1.5 {
+			t.Errorf("resilient stack: %.3f attempts per request, want ≤ 1.5", amp)
+		}
+		if !res.ejectedAtAll {
+			t.Errorf("resilient stack: the failing backend was never ejected")
+		}
+		return
+	}
 	if res.failures != 0 {
 		t.Errorf("resilient stack: %d client-visible failures, want 0", res.failures)
 	}

@@ -70,6 +70,27 @@ func BenchmarkScenarioOverloadHTTP(b *testing.B) {
 				b.ReportMetric(float64(r.queueP99)/float64(time.Millisecond), "wait-p99-ms")
 				b.ReportMetric(100*r.slow, "slow-%")
 				b.ReportMetric(float64(r.sendLateP99)/float64(time.Millisecond), "send-late-p99-ms")
+				// The README's claims, with room for a busy machine: a
+				// limit keeps goodput near the capacity measured in the
+				// run (99.5-100% on a quiet one); without one it collapses
+				// (7%). A client that could not keep its schedule (1.2ms
+				// late at p99 on a quiet machine; 0.1-7s at a load
+				// average of 15) did not offer the overload, and the run
+				// proves nothing either way: it is skipped, not passed.
+				if late := r.sendLateP99; late > 10*time.Millisecond {
+					b.Skipf("the client sent %v late at p99: the machine is too loaded to judge this run", late)
+				}
+				measured := r.goodput / r.capacity()
+				switch c.name {
+				case "none":
+					if r.goodput > 0.5*ovCapacity {
+						b.Errorf("unprotected goodput = %.0f/s, want a collapse below half of %.0f", r.goodput, ovCapacity)
+					}
+				default:
+					if measured < 0.8 {
+						b.Errorf("%s goodput = %.0f%% of the measured capacity, want at least 80%%", c.name, 100*measured)
+					}
+				}
 			})
 		}
 	}

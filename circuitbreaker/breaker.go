@@ -131,7 +131,8 @@ func (b *Breaker) State(now time.Time) State {
 	return b.state
 }
 
-// AllowAt asks to make a call at instant now. It returns [ErrOpen] when the
+// AllowAt asks to make a call at instant now. It returns [ErrOpen] (an
+// Overloaded refusal in kit's failure model) when the
 // breaker is open, or half-open with every probe already let through;
 // otherwise the caller makes the call and reports it with DoneAt.
 func (b *Breaker) AllowAt(now time.Time) (Ticket, error) {
@@ -174,12 +175,17 @@ func (b *Breaker) AllowAt(now time.Time) (Ticket, error) {
 // addition, in one of several stripes of the window, so that concurrent
 // callers seldom write the same cache line. (A success racing with a state
 // change may be counted in the new state's window.)
-func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
+//
+// A Success or BusinessError outcome is a success, a DependencyFailure or
+// Overloaded one a failure, and a CallerError is ignored (see the package
+// doc).
+func (b *Breaker) DoneAt(t Ticket, now time.Time, o endpoint.Outcome) {
 	slow := b.s.SlowCall > 0 && now.Sub(t.start) >= b.s.SlowCall
-	if !t.probe && !slow && o != Failure {
+	fail, ignore := failed(o), !counted(o)
+	if !t.probe && !slow && !fail {
 		// A ticket that is not a probe was issued by a closed breaker,
 		// where an ignored call counts nowhere.
-		if o == Success && b.closed.Load() == t.gen+1 {
+		if !ignore && b.closed.Load() == t.gen+1 {
 			ns := now.UnixNano()
 			b.win.success(ns, b.stripe(ns))
 		}
@@ -193,28 +199,28 @@ func (b *Breaker) DoneAt(t Ticket, now time.Time, o Outcome) {
 	}
 	switch b.state {
 	case Closed:
-		if o == Ignore {
+		if ignore {
 			break
 		}
 		c := counts{total: 1}
-		if o == Failure {
+		if fail {
 			c.failed = 1
 		}
-		if slow || o == Failure {
+		if slow || fail {
 			c.slow = 1
 		}
 		ns := now.UnixNano()
 		b.win.record(ns, b.stripe(ns), c)
 		// Only a failure or a slow call can raise a ratio, so a
 		// success skips summing the window.
-		if (slow || o == Failure) && b.shouldOpenLocked(now) {
+		if (slow || fail) && b.shouldOpenLocked(now) {
 			b.openLocked(now)
 		}
 	case HalfOpen:
 		switch {
-		case o == Ignore:
+		case ignore:
 			b.issued-- // give the probe back
-		case o == Failure || slow:
+		case fail || slow:
 			b.openLocked(now)
 		default:
 			b.passed++
@@ -319,7 +325,7 @@ func (b *Breaker) probe(ctx context.Context, request any, next endpoint.Endpoint
 	done := false
 	defer func() {
 		if !done {
-			b.DoneAt(t, b.cfg.clock(), Failure)
+			b.DoneAt(t, b.cfg.clock(), endpoint.Outcome{Kind: endpoint.DependencyFailure})
 		}
 	}()
 	resp, err = next(ctx, request)

@@ -16,11 +16,21 @@
 //
 // # Outcomes
 //
-// Every breaker asks one [Classifier] what a call says about the
-// dependency. [DefaultClassify] does not count business errors (responses
-// that implement endpoint.Failer), client errors, or the caller's own
-// cancellation as failures: a burst of bad requests or impatient callers
-// must not cut everyone off a healthy backend.
+// Every breaker asks kit's one [endpoint.Classifier] what a call says about
+// the dependency; [endpoint.Classify] unless [WithClassifier] says
+// otherwise, so that breakers, outlier ejection, retries and adaptive
+// limits agree. A Success or a BusinessError (a response that implements
+// endpoint.Failer) counts as a success; a DependencyFailure (a 5xx, gRPC
+// Unavailable, a connection error, this hop's own timeout set with
+// endpoint.Timeout or endpoint.WithTimeout) or an Overloaded refusal as a
+// failure; a CallerError (a 4xx or InvalidArgument from kit's transport
+// clients, the caller's own cancellation or deadline) not at all. A burst
+// of bad requests or of tiny deadlines must not cut everyone off a healthy
+// backend that a breaker guards for all its callers.
+//
+// A breaker's own refusal, [ErrOpen], classifies as a retryable Overloaded
+// refusal: a retry may try another instance, and a server that returns it
+// answers 429 or ResourceExhausted.
 //
 // # Observing
 //

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
 )
 
 func ExampleBreaker() {
@@ -63,4 +64,27 @@ func ExampleThrottle() {
 	// about a tenth, the share MaxReject leaves it by default.
 	fmt.Println(sent < 150, dropped > 850)
 	// Output: true true
+}
+
+// One Classifier, kit's failure model with one change, for every breaker of
+// a service: here a business error counts as a failure too (the dependency
+// answers, but with an error it should not give).
+func ExampleWithClassifier() {
+	classify := func(ctx context.Context, resp any, err error) endpoint.Outcome {
+		o := endpoint.Classify(ctx, resp, err)
+		if o.Kind == endpoint.BusinessError {
+			o.Kind = endpoint.DependencyFailure
+		}
+		return o
+	}
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 3}, circuitbreaker.WithClassifier(classify))
+	e := b.Middleware(func(context.Context, any) (any, error) {
+		return failerResp{errors.New("quota table missing")}, nil
+	})
+	for range 3 {
+		e(context.Background(), nil)
+	}
+	_, err := e(context.Background(), nil)
+	fmt.Println(err)
+	// Output: circuitbreaker: breaker is open
 }

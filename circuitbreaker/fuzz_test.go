@@ -51,7 +51,7 @@ func FuzzBreaker(f *testing.F) {
 				if len(open) == 0 {
 					continue
 				}
-				b.DoneAt(open[0], now, circuitbreaker.Outcome(op&3-1))
+				b.DoneAt(open[0], now, outcomes[op&3-1])
 				open = open[1:]
 				halfOpenAdmits = 0
 			}

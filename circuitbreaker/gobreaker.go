@@ -16,13 +16,15 @@ import (
 // does, with three differences:
 //
 //   - outcomes are classified (see [WithClassifier]; by default
-//     [DefaultClassify]): a business error, a client error or the caller's
-//     own cancellation reaches cb as a success, so it cannot trip it. (cb
-//     can only be told success or failure once built; to have it skip
-//     ignored calls altogether, classify them yourself and set its
-//     Settings.IsExcluded.) A call that returned no error but is
-//     classified a Failure reaches cb with an error of kit's, and its
-//     caller still gets the response and a nil error;
+//     [endpoint.Classify]): a business error or a caller error (a 4xx, an
+//     InvalidArgument, the caller's own cancellation or deadline) reaches
+//     cb as a success, so it cannot trip it; a DependencyFailure or an
+//     Overloaded refusal reaches it as a failure. (cb can only be told
+//     success or failure once built; to have it skip caller errors
+//     altogether, set its Settings.IsExcluded to a function that
+//     classifies them.) A call that returned no error but is classified a
+//     failure reaches cb with an error of kit's, and its caller still gets
+//     the response and a nil error;
 //   - a call cb refuses returns an error that wraps both [ErrOpen] and
 //     gobreaker's own (ErrOpenState or ErrTooManyRequests);
 //   - with [WithStateChange] or [WithStateGauge], the state is read after
@@ -87,10 +89,10 @@ func (g *gobreakerMW) report() {
 var errClassified = errors.New("circuitbreaker: call classified as a failure")
 
 // told returns the error cb is told for a call that returned err: err
-// itself, or errClassified for a nil err, when the call is a Failure; nil
-// for a Success or an Ignore.
+// itself, or errClassified for a nil err, when the call failed; nil
+// otherwise.
 func (g *gobreakerMW) told(ctx context.Context, resp any, err error) error {
-	if g.cfg.classify(ctx, resp, err) != Failure {
+	if !failed(g.cfg.classify(ctx, resp, err)) {
 		return nil
 	}
 	if err == nil {

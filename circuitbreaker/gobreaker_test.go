@@ -8,6 +8,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
 )
 
 func TestGobreaker(t *testing.T) {
@@ -69,16 +70,16 @@ func TestGobreaker(t *testing.T) {
 func TestGobreakerClassifier(t *testing.T) {
 	badResp := "overloaded"
 	clientErr := errors.New("bad request")
-	classify := func(ctx context.Context, resp any, err error) circuitbreaker.Outcome {
+	classify := func(ctx context.Context, resp any, err error) endpoint.Outcome {
 		switch {
 		case resp == badResp:
-			return circuitbreaker.Failure // a bad response with no error
+			return failure // a bad response with no error
 		case errors.Is(err, clientErr):
-			return circuitbreaker.Success
+			return success
 		case err != nil:
-			return circuitbreaker.Failure
+			return failure
 		}
-		return circuitbreaker.Success
+		return success
 	}
 	tests := []struct {
 		name        string

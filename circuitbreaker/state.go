@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/metrics"
 	"github.com/endpointkit/kit/metrics/discard"
 )
@@ -35,13 +36,17 @@ func (s State) String() string {
 	return "unknown"
 }
 
+// MarshalText returns String's text, so that encoding/json and log/slog's
+// handlers write a State by its name rather than its number.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // Option configures the behaviour and instruments of a breaker: a
 // [Breaker], a [Throttle] or the [Gobreaker] middleware.
 type Option func(*config)
 
 type config struct {
-	classify      Classifier
-	customClass   bool // classify is not DefaultClassify
+	classify      endpoint.Classifier
+	customClass   bool // classify is not endpoint.Classify
 	onStateChange func(from, to State)
 	gauge         metrics.Gauge
 	now           func() time.Time
@@ -52,7 +57,7 @@ type config struct {
 
 func newConfig(opts []Option) config {
 	c := config{
-		classify: DefaultClassify,
+		classify: endpoint.Classify,
 		gauge:    discard.NewGauge(),
 		now:      time.Now,
 	}
@@ -62,10 +67,18 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WithClassifier sets how call outcomes are classified. By default,
-// [DefaultClassify] is used.
-func WithClassifier(c Classifier) Option {
-	return func(cfg *config) { cfg.classify, cfg.customClass = c, true }
+// WithClassifier sets how call outcomes are classified: kit's one
+// [endpoint.Classifier], which a service passes to each of its breakers,
+// outlier ejection, retries and adaptive limits alike. By default,
+// [endpoint.Classify] is used. A nil c means the default.
+func WithClassifier(c endpoint.Classifier) Option {
+	return func(cfg *config) {
+		if c == nil {
+			cfg.classify, cfg.customClass = endpoint.Classify, false
+			return
+		}
+		cfg.classify, cfg.customClass = c, true
+	}
 }
 
 // WithStateChange sets a hook called after every state change. It is called
@@ -100,14 +113,29 @@ func (c *config) clock() time.Time {
 	return time.Now()
 }
 
-// outcome classifies a call. DefaultClassify calls every nil error a
-// success, so with it the hot success path skips the indirect call.
-func (c *config) outcome(ctx context.Context, resp any, err error) Outcome {
+// outcome classifies a call. endpoint.Classify calls every nil error a
+// Success or a BusinessError, which breakers both count as successes, so
+// with it the hot success path skips the indirect call.
+func (c *config) outcome(ctx context.Context, resp any, err error) endpoint.Outcome {
 	if err == nil && !c.customClass {
-		return Success
+		return endpoint.Outcome{Kind: endpoint.Success}
 	}
 	return c.classify(ctx, resp, err)
 }
+
+// How a breaker counts an [endpoint.Outcome]:
+//
+//   - a Success or a BusinessError is a success: the dependency answered;
+//   - a DependencyFailure or an Overloaded refusal is a failure
+//     (Outcome.Failed);
+//   - a CallerError counts neither way: a malformed request or an
+//     impatient caller says nothing about the dependency, and must not be
+//     able to open a breaker that other callers share.
+//
+// counted reports whether o counts at all; failed, whether it counts as a
+// failure.
+func counted(o endpoint.Outcome) bool { return o.Kind != endpoint.CallerError }
+func failed(o endpoint.Outcome) bool  { return o.Failed() }
 
 // notify reports a state change to the gauge and the hook; callers call it
 // after releasing their lock.

@@ -130,11 +130,13 @@ func (t *Throttle) allow(ns int64) error {
 	return nil
 }
 
-// DoneAt reports the outcome of an admitted request at instant now. Success
-// counts as an accept; so does Ignore, because the request was already
-// counted and the backend gave no sign of trouble.
-func (t *Throttle) DoneAt(now time.Time, o Outcome) {
-	if o == Failure {
+// DoneAt reports the outcome of an admitted request at instant now. A
+// Success or BusinessError counts as an accept; so does a CallerError,
+// because the request was already counted and the backend gave no sign of
+// trouble. A DependencyFailure or Overloaded refusal (Outcome.Failed) is
+// not accepted.
+func (t *Throttle) DoneAt(now time.Time, o endpoint.Outcome) {
+	if failed(o) {
 		return
 	}
 	t.win.slot(now.UnixNano())
@@ -156,7 +158,7 @@ func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 			return nil, err
 		}
 		resp, err := next(ctx, request)
-		if (err != nil || t.cfg.customClass) && t.cfg.classify(ctx, resp, err) == Failure {
+		if (err != nil || t.cfg.customClass) && failed(t.cfg.classify(ctx, resp, err)) {
 			return resp, err
 		}
 		t.win.acc.Add(1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,9 +33,9 @@ func TestThrottleProbability(t *testing.T) {
 				if err := th.AllowAt(t0); err != nil {
 					t.Fatalf("AllowAt: %v", err)
 				}
-				o := circuitbreaker.Failure
+				o := failure
 				if i < tc.accepts {
-					o = circuitbreaker.Success
+					o = success
 				}
 				th.DoneAt(t0, o)
 			}
@@ -56,7 +57,7 @@ func TestThrottleRejectsAndRecovers(t *testing.T) {
 	// 10 requests, all failing: p rises to 9/10 before the 10th.
 	for range 10 {
 		if err := th.AllowAt(t0); err == nil {
-			th.DoneAt(t0, circuitbreaker.Failure)
+			th.DoneAt(t0, failure)
 		}
 	}
 	if err := th.AllowAt(t0); !errors.Is(err, circuitbreaker.ErrThrottled) || !errors.Is(err, circuitbreaker.ErrOpen) {
@@ -106,24 +107,86 @@ func TestThrottleMiddleware(t *testing.T) {
 	}
 }
 
+// TestThrottleConcurrent hammers a Throttle from 8 goroutines while three
+// calls in four fail, and checks the invariants: every call is let through
+// or refused with ErrThrottled, so the counts add up; the throttle did drop
+// (the backend accepts a quarter, K is 2) but never more than MaxReject
+// allows; its rejection probability stays within [0, MaxReject]; every
+// state change reported is Closed <-> Open; and once the window has passed,
+// it drops nothing.
 func TestThrottleConcurrent(t *testing.T) {
-	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{})
+	var (
+		mu          sync.Mutex
+		transitions = map[[2]circuitbreaker.State]int{}
+	)
+	const maxReject = 0.9
+	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second, MaxReject: maxReject},
+		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+			mu.Lock()
+			transitions[[2]circuitbreaker.State{from, to}]++
+			mu.Unlock()
+		}))
+	const goroutines, calls = 8, 2000
+	var allowed, throttled, other atomic.Int64
+	var badProbability atomic.Value
 	var wg sync.WaitGroup
-	for g := range 8 {
+	for g := range goroutines {
 		wg.Go(func() {
-			for i := range 2000 {
+			for i := range calls {
 				now := t0.Add(time.Duration(i) * time.Millisecond)
-				if th.AllowAt(now) == nil {
-					o := circuitbreaker.Success
-					if (i+g)%2 == 0 {
-						o = circuitbreaker.Failure
+				switch err := th.AllowAt(now); {
+				case err == nil:
+					allowed.Add(1)
+					o := success
+					if (i+g)%4 != 0 {
+						o = failure
 					}
 					th.DoneAt(now, o)
+				case errors.Is(err, circuitbreaker.ErrThrottled):
+					throttled.Add(1)
+				default:
+					other.Add(1)
+				}
+				if p := th.RejectProbability(now); p < 0 || p > maxReject {
+					badProbability.Store(p)
 				}
 			}
 		})
 	}
 	wg.Wait()
+
+	if n := other.Load(); n != 0 {
+		t.Errorf("%d calls failed with an error other than ErrThrottled", n)
+	}
+	if got := allowed.Load() + throttled.Load(); got != goroutines*calls {
+		t.Errorf("allowed %d + throttled %d = %d, want the %d calls made", allowed.Load(), throttled.Load(), got, goroutines*calls)
+	}
+	if throttled.Load() == 0 {
+		t.Errorf("nothing throttled while 3 calls in 4 failed")
+	}
+	// Refusals are random draws at a probability of at most 0.9: over
+	// 16000 calls one standard deviation of the share is 0.0024, so 0.02
+	// above 0.9 is eight away.
+	if share := float64(throttled.Load()) / (goroutines * calls); share > maxReject+0.02 {
+		t.Errorf("throttled %.3f of the calls, want at most MaxReject %v", share, maxReject)
+	}
+	if p := badProbability.Load(); p != nil {
+		t.Errorf("RejectProbability was %v, want within [0, %v]", p, maxReject)
+	}
+	mu.Lock()
+	for tr, n := range transitions {
+		if tr != [2]circuitbreaker.State{circuitbreaker.Closed, circuitbreaker.Open} && tr != [2]circuitbreaker.State{circuitbreaker.Open, circuitbreaker.Closed} {
+			t.Errorf("state change %v -> %v reported %d times: a Throttle is only closed or open", tr[0], tr[1], n)
+		}
+	}
+	mu.Unlock()
+	later := t0.Add(time.Minute) // the whole window retired
+	if p := th.RejectProbability(later); p != 0 {
+		t.Errorf("a window after the load: RejectProbability = %v, want 0", p)
+	}
+	if err := th.AllowAt(later); err != nil {
+		t.Errorf("a window after the load: AllowAt = %v, want nil", err)
+	}
 }
 
 func TestThrottleUncapped(t *testing.T) {
@@ -131,7 +194,7 @@ func TestThrottleUncapped(t *testing.T) {
 		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
 	for range 100 {
 		th.AllowAt(t0)
-		th.DoneAt(t0, circuitbreaker.Failure)
+		th.DoneAt(t0, failure)
 	}
 	if got, want := th.RejectProbability(t0), 100.0/101; math.Abs(got-want) > 1e-9 {
 		t.Errorf("RejectProbability with MaxReject above 1 = %v, want %v (the book's formula)", got, want)
@@ -150,7 +213,7 @@ func TestThrottleConcurrentWindowExact(t *testing.T) {
 			for i := range 1000 {
 				now := t0.Add(time.Duration(i+g*7) * time.Millisecond)
 				if th.AllowAt(now) == nil {
-					th.DoneAt(now, circuitbreaker.Success)
+					th.DoneAt(now, success)
 				}
 			}
 		})
@@ -164,7 +227,7 @@ func TestThrottleConcurrentWindowExact(t *testing.T) {
 		if err := th.AllowAt(later); err != nil {
 			t.Fatalf("AllowAt: %v", err)
 		}
-		th.DoneAt(later, circuitbreaker.Failure)
+		th.DoneAt(later, failure)
 	}
 	if got, want := th.RejectProbability(later), 10.0/11; math.Abs(got-want) > 1e-12 {
 		t.Errorf("10 failed requests after the window: RejectProbability = %v, want %v (leftover counts in the sums)", got, want)
@@ -190,16 +253,16 @@ func TestThrottleWindowSlides(t *testing.T) {
 			// 10 failures in the first period, 10 successes 5 s later.
 			for range 10 {
 				th.AllowAt(start)
-				th.DoneAt(start, circuitbreaker.Failure)
+				th.DoneAt(start, failure)
 			}
 			for range 10 {
 				th.AllowAt(start.Add(5 * time.Second))
-				th.DoneAt(start.Add(5*time.Second), circuitbreaker.Success)
+				th.DoneAt(start.Add(5*time.Second), success)
 			}
 			// 20 more failures at the check.
 			for range 20 {
 				th.AllowAt(start.Add(tc.at))
-				th.DoneAt(start.Add(tc.at), circuitbreaker.Failure)
+				th.DoneAt(start.Add(tc.at), failure)
 			}
 			if got := th.RejectProbability(start.Add(tc.at)); math.Abs(got-tc.want) > 1e-12 {
 				t.Errorf("RejectProbability = %v, want %v", got, tc.want)
@@ -216,7 +279,7 @@ func TestThrottleInstantsBefore1970(t *testing.T) {
 			circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
 		for range 10 {
 			th.AllowAt(at)
-			th.DoneAt(at, circuitbreaker.Failure)
+			th.DoneAt(at, failure)
 		}
 		if got, want := th.RejectProbability(at), 10.0/11; math.Abs(got-want) > 1e-12 {
 			t.Errorf("RejectProbability at %v = %v, want %v", at, got, want)

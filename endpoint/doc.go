@@ -37,6 +37,22 @@
 // circuit breakers and retries treat only the returned error as a failure of
 // the call itself, so a client's bad input never trips a breaker.
 //
+// # The failure model
+//
+// Whose fault a call's result is, and whether to try again, has one answer
+// in kit: [Classify], the default [Classifier], which sorts a call into a
+// [Kind] (Success, BusinessError, CallerError, DependencyFailure,
+// Overloaded) with a Retryable flag. Transports map their statuses into it
+// (an error may implement [Classified], as kit's transport client errors,
+// limiter refusals and breaker refusals do, or have a StatusCode() int);
+// circuit breakers, outlier ejection, retries and adaptive limits read it,
+// each taking a Classifier option so that a service overrides the policy
+// in one place. Nothing a caller controls counts against a dependency: a
+// malformed request and the caller's own cancellation or deadline, however
+// short, are CallerErrors. A deadline is the dependency's failure only when
+// this hop set it, with [WithTimeout] or the [Timeout] middleware, which
+// mark it with [ErrTimeout].
+//
 // # Concurrency
 //
 // Endpoints and Middlewares are plain functions; every Endpoint in kit is safe

@@ -28,7 +28,7 @@ type balancerCase struct {
 func frozen() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 var balancers = []balancerCase{
-	{"random", func(s loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewRandom(s) }},
+	{"random", func(s loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewRandom(s, 1) }},
 	{"round_robin", func(s loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewRoundRobin(s) }},
 	{"p2c", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
 		return loadbalancer.NewP2C(s, loadbalancer.P2CSettings{Now: frozen})
@@ -148,7 +148,7 @@ func TestRoundRobinOrder(t *testing.T) {
 }
 
 func TestRandomIsUniform(t *testing.T) {
-	b := loadbalancer.NewRandom(fixed("a", "b", "c", "d"))
+	b := loadbalancer.NewRandom(fixed("a", "b", "c", "d"), 42)
 	const n = 40000
 	seen := map[string]float64{}
 	for range n {

@@ -6,11 +6,13 @@
 //	Instancer ──Event──▶ Endpointer ──[]Endpoint──▶ Balancer ──Endpoint──▶ Retry
 //
 // An [Instancer] watches a registry (see the static, dnssrv, etcd, zk and
-// consul subpackages) and sends [Event]s with the current set of instances.
+// consul subpackages; [FixedInstancer] is a set that never changes) and
+// sends [Event]s with the current set of instances.
 // [NewEndpointer] follows an Instancer, builds an endpoint for each instance
 // with a [Factory], closes those of instances that leave, and keeps serving
 // the last good set while the registry fails. A [Balancer] picks one endpoint
-// per call: [NewRoundRobin] and [NewRandom] as in Go kit, and the load-aware
+// per call: [NewRoundRobin] and [NewRandom] (seeded for reproducible
+// picks) as in Go kit, and the load-aware
 // [NewP2C] (power of two choices over peak-EWMA latency, as in Finagle and
 // Linkerd) and [NewLeastInFlight], which learn from the calls made through
 // the endpoints they hand out; [NewWeighted] follows configured weights,
@@ -23,6 +25,19 @@
 // [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
 // classifier, and retries on another instance.
+//
+// # Failures
+//
+// Outlier ejection and RetryWith read kit's one failure model
+// (endpoint.Classify unless their settings' Classifier says otherwise):
+// ejection counts only DependencyFailures (a 5xx, Unavailable, a refused
+// connection, this hop's own timeout), so callers with tiny deadlines or bad
+// requests eject nothing; RetryWith retries an attempt whose Outcome is
+// Retryable. Timeouts set here (RetrySettings.Timeout and AttemptTimeout,
+// Retry's timeout) are this hop's own, set with endpoint.WithTimeout, so a
+// breaker or an ejection inside the retry counts a call they cut short
+// against the instance. A Factory that fails is retried after 1s, then
+// after waits doubling up to 1m, while discovery lists its instance.
 //
 // # Typical use
 //

@@ -50,8 +50,33 @@ type DefaultEndpointer struct {
 
 	// Owned by the run goroutine (and by Close after it ends).
 	live      map[string]liveEndpoint
-	errSince  time.Time // when the current run of errors began; zero when healthy
+	failed    map[string]*factoryRetry // wanted instances whose Factory failed
+	errSince  time.Time                // when the current run of errors began; zero when healthy
 	lastError error
+}
+
+// factoryRetry is when to call the Factory again for an instance it failed
+// for, and how many times it failed in a row.
+type factoryRetry struct {
+	failures int
+	at       time.Time
+}
+
+// Factory retries back off from factoryRetryBase, doubling up to
+// factoryRetryMax: a Factory that fails for a moment (a name that does not
+// resolve yet, a TLS file being rotated) is retried within a second, one
+// that keeps failing costs a log line a minute.
+const (
+	factoryRetryBase = time.Second
+	factoryRetryMax  = time.Minute
+)
+
+// factoryBackoff returns the wait after the n-th failure in a row (n >= 1).
+func factoryBackoff(n int) time.Duration {
+	if n > 7 { // 2^6 s already passes the cap
+		return factoryRetryMax
+	}
+	return min(factoryRetryBase<<(n-1), factoryRetryMax)
 }
 
 type liveEndpoint struct {
@@ -69,8 +94,10 @@ type snapshot struct {
 // NewEndpointer returns an Endpointer that follows instancer, building an
 // endpoint with factory for each instance that appears and closing it when
 // the instance leaves. Factory errors are logged to logger and the instance
-// is skipped until the next update. While discovery reports errors, the last
-// good set is kept (see [InvalidateOnError]).
+// is left out until a retry succeeds: the Factory is called again for it
+// after 1s, then after waits doubling up to 1m, for as long as discovery
+// lists it. While discovery reports errors, the last good set is kept (see
+// [InvalidateOnError]).
 //
 // It registers with instancer and starts a goroutine; Close deregisters,
 // stops the goroutine and closes every endpoint. The first snapshot is in
@@ -93,6 +120,7 @@ func NewEndpointer(instancer Instancer, factory Factory, logger log.Logger, opti
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		live:      make(map[string]liveEndpoint),
+		failed:    make(map[string]*factoryRetry),
 	}
 	for _, o := range options {
 		o(&e.opts)
@@ -116,8 +144,13 @@ func (e *DefaultEndpointer) run() {
 	defer close(e.done)
 	var timer *time.Timer
 	var expire <-chan time.Time
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
 	for {
+		retryC := e.armRetry(retry)
 		select {
+		case <-retryC:
+			e.retryFactory()
 		case ev := <-e.ch:
 			e.apply(ev)
 			if timer != nil {
@@ -139,6 +172,65 @@ func (e *DefaultEndpointer) run() {
 			return
 		}
 	}
+}
+
+// armRetry sets t to fire at the earliest Factory retry due and returns its
+// channel, or stops it and returns nil when none is. Called only by the run
+// goroutine.
+func (e *DefaultEndpointer) armRetry(t *time.Timer) <-chan time.Time {
+	var next time.Time
+	for _, r := range e.failed {
+		if next.IsZero() || r.at.Before(next) {
+			next = r.at
+		}
+	}
+	if next.IsZero() {
+		t.Stop()
+		return nil
+	}
+	t.Reset(max(next.Sub(e.opts.now()), 0))
+	return t.C
+}
+
+// retryFactory calls the Factory again for the instances whose retry is due,
+// and publishes the set if any of them now has an endpoint. Called only by
+// the run goroutine.
+func (e *DefaultEndpointer) retryFactory() {
+	now := e.opts.now()
+	changed := false
+	for inst, r := range e.failed {
+		if now.Before(r.at) {
+			continue
+		}
+		if e.build(inst) {
+			changed = true
+		}
+	}
+	if changed {
+		e.publish()
+	}
+}
+
+// build calls the Factory for inst. On success the endpoint is live and
+// build reports true; on failure the error is logged and a retry scheduled.
+// Called only by the run goroutine (or NewEndpointer before it starts).
+func (e *DefaultEndpointer) build(inst string) bool {
+	ep, closer, err := e.factory(inst)
+	if err != nil {
+		r := e.failed[inst]
+		if r == nil {
+			r = new(factoryRetry)
+			e.failed[inst] = r
+		}
+		r.failures++
+		wait := factoryBackoff(r.failures)
+		r.at = e.opts.now().Add(wait)
+		e.logger.Log("component", "loadbalancer", "instance", inst, "err", err, "retry_in", wait)
+		return false
+	}
+	delete(e.failed, inst)
+	e.live[inst] = liveEndpoint{e: ep, closer: closer}
+	return true
 }
 
 // apply handles one Event; called only by the run goroutine (or NewEndpointer
@@ -165,16 +257,22 @@ func (e *DefaultEndpointer) apply(ev Event) {
 			delete(e.live, inst)
 		}
 	}
+	for inst := range e.failed {
+		if !want[inst] {
+			delete(e.failed, inst)
+		}
+	}
+	now := e.opts.now()
 	for inst := range want {
 		if _, ok := e.live[inst]; ok {
 			continue
 		}
-		ep, closer, err := e.factory(inst)
-		if err != nil {
-			e.logger.Log("component", "loadbalancer", "instance", inst, "err", err)
+		// An instance in backoff waits for its timer, so that a registry
+		// that repeats its set does not drive the Factory faster.
+		if r := e.failed[inst]; r != nil && now.Before(r.at) {
 			continue
 		}
-		e.live[inst] = liveEndpoint{e: ep, closer: closer}
+		e.build(inst)
 	}
 	e.publish()
 }
@@ -192,6 +290,7 @@ func (e *DefaultEndpointer) invalidateIfDue() {
 		closeQuietly(le.closer)
 		delete(e.live, inst)
 	}
+	clear(e.failed)
 	e.snap.Store(&snapshot{err: e.lastError})
 }
 

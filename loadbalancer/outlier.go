@@ -26,13 +26,18 @@ type OutlierSettings struct {
 	// Window is the period over which FailureRate is measured. Zero means 10s.
 	Window time.Duration
 	// BaseEjection is how long a first ejection lasts; the n-th ejection in a
-	// row lasts n times as long, up to MaxEjection. Zero means 10s.
+	// row lasts n times as long, up to MaxEjection. Zero means 30s, as in
+	// Envoy and gRPC (A50).
 	BaseEjection time.Duration
 	// MaxEjection caps an ejection's length. Zero means 5m.
 	MaxEjection time.Duration
 	// MaxEjectedFraction bounds the share of instances ejected at once: an
 	// instance that fails while the bound is reached stays in. At least one
-	// of two or more instances can always be ejected. Zero means 0.5.
+	// of two or more instances can always be ejected. Zero means 0.1, as in
+	// Envoy and gRPC (A50): ejection is for the odd bad instance, and when
+	// many fail at once the fault is more likely shared (a dependency of
+	// theirs, the network) and ejecting them would only pile their load on
+	// the rest.
 	MaxEjectedFraction float64
 	// PanicThreshold: when fewer than this fraction of the instances are
 	// left in (say discovery removed healthy ones while others were
@@ -40,8 +45,15 @@ type OutlierSettings struct {
 	// sending some traffic to a doubtful instance beats failing it all.
 	// Zero means 0.5; negative disables it.
 	PanicThreshold float64
-	// IsFailure decides whether a call failed. Nil means err != nil.
-	IsFailure func(response any, err error) bool
+	// Classifier classifies each call with kit's failure model. Nil means
+	// endpoint.Classify. Only a DependencyFailure counts against an
+	// instance: a CallerError (a bad request, the caller's own deadline or
+	// cancellation, however short) says nothing about the instance, and an
+	// Overloaded refusal (429, ResourceExhausted, a limiter's or breaker's
+	// refusal) comes from an instance alive enough to shed load, which
+	// ejecting would pile onto the others. Neither counts as a success
+	// either: they leave an instance's record as it was.
+	Classifier endpoint.Classifier
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 }
@@ -60,19 +72,16 @@ func (s OutlierSettings) withDefaults() OutlierSettings {
 		s.Window = 10 * time.Second
 	}
 	if s.BaseEjection <= 0 {
-		s.BaseEjection = 10 * time.Second
+		s.BaseEjection = 30 * time.Second
 	}
 	if s.MaxEjection <= 0 {
 		s.MaxEjection = 5 * time.Minute
 	}
 	if s.MaxEjectedFraction <= 0 {
-		s.MaxEjectedFraction = 0.5
+		s.MaxEjectedFraction = 0.1
 	}
 	if s.PanicThreshold == 0 {
 		s.PanicThreshold = 0.5
-	}
-	if s.IsFailure == nil {
-		s.IsFailure = func(_ any, err error) bool { return err != nil }
 	}
 	if s.Now == nil {
 		s.Now = time.Now
@@ -86,7 +95,16 @@ func (s OutlierSettings) withDefaults() OutlierSettings {
 // probation: its first call decides whether it stays (success) or is ejected
 // again for longer (failure). It sits between an Endpointer and a Balancer,
 // so it works with every balancer, and learns from the calls made through the
-// endpoints it hands out.
+// endpoints it hands out. What counts as a failure is kit's failure model
+// (see [OutlierSettings.Classifier]): callers with tiny deadlines or bad
+// requests cannot eject a healthy instance.
+//
+// It keeps each instance's record under its name when the Endpointer names
+// its instances (a [TargetEndpointer], as the Endpointer of [NewEndpointer]),
+// so records follow instances across discovery updates. A plain Endpointer
+// gives no names: records are then kept by position while its slice stays
+// the same, and start afresh when it changes, since a record kept by
+// position would pass an ejection to whichever instance moved into it.
 //
 // It is safe for concurrent use. Endpoints takes no lock unless the set
 // changed or an ejection is due to end; it starts no goroutine.
@@ -94,6 +112,9 @@ type OutlierEndpointer struct {
 	src  Endpointer
 	tsrc TargetEndpointer
 	s    OutlierSettings
+
+	classify endpoint.Classifier
+	custom   bool // classify is not endpoint.Classify
 
 	snap     atomic.Pointer[outlierSnapshot]
 	reentry  atomic.Int64 // earliest end of an ejection, Unix nanoseconds; 0 if none
@@ -126,6 +147,10 @@ type health struct {
 // NewOutlierEndpointer returns an OutlierEndpointer over src.
 func NewOutlierEndpointer(src Endpointer, settings OutlierSettings) *OutlierEndpointer {
 	o := &OutlierEndpointer{src: src, s: settings.withDefaults(), byName: map[string]*health{}}
+	o.classify, o.custom = o.s.Classifier, o.s.Classifier != nil
+	if !o.custom {
+		o.classify = endpoint.Classify
+	}
 	o.tsrc, _ = src.(TargetEndpointer)
 	o.snap.Store(&outlierSnapshot{})
 	return o
@@ -185,8 +210,15 @@ func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outli
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.dirty.Store(false)
+	byName := o.byName
 	if ts == nil {
-		// Name instances by position: stats start afresh when the set changes.
+		// Unnamed instances are named by position, and their records
+		// start afresh when the set changes: the instance at a position
+		// may not be the one that was there. (A rebuild of the same set,
+		// after an ejection or at the end of one, keeps them.)
+		if old := o.snap.Load(); len(eps) == 0 || len(eps) != old.n || &eps[0] != old.firstE {
+			byName = nil
+		}
 		ts = make([]Target, len(eps))
 		for i, e := range eps {
 			ts[i] = Target{Instance: "#" + strconv.Itoa(i), Endpoint: e}
@@ -204,7 +236,7 @@ func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outli
 	var all []Target
 	var reentry int64
 	for _, tg := range ts {
-		h := o.byName[tg.Instance]
+		h := byName[tg.Instance]
 		if h == nil {
 			h = &health{windowStart: now}
 		}
@@ -245,7 +277,18 @@ func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outli
 func (o *OutlierEndpointer) instrument(h *health, next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		resp, err := next(ctx, req)
-		o.record(h, o.s.IsFailure(resp, err))
+		if err == nil && !o.custom {
+			// endpoint.Classify calls a nil error a Success or a
+			// BusinessError: the instance answered.
+			o.record(h, false)
+			return resp, nil
+		}
+		switch c := o.classify(ctx, resp, err); c.Kind {
+		case endpoint.DependencyFailure:
+			o.record(h, true)
+		case endpoint.Success, endpoint.BusinessError:
+			o.record(h, false)
+		}
 		return resp, err
 	}
 }
@@ -285,6 +328,15 @@ func (o *OutlierEndpointer) record(h *health, failed bool) {
 func (o *OutlierEndpointer) eject(h *health, now time.Time) {
 	o.ejecting.Lock()
 	defer o.ejecting.Unlock()
+	// Calls failing at once all decide to eject before the first of them
+	// gets here: the first ejects, the others find it done. Counting each
+	// would make a first ejection last several times BaseEjection.
+	h.mu.Lock()
+	already := !h.ejectedUntil.IsZero()
+	h.mu.Unlock()
+	if already {
+		return
+	}
 	s := o.snap.Load()
 	ejected := 0
 	for _, other := range s.all {

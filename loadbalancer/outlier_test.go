@@ -143,6 +143,8 @@ func TestOutlierBoundsEjectedFraction(t *testing.T) {
 		{"all_of_three_bounded", 3, 3, 0.5, 2},
 		{"two_of_two_keeps_one", 2, 2, 0.5, 1},
 		{"four_of_ten_at_30pct", 10, 4, 0.3, 7},
+		{"default_two_of_five_ejects_one", 5, 2, 0, 4},
+		{"default_four_of_twenty_ejects_two", 20, 4, 0, 18},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +176,7 @@ func TestOutlierPanicThreshold(t *testing.T) {
 	full := []loadbalancer.Target{{"a", eps[0]}, {"b", eps[1]}, {"c", eps[2]}, {"d", eps[3]}}
 	set.Store(&full)
 	src := targetsFunc(func() ([]loadbalancer.Target, error) { return *set.Load(), nil })
-	o := loadbalancer.NewOutlierEndpointer(src, loadbalancer.OutlierSettings{ConsecutiveFailures: 1, Now: newClock().Now})
+	o := loadbalancer.NewOutlierEndpointer(src, loadbalancer.OutlierSettings{ConsecutiveFailures: 1, MaxEjectedFraction: 0.5, Now: newClock().Now})
 	sw[0].fail.Store(true)
 	sw[1].fail.Store(true)
 	callAll(t, o, 1)

@@ -191,10 +191,75 @@ func TestRetryWithClassifier(t *testing.T) {
 	var calls int
 	e := func(context.Context, any) (any, error) { calls++; return nil, errBadRequest }
 	_, err := loadbalancer.RetryWith(loadbalancer.NewRoundRobin(loadbalancer.FixedEndpointer{e}), loadbalancer.RetrySettings{
-		Retryable: func(err error) bool { return !errors.Is(err, errBadRequest) },
+		Classifier: func(ctx context.Context, resp any, err error) endpoint.Outcome {
+			if errors.Is(err, errBadRequest) {
+				return endpoint.Outcome{Kind: endpoint.CallerError}
+			}
+			return endpoint.Classify(ctx, resp, err)
+		},
 	})(context.Background(), nil)
 	if calls != 1 || !errors.Is(err, errBadRequest) {
 		t.Errorf("calls = %d, err = %v; want 1 call (not retryable)", calls, err)
+	}
+}
+
+type statusErr int
+
+func (e statusErr) Error() string   { return fmt.Sprintf("status %d", int(e)) }
+func (e statusErr) StatusCode() int { return int(e) }
+
+// TestRetryWithDefaultClassifier checks that RetryWith retries what
+// endpoint.Classify calls retryable, and only that.
+func TestRetryWithDefaultClassifier(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		err   error
+		calls int
+	}{
+		{"503", statusErr(503), 3},
+		{"429", statusErr(429), 3},
+		{"connection refused", errors.New("connection refused"), 3},
+		{"400", statusErr(400), 1},
+		{"404", fmt.Errorf("get: %w", statusErr(404)), 1},
+		{"501", statusErr(501), 1},
+		{"caller error", endpoint.WithOutcome(errors.New("bad"), endpoint.Outcome{Kind: endpoint.CallerError}), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			e := func(context.Context, any) (any, error) { calls.Add(1); return nil, tc.err }
+			_, err := loadbalancer.RetryWith(loadbalancer.NewRoundRobin(loadbalancer.FixedEndpointer{e}),
+				loadbalancer.RetrySettings{BackoffBase: -1})(context.Background(), nil)
+			if got := int(calls.Load()); got != tc.calls || !errors.Is(err, tc.err) {
+				t.Errorf("calls = %d, err = %v; want %d calls", got, err, tc.calls)
+			}
+		})
+	}
+}
+
+// TestRetryWithAttemptTimeoutIsTheDependencys checks that an attempt cut
+// short by AttemptTimeout is this hop's timeout: the context the instance
+// sees ends with endpoint.ErrTimeout, so what classifies it there (a
+// breaker, outlier ejection) counts it against the instance, and the retry
+// goes on to the next attempt.
+func TestRetryWithAttemptTimeoutIsTheDependencys(t *testing.T) {
+	var causes []error
+	var seen []endpoint.Outcome
+	slow := func(ctx context.Context, _ any) (any, error) {
+		<-ctx.Done()
+		causes = append(causes, context.Cause(ctx))
+		seen = append(seen, endpoint.Classify(ctx, nil, ctx.Err()))
+		return nil, ctx.Err()
+	}
+	_, err := loadbalancer.RetryWith(loadbalancer.NewRoundRobin(loadbalancer.FixedEndpointer{slow}), loadbalancer.RetrySettings{
+		AttemptTimeout: time.Millisecond, BackoffBase: -1,
+	})(context.Background(), nil)
+	if len(causes) != 3 || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("attempts = %d, err = %v; want 3 attempts ending in DeadlineExceeded", len(causes), err)
+	}
+	for i := range causes {
+		if want := (endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}); !errors.Is(causes[i], endpoint.ErrTimeout) || seen[i] != want {
+			t.Errorf("attempt %d: cause %v, classified %v; want ErrTimeout and %v", i, causes[i], seen[i], want)
+		}
 	}
 }
 

@@ -11,16 +11,23 @@ import (
 
 // RetrySettings configures [RetryWith]. The zero value is ready to use: three
 // attempts, jittered exponential backoff from 10ms, no per-attempt timeout,
-// no budget, every error but the caller's own cancellation retryable.
+// no budget, and an attempt retried when [endpoint.Classify] says its
+// Outcome is Retryable.
 type RetrySettings struct {
 	// MaxAttempts is the number of attempts in all, the first included.
 	// Zero means 3.
 	MaxAttempts int
 	// Timeout bounds the whole call, attempts and backoff together. Zero
-	// means only the caller's deadline applies.
+	// means only the caller's deadline applies. It is this hop's own limit
+	// (endpoint.WithTimeout): a call it cuts short is the dependency's
+	// failure, not the caller's.
 	Timeout time.Duration
 	// AttemptTimeout bounds each attempt, so that one slow instance leaves
 	// time to try another. Zero means no bound beyond the overall deadline.
+	// It is this hop's own limit (endpoint.WithTimeout): an attempt it cuts
+	// short is a retryable DependencyFailure, and breakers, outlier
+	// ejection and adaptive limits inside the retry count it against the
+	// instance.
 	AttemptTimeout time.Duration
 	// BackoffBase and BackoffMax shape the wait before the n-th retry: a
 	// random duration in [0, min(BackoffMax, BackoffBase·2^(n-1))) ("full
@@ -34,11 +41,15 @@ type RetrySettings struct {
 	// the endpoints of a client so that retries stay a bounded fraction of
 	// its traffic even when a backend fails outright. Nil means no budget.
 	Budget *Budget
-	// Retryable classifies an attempt's error. Nil means every error is
-	// retryable. Whatever it says, the retry stops when the caller's context
-	// is done; business errors are not seen at all, as they travel inside
-	// responses (endpoint.Failer).
-	Retryable func(err error) bool
+	// Classifier classifies each failed attempt with kit's failure model,
+	// with the attempt's context; the retry goes on only when the Outcome
+	// is Retryable. Nil means endpoint.Classify: a DependencyFailure (a
+	// 5xx, Unavailable, a connection error, an attempt's own timeout) and
+	// an Overloaded refusal are retried, a CallerError (a 4xx,
+	// InvalidArgument) and a 501 are not. Whatever it says, the retry stops
+	// when the caller's context is done; business errors are not seen at
+	// all, as they travel inside responses (endpoint.Failer).
+	Classifier endpoint.Classifier
 }
 
 func (s RetrySettings) withDefaults() RetrySettings {
@@ -54,8 +65,8 @@ func (s RetrySettings) withDefaults() RetrySettings {
 	if s.MinAttemptTime <= 0 {
 		s.MinAttemptTime = time.Millisecond
 	}
-	if s.Retryable == nil {
-		s.Retryable = func(error) bool { return true }
+	if s.Classifier == nil {
+		s.Classifier = endpoint.Classify
 	}
 	return s
 }
@@ -74,7 +85,7 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		if s.Timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+			ctx, cancel = endpoint.WithTimeout(ctx, s.Timeout)
 			defer cancel()
 		}
 		if s.Budget != nil {
@@ -90,7 +101,7 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 				return nil, &final
 			}
 			tried = append(tried, e)
-			resp, err := attempt(ctx, e, req, s.AttemptTimeout)
+			resp, retryable, err := attempt(ctx, e, req, s.AttemptTimeout, s.Classifier)
 			if err == nil {
 				return resp, nil
 			}
@@ -100,7 +111,7 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 			case ctx.Err() != nil:
 				final.Final = ctx.Err()
 				return nil, &final
-			case n >= s.MaxAttempts || !s.Retryable(err):
+			case n >= s.MaxAttempts || !retryable:
 				return nil, &final
 			}
 			wait := backoff(s.BackoffBase, s.BackoffMax, n)
@@ -120,13 +131,20 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 	}
 }
 
-func attempt(ctx context.Context, e endpoint.Endpoint, req any, d time.Duration) (any, error) {
-	if d <= 0 {
-		return e(ctx, req)
+// attempt makes one attempt under timeout d (none when d <= 0) and, when it
+// fails, classifies it with the attempt's own context, before that context
+// is canceled: an attempt cut short by d is this hop's timeout.
+func attempt(ctx context.Context, e endpoint.Endpoint, req any, d time.Duration, classify endpoint.Classifier) (_ any, retryable bool, _ error) {
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = endpoint.WithTimeout(ctx, d)
+		defer cancel()
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	return e(ctx, req)
+	resp, err := e(ctx, req)
+	if err != nil {
+		retryable = classify(ctx, resp, err).Retryable
+	}
+	return resp, retryable, err
 }
 
 // backoff returns the full-jitter wait before retry n (n >= 1).

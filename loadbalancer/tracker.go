@@ -61,6 +61,12 @@ func (s *stats) ewma(now int64, tau float64) float64 {
 
 const pendingShift = 16
 
+// finish takes a call that added p to pending off the counts in flight.
+func (s *stats) finish(p uint64) {
+	s.inflight.Add(-1)
+	s.pending.Add(^(p - 1)) // subtracts p
+}
+
 // pendingAge returns the mean age in nanoseconds of the calls in flight at
 // now, or 0 when there are none.
 func (s *stats) pendingAge(now int64) float64 {
@@ -205,11 +211,13 @@ func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint)
 		p := uint64(start/int64(time.Millisecond))<<pendingShift | 1
 		st.pending.Add(p)
 		st.inflight.Add(1)
+		// Deferred, so that a panicking call does not leave the instance
+		// with a call in flight forever: its cost would only grow, and P2C
+		// would never pick it again. A panic records no latency.
+		defer st.finish(p)
 		resp, err := next(ctx, req)
 		end := t.clock()
 		st.observe(end, float64(end-start), t.tau)
-		st.inflight.Add(-1)
-		st.pending.Add(^(p - 1)) // subtracts p
 		return resp, err
 	}
 	return n

@@ -34,5 +34,6 @@
 // Logger it wraps is. An *os.File is; a bytes.Buffer, a bufio.Writer or a
 // custom writer usually is not: wrap it with [NewSyncWriter] (or a Logger
 // with [NewSyncLogger]). Because each line is one Write, lines from many
-// goroutines never interleave on a synchronised writer.
+// goroutines never interleave on a synchronised writer. A [SwapLogger]
+// (Go kit's) may have its destination replaced while others log through it.
 package log

@@ -26,7 +26,8 @@ type AdaptiveSettings struct {
 	// implementations, so that large limits are not starved.
 	Alpha, Beta float64
 	// Backoff is the factor applied to the limit when a call is dropped
-	// (its deadline expired: the clearest sign of overload). Zero means 0.9.
+	// (it timed out on this hop's own limit: the clearest sign of
+	// overload). Zero means 0.9.
 	Backoff float64
 }
 
@@ -39,8 +40,8 @@ type AdaptiveSettings struct {
 //
 // Fewer than Alpha queued: the backend has room, the limit grows by about
 // log10(limit). More than Beta: calls are waiting on each other, it
-// shrinks by as much. A dropped call (deadline exceeded) cuts it by
-// Backoff. Calls beyond the limit fail at once with [ErrInFlight], which
+// shrinks by as much. A dropped call (one that timed out on this hop's own
+// limit) cuts it by Backoff. Calls beyond the limit fail at once with [ErrInFlight], which
 // keeps the latency of admitted calls near the unloaded latency while
 // offered load exceeds capacity, instead of every call queueing past its
 // deadline.
@@ -54,6 +55,8 @@ type Adaptive struct {
 	s                 AdaptiveSettings
 	limitG, inflightG metrics.Gauge
 	gauged            bool // a gauge was set: keep it up to date
+	classify          endpoint.Classifier
+	customClass       bool // classify is not endpoint.Classify
 	now               func() time.Time
 	fakeClock         bool // now is not time.Now
 
@@ -83,6 +86,19 @@ func AdaptiveInFlight(g metrics.Gauge) AdaptiveOption {
 	return func(a *Adaptive) { a.inflightG, a.gauged = g, true }
 }
 
+// AdaptiveClassifier sets how the Middleware classifies a call (see
+// [Adaptive.Middleware]). By default, [endpoint.Classify] is used; a nil c
+// means the default.
+func AdaptiveClassifier(c endpoint.Classifier) AdaptiveOption {
+	return func(a *Adaptive) {
+		if c == nil {
+			a.classify, a.customClass = endpoint.Classify, false
+			return
+		}
+		a.classify, a.customClass = c, true
+	}
+}
+
 // AdaptiveClock sets the clock the middleware reads. By default, time.Now.
 func AdaptiveClock(now func() time.Time) AdaptiveOption {
 	return func(a *Adaptive) { a.now, a.fakeClock = now, true }
@@ -110,7 +126,7 @@ func NewAdaptive(s AdaptiveSettings, opts ...AdaptiveOption) *Adaptive {
 	if s.Backoff <= 0 || s.Backoff >= 1 {
 		s.Backoff = 0.9
 	}
-	a := &Adaptive{s: s, limitG: discard.NewGauge(), inflightG: discard.NewGauge(), now: time.Now}
+	a := &Adaptive{s: s, limitG: discard.NewGauge(), inflightG: discard.NewGauge(), classify: endpoint.Classify, now: time.Now}
 	for _, o := range opts {
 		o(a)
 	}
@@ -156,7 +172,8 @@ type Outcome uint8
 const (
 	// Sampled means the call completed; its latency is a sample.
 	Sampled Outcome = iota
-	// Dropped means the call was lost to overload (its deadline expired).
+	// Dropped means the call was lost to overload: it timed out on this
+	// hop's own limit.
 	Dropped
 	// Ignored means the call failed for another reason; its latency says
 	// nothing about queueing.
@@ -250,9 +267,19 @@ func (a *Adaptive) InFlight() int {
 }
 
 // Middleware wraps next so that calls beyond the limit fail with
-// [ErrInFlight]. A call whose context deadline expired (or that returned
-// context.DeadlineExceeded) counts as dropped; another error is skipped;
-// a success, business errors included, is a latency sample. It reads the
+// [ErrInFlight]. Each call is classified by kit's failure model (see
+// [AdaptiveClassifier]):
+//
+//   - a Success or a BusinessError is a latency sample;
+//   - a DependencyFailure that is a timeout (this hop's own, set with
+//     endpoint.Timeout or endpoint.WithTimeout, or one reported from
+//     below) is Dropped and cuts the limit;
+//   - anything else is Ignored: a CallerError above all, so that callers
+//     who send tiny deadlines (an HTTP request with Kit-Timeout: 2) cannot
+//     shrink the limit every other caller shares; and other failures,
+//     whose latency says nothing about queueing.
+//
+// It reads the
 // wall and monotonic clocks once per admitted call, and the monotonic clock
 // alone (time.Since) once more for the latency; a clock set with
 // [AdaptiveClock] is read twice.
@@ -282,12 +309,37 @@ func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 			a.release(t, rtt, outcome)
 		}()
 		resp, err := next(ctx, request)
-		switch cerr := ctx.Err(); {
-		case err != nil && errors.Is(err, context.DeadlineExceeded) || cerr != nil && errors.Is(cerr, context.DeadlineExceeded):
-			outcome = Dropped
-		case err == nil:
+		if err == nil && !a.customClass {
+			// endpoint.Classify calls a nil error a Success or a
+			// BusinessError: a sample either way, without the call.
 			outcome = Sampled
+		} else {
+			outcome = a.sample(ctx, resp, err)
 		}
 		return resp, err
 	}
+}
+
+// sample turns a call's classification into what it tells the limit.
+func (a *Adaptive) sample(ctx context.Context, resp any, err error) Outcome {
+	switch o := a.classify(ctx, resp, err); o.Kind {
+	case endpoint.Success, endpoint.BusinessError:
+		return Sampled
+	case endpoint.DependencyFailure:
+		if errors.Is(context.Cause(ctx), endpoint.ErrTimeout) || isTimeout(err) {
+			return Dropped
+		}
+	}
+	return Ignored
+}
+
+// isTimeout reports whether err says a deadline passed: DeadlineExceeded
+// or an error whose Timeout() is true (net.Error, kit's transport errors
+// for 504 and DeadlineExceeded).
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }

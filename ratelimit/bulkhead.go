@@ -14,12 +14,7 @@ import (
 // ErrInFlight is returned by concurrency limits ([Bulkhead], [Adaptive])
 // when they refuse a call because too many are already in flight. It wraps
 // [ErrLimited].
-var ErrInFlight error = &limitError{msg: "ratelimit: too many requests in flight"}
-
-type limitError struct{ msg string }
-
-func (e *limitError) Error() string { return e.msg }
-func (e *limitError) Unwrap() error { return ErrLimited }
+var ErrInFlight error = &limitError{msg: "ratelimit: too many requests in flight", wrapped: ErrLimited}
 
 // maxStripes caps the number of stripes a [Bulkhead] splits its limit into.
 const maxStripes = 16

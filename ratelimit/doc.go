@@ -26,7 +26,11 @@
 //
 // # Errors
 //
-// Every refusal satisfies errors.Is(err, ErrLimited).
+// Every refusal satisfies errors.Is(err, ErrLimited), and classifies as a
+// retryable endpoint.Overloaded refusal in kit's failure model (see
+// [endpoint.Classify]): a server answers it with 429 or ResourceExhausted.
+// [Adaptive] reads the same model to tell its own timeouts, which cut the
+// limit, from the caller's, which do not.
 //
 // # Concurrency
 //

@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"encoding/binary"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -19,12 +21,18 @@ type KeyedSettings struct {
 	// pass it, the least recently used key is dropped, idle or not. Zero
 	// means 10000.
 	MaxKeys int
+	// MaxKeyBytes bounds the size of a key as held: a longer key (a
+	// header or a token a caller chooses, say) is held as a 64-bit hash of
+	// it, seeded at random per Keyed so that callers cannot aim at a
+	// collision. It still gets a limiter of its own. Zero means 256.
+	MaxKeyBytes int
 }
 
 // Keyed keeps one limiter per key (a caller, a tenant, a route), created on
 // first use, so that one noisy key cannot spend everyone's budget. Memory is
 // bounded: keys idle for longer than Settings.Idle are dropped, and so is
-// the least recently used key when MaxKeys are held. Eviction is done by the
+// the least recently used key when MaxKeys are held; a key longer than
+// MaxKeyBytes is held as a hash of it. Eviction is done by the
 // calls themselves, in constant time each; no goroutine is started.
 //
 // A Keyed is safe for concurrent use. Limiters are called outside its lock.
@@ -32,6 +40,8 @@ type Keyed struct {
 	newLimiter func(key string) Allower
 	idle       time.Duration
 	maxKeys    int
+	maxKeySize int
+	seed       maphash.Seed
 
 	mu   sync.Mutex // guards keys and the list through root
 	keys map[string]*keyEntry
@@ -59,7 +69,11 @@ func NewKeyed(newLimiter func(key string) Allower, s KeyedSettings) *Keyed {
 	if s.MaxKeys <= 0 {
 		s.MaxKeys = 10000
 	}
-	k := &Keyed{newLimiter: newLimiter, idle: s.Idle, maxKeys: s.MaxKeys, keys: make(map[string]*keyEntry)}
+	if s.MaxKeyBytes <= 0 {
+		s.MaxKeyBytes = 256
+	}
+	k := &Keyed{newLimiter: newLimiter, idle: s.Idle, maxKeys: s.MaxKeys, maxKeySize: s.MaxKeyBytes,
+		seed: maphash.MakeSeed(), keys: make(map[string]*keyEntry)}
 	k.root.prev, k.root.next = &k.root, &k.root
 	return k
 }
@@ -71,15 +85,19 @@ func (k *Keyed) Allow(key string) bool { return k.AllowAt(key, time.Now()) }
 // instant of use for idle-key eviction. (The limiters keep their own time.)
 func (k *Keyed) AllowAt(key string, now time.Time) bool {
 	ns := now.UnixNano()
+	held := key
+	if len(key) > k.maxKeySize {
+		held = k.hashKey(key)
+	}
 	k.mu.Lock()
 	k.evictIdleLocked(ns)
-	e := k.keys[key]
+	e := k.keys[held]
 	if e == nil {
 		if len(k.keys) >= k.maxKeys {
 			k.removeLocked(k.root.prev)
 		}
-		e = &keyEntry{key: key, lim: k.newLimiter(key)}
-		k.keys[key] = e
+		e = &keyEntry{key: held, lim: k.newLimiter(key)}
+		k.keys[held] = e
 		k.pushFrontLocked(e)
 	} else if k.root.next != e {
 		// Moved to the front only if it is not there already: a hot key
@@ -91,6 +109,16 @@ func (k *Keyed) AllowAt(key string, now time.Time) bool {
 	lim := e.lim
 	k.mu.Unlock()
 	return lim.Allow()
+}
+
+// hashKey is what a key longer than MaxKeyBytes is held as: a marker byte
+// that no short key of this form can forge without the seed, and a 64-bit
+// hash of the key.
+func (k *Keyed) hashKey(key string) string {
+	var b [9]byte
+	b[0] = 0xff
+	binary.LittleEndian.PutUint64(b[1:], maphash.String(k.seed, key))
+	return string(b[:])
 }
 
 // Len returns the number of keys held.

@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 
 	"github.com/endpointkit/kit/endpoint"
 )
@@ -10,7 +9,27 @@ import (
 // ErrLimited is returned, possibly wrapped, by every middleware in this
 // package when it refuses a call. Test with errors.Is(err, ErrLimited); the
 // more specific [ErrInFlight] wraps it.
-var ErrLimited = errors.New("ratelimit: limit exceeded")
+//
+// It classifies as a retryable [endpoint.Overloaded] refusal (it implements
+// [endpoint.Classified], and so does every error that wraps it): a server
+// that returns it answers 429 (HTTP) or ResourceExhausted (gRPC), a retry
+// may try another instance, and outlier ejection does not hold it against
+// an instance.
+var ErrLimited error = &limitError{msg: "ratelimit: limit exceeded"}
+
+// limitError is a refusal of this package.
+type limitError struct {
+	msg     string
+	wrapped error // ErrLimited for the more specific refusals
+}
+
+func (e *limitError) Error() string { return e.msg }
+func (e *limitError) Unwrap() error { return e.wrapped }
+
+// Outcome implements endpoint.Classified: a retryable Overloaded refusal.
+func (e *limitError) Outcome() endpoint.Outcome {
+	return endpoint.Outcome{Kind: endpoint.Overloaded, Retryable: true}
+}
 
 // Allower decides, without waiting, whether one more event may happen now.
 // *rate.Limiter from golang.org/x/time/rate satisfies it. Implementations

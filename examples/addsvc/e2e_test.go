@@ -183,7 +183,7 @@ func TestEndToEnd(t *testing.T) {
 			{"http concat", "http://" + p.addr("http") + "/concat", `{"a":"x","b":"y"}`, `200 {"v":"xy"}`, true},
 			{"http overflow", "http://" + p.addr("http") + "/sum", `{"a":9223372036854775807,"b":1}`, `200 {"v":0,"err":"integer overflow"}`, true},
 			{"http malformed", "http://" + p.addr("http") + "/sum", `{"a":`, `400 {"error":`, false},
-			{"http unknown path", "http://" + p.addr("http") + "/mul", `{}`, `404`, false},
+			{"http unknown path", "http://" + p.addr("http") + "/mul", `{}`, `404 {"error":"not found"}`, false},
 			{"jsonrpc sum", "http://" + p.addr("jsonrpc"), `{"jsonrpc":"2.0","method":"sum","params":{"a":1,"b":2},"id":1}`, `200 {"jsonrpc":"2.0","result":{"v":3},"id":1}`, true},
 			{"jsonrpc concat", "http://" + p.addr("jsonrpc"), `{"jsonrpc":"2.0","method":"concat","params":{"a":"x","b":"y"},"id":"c"}`, `200 {"jsonrpc":"2.0","result":{"v":"xy"},"id":"c"}`, true},
 			{"jsonrpc unknown method", "http://" + p.addr("jsonrpc"), `{"jsonrpc":"2.0","method":"mul","id":1}`, `404 {"jsonrpc":"2.0","error":{"code":-32601`, false},

@@ -18,8 +18,10 @@
 //	registrar.Register()
 //	defer registrar.Deregister()
 //
-// While etcd is unreachable the Instancer sends nothing (the client retries
-// underneath it), so endpointers keep the last good set; a watch that fails
+// While etcd is unreachable or hangs the Instancer sends nothing (the client
+// retries underneath it), so endpointers keep the last good set and nothing
+// waits for etcd: NewInstancer's first read gives up after 2s, reads of the
+// set are local, and Stop returns at once; a watch that fails
 // (history compacted, canceled) is reported as an error Event and restarted
 // from a fresh read. A Registrar whose lease is lost (etcd restarted from
 // scratch, or the lease expired during a partition) registers again.

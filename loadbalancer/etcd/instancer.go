@@ -16,6 +16,15 @@ import (
 // request to etcd before trying again.
 const retryWait = time.Second
 
+// firstReadTimeout bounds the read NewInstancer makes before returning: a
+// service starting while etcd hangs is held at most this long, and then
+// serves (its Instancer reports the error and keeps trying in the
+// background). Later reads, in the background, have readTimeout.
+const (
+	firstReadTimeout = 2 * time.Second
+	readTimeout      = 10 * time.Second
+)
+
 // Instancer is a loadbalancer.Instancer over the keys under a prefix: the
 // instances are their values.
 type Instancer struct {
@@ -30,9 +39,9 @@ type Instancer struct {
 }
 
 // NewInstancer returns an Instancer following the keys under prefix. It
-// reads them once before returning (bounded by the client's dial and
-// request timeouts), so the first subscriber gets a real answer, and then
-// watches for changes until Stop.
+// reads them once before returning, for at most 2s, so the first subscriber
+// gets a real answer (or the error, when etcd does not answer in time), and
+// then watches for changes until Stop.
 func NewInstancer(client *clientv3.Client, prefix string, logger log.Logger) *Instancer {
 	if logger == nil {
 		logger = log.NewNopLogger()
@@ -40,7 +49,7 @@ func NewInstancer(client *clientv3.Client, prefix string, logger log.Logger) *In
 	// Closing the client also stops the Instancer.
 	ctx, cancel := context.WithCancel(client.Ctx())
 	i := &Instancer{client: client, prefix: prefix, logger: logger, cancel: cancel, done: make(chan struct{})}
-	kvs, rev, err := i.read(ctx)
+	kvs, rev, err := i.read(ctx, firstReadTimeout)
 	if err != nil {
 		i.fail(err)
 	} else {
@@ -57,8 +66,8 @@ func (i *Instancer) fail(err error) {
 }
 
 // read returns the keys under the prefix and the revision they were read at.
-func (i *Instancer) read(ctx context.Context) (map[string]string, int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+func (i *Instancer) read(ctx context.Context, timeout time.Duration) (map[string]string, int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp, err := i.client.Get(ctx, i.prefix, clientv3.WithPrefix())
 	if err != nil {
@@ -78,7 +87,7 @@ func (i *Instancer) loop(ctx context.Context, kvs map[string]string, rev int64) 
 	for ctx.Err() == nil {
 		if rev == 0 {
 			var err error
-			if kvs, rev, err = i.read(ctx); err != nil {
+			if kvs, rev, err = i.read(ctx, readTimeout); err != nil {
 				if ctx.Err() == nil {
 					i.fail(err)
 				}

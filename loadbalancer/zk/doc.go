@@ -20,7 +20,12 @@
 //	defer registrar.Deregister()
 //
 // While ZooKeeper is unreachable the Instancer reports errors and
-// endpointers keep the last good set. It starts one goroutine, stopped by
-// Stop; a Registrar starts none. Both are safe for concurrent use. The
+// endpointers keep the last good set. While it hangs (answers nothing and
+// keeps the connection), nothing waits for it: NewInstancer's first read
+// gives up after 2s (reporting an error; the read goes on in the
+// background), reads of the set are local, and Stop returns at once. The
+// Instancer starts one goroutine, stopped by Stop, plus one per read, which
+// ends when ZooKeeper answers or the connection is closed; a Registrar
+// starts none. Both are safe for concurrent use. The
 // connection belongs to the caller, who closes it after them.
 package zk

@@ -27,56 +27,120 @@ type Instancer struct {
 	quit chan struct{}
 	done chan struct{}
 	once sync.Once
+
+	first     chan struct{} // closed once the first read is published
+	firstMu   sync.Mutex    // guards firstDone
+	firstDone bool
 }
 
+// firstReadTimeout bounds how long NewInstancer waits for its first read:
+// a service starting while ZooKeeper hangs is held at most this long.
+const firstReadTimeout = 2 * time.Second
+
+// errFirstRead is the error of an Instancer whose first read had no answer
+// within firstReadTimeout; the read goes on in the background.
+var errFirstRead = errors.New("no answer within 2s")
+
 // NewInstancer returns an Instancer following the children of path. It
-// reads them once before returning, so the first subscriber gets a real
-// answer, and then watches them until Stop. A path that does not exist
-// (yet) holds no instances.
+// reads them once before returning, waiting at most 2s, so the first
+// subscriber gets a real answer (or an error, when ZooKeeper does not answer
+// in time; the read goes on in the background), and then watches them until
+// Stop. A path that does not exist (yet) holds no instances.
 func NewInstancer(conn *zk.Conn, path string, logger log.Logger) *Instancer {
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
-	i := &Instancer{conn: conn, path: path, logger: logger, quit: make(chan struct{}), done: make(chan struct{})}
-	watch := i.refresh()
-	go i.loop(watch)
+	i := &Instancer{conn: conn, path: path, logger: logger, quit: make(chan struct{}), done: make(chan struct{}), first: make(chan struct{})}
+	go i.loop()
+	t := time.NewTimer(firstReadTimeout)
+	defer t.Stop()
+	select {
+	case <-i.first:
+	case <-t.C:
+		i.firstMu.Lock()
+		if !i.firstDone {
+			i.fail(errFirstRead)
+		}
+		i.firstMu.Unlock()
+	}
 	return i
 }
 
-func (i *Instancer) loop(watch <-chan zk.Event) {
+// readResult is what one read of the children found.
+type readResult struct {
+	instances []string
+	watch     <-chan zk.Event
+	err       error
+}
+
+// loop reads, publishes and waits for the next change until Stop. Each read
+// runs in a goroutine of its own, so that Stop need not wait for a
+// ZooKeeper that hangs: the zk client holds a request until the server
+// answers or the connection is given up. Such a read ends in the background
+// when it does.
+func (i *Instancer) loop() {
 	defer close(i.done)
-	for {
-		var retry *time.Timer
-		var retryC <-chan time.Time
-		if watch == nil {
-			retry = time.NewTimer(retryWait)
-			retryC = retry.C
-		}
+	for n := 0; ; n++ {
+		res := make(chan readResult, 1) // buffered: the read may outlive the loop
+		go func() {
+			var r readResult
+			r.instances, r.watch, r.err = i.read()
+			res <- r
+		}()
+		var r readResult
 		select {
-		case <-watch:
-		case <-retryC:
+		case r = <-res:
 		case <-i.quit:
-			if retry != nil {
-				retry.Stop()
-			}
 			return
 		}
-		watch = i.refresh()
+		if n == 0 {
+			// Published under firstMu, so that NewInstancer's timeout
+			// error cannot land after this first answer.
+			i.firstMu.Lock()
+			i.publish(r)
+			i.firstDone = true
+			i.firstMu.Unlock()
+			close(i.first)
+		} else {
+			i.publish(r)
+		}
+		if !i.next(r.watch) {
+			return
+		}
 	}
 }
 
-// refresh reads the instances, tells subscribers, and returns a channel
-// that fires on the next change, or nil after an error.
-func (i *Instancer) refresh() <-chan zk.Event {
-	instances, watch, err := i.read()
-	if err != nil {
-		err = fmt.Errorf("zk: %s: %w", i.path, err)
-		i.logger.Log("component", "zk", "path", i.path, "err", err)
-		i.b.Update(loadbalancer.Event{Err: err})
-		return nil
+// next waits for watch to fire, or for retryWait when there is no watch (a
+// read failed). It reports false when the Instancer is stopped.
+func (i *Instancer) next(watch <-chan zk.Event) bool {
+	var retryC <-chan time.Time
+	if watch == nil {
+		retry := time.NewTimer(retryWait)
+		defer retry.Stop()
+		retryC = retry.C
 	}
-	i.b.Update(loadbalancer.Event{Instances: instances})
-	return watch
+	select {
+	case <-watch:
+	case <-retryC:
+	case <-i.quit:
+		return false
+	}
+	return true
+}
+
+// publish tells subscribers what a read found.
+func (i *Instancer) publish(r readResult) {
+	if r.err != nil {
+		i.fail(r.err)
+		return
+	}
+	i.b.Update(loadbalancer.Event{Instances: r.instances})
+}
+
+func (i *Instancer) fail(err error) {
+	err = fmt.Errorf("zk: %s: %w", i.path, err)
+	i.logger.Log("component", "zk", "path", i.path, "err", err)
+	i.b.Update(loadbalancer.Event{Err: err})
 }
 
 func (i *Instancer) read() ([]string, <-chan zk.Event, error) {
@@ -115,7 +179,10 @@ func (i *Instancer) Register(ch chan<- loadbalancer.Event) { i.b.Register(ch) }
 // Deregister implements loadbalancer.Instancer.
 func (i *Instancer) Deregister(ch chan<- loadbalancer.Event) { i.b.Deregister(ch) }
 
-// Stop stops watching. It is idempotent and does not close the connection.
+// Stop stops watching. It returns at once, even while a read waits for a
+// ZooKeeper that hangs (that read ends in the background, when ZooKeeper
+// answers or the connection is closed). It is idempotent and does not close
+// the connection.
 func (i *Instancer) Stop() {
 	i.once.Do(func() {
 		close(i.quit)

@@ -15,7 +15,10 @@ import (
 // Logger is a kit Logger that writes each line as a slog.Record to a
 // slog.Handler. The first value that is a level.Value becomes the record's
 // level (slog.LevelInfo when there is none) and the value of the message key
-// its message; both are removed from the attributes. The other pairs become
+// its message; both are removed from the attributes. A line without a
+// message key takes the text of its first error value (or of the value
+// under "err") as its message, the error staying an attribute, so that
+// ("err", err) does not become a record with an empty message. The other pairs become
 // attributes in order, keys that are not strings by their fmt text. Lines at
 // levels the Handler does not enable are dropped before any attribute is
 // built. The record's time is the time of the Log call, and its source (for
@@ -80,6 +83,22 @@ func (l *Logger) Log(keyvals ...any) error {
 				msg = fmt.Sprint(keyvals[i+1])
 			}
 			break
+		}
+	}
+	if msgAt < 0 {
+		// No message: a line such as ("err", err) takes its message
+		// from the first error value or "err" value, so that it does
+		// not reach slog with an empty one. The error stays an
+		// attribute too.
+		for i := 1; i < len(keyvals); i += 2 {
+			if err, ok := keyvals[i].(error); ok && err != nil {
+				msg = err.Error()
+				break
+			}
+			if k, ok := keyvals[i-1].(string); ok && k == "err" && keyvals[i] != nil {
+				msg = fmt.Sprint(keyvals[i])
+				break
+			}
 		}
 	}
 	r := slog.NewRecord(l.now(), lvl, msg, callerPC())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -121,7 +122,7 @@ func TestLoggerToHandler(t *testing.T) {
 	level.Error(logger).Log("err", "boom")
 	logger.Log("msg", "no level", 42, "non-string key")
 	want := `{"level":"INFO","msg":"listening","svc":"adder","port":8080,"odd":"log: missing value"}
-{"level":"ERROR","msg":"","svc":"adder","err":"boom"}
+{"level":"ERROR","msg":"boom","svc":"adder","err":"boom"}
 {"level":"INFO","msg":"no level","svc":"adder","42":"non-string key"}
 `
 	if got := buf.String(); got != want {
@@ -209,3 +210,46 @@ func TestHandlerManyKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestLoggerErrorMessage checks that a line without a message, such as an
+// error handler's ("err", err), reaches slog with the error's text as its
+// message instead of an empty one, and that a line with a message keeps it.
+func TestLoggerErrorMessage(t *testing.T) {
+	var records []slog.Record
+	h := recordingHandler{&records}
+	logger := slogbridge.NewLogger(h)
+	boom := fmt.Errorf("decode: %w", errors.New("unexpected EOF"))
+	level.Warn(logger).Log("route", "POST /sum", "err", boom)
+	level.Error(logger).Log("msg", "request failed", "err", boom)
+	level.Info(logger).Log("k", "v")
+	want := []string{"decode: unexpected EOF", "request failed", ""}
+	if len(records) != len(want) {
+		t.Fatalf("%d records, want %d", len(records), len(want))
+	}
+	for i, r := range records {
+		if r.Message != want[i] {
+			t.Errorf("record %d: message %q, want %q", i, r.Message, want[i])
+		}
+	}
+	var errAttr any
+	records[0].Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			errAttr = a.Value.Any()
+		}
+		return true
+	})
+	if errAttr != boom {
+		t.Errorf("the error attribute is %v, want the error itself", errAttr)
+	}
+}
+
+// recordingHandler keeps every record it is given.
+type recordingHandler struct{ records *[]slog.Record }
+
+func (recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	*h.records = append(*h.records, r.Clone())
+	return nil
+}
+func (h recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h recordingHandler) WithGroup(string) slog.Handler      { return h }

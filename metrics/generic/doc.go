@@ -13,6 +13,10 @@
 //	requests.With("method", "sum").Add(1)
 //	fmt.Println(requests.With("method", "sum").(*generic.Counter).Value())
 //
+// [SimpleHistogram] keeps only the mean of its observations, and
+// [Histogram.Print] writes a histogram's summary for a terminal; both are Go
+// kit's, as is NewHistogram's ignored bucket count.
+//
 // Following the package metrics contract, NaN and ±Inf values and negative
 // counter deltas are dropped. Everything here is safe for concurrent use;
 // counters and gauges are lock-free.

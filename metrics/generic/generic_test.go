@@ -117,3 +117,16 @@ func BenchmarkHistogram(b *testing.B) {
 		h.Observe(0.25)
 	}
 }
+
+// TestNewHistogramBuckets checks that Go kit's NewHistogram(name, buckets)
+// compiles and gives the same histogram as NewHistogram(name).
+func TestNewHistogramBuckets(t *testing.T) {
+	a, b := generic.NewHistogram("a", 50), generic.NewHistogram("b")
+	for i := 1; i <= 1000; i++ {
+		a.Observe(float64(i))
+		b.Observe(float64(i))
+	}
+	if a.Quantile(0.5) != b.Quantile(0.5) || a.Count() != 1000 {
+		t.Errorf("with buckets: p50 %v over %d; without: p50 %v", a.Quantile(0.5), a.Count(), b.Quantile(0.5))
+	}
+}

@@ -23,6 +23,9 @@
 // built with, or a value client_golang refuses (invalid UTF-8), makes that
 // child drop its updates, and the error goes to the handler set by
 // [ErrorHandler] at the child's first update (about once per label list).
+// Without an ErrorHandler, an unknown label name (a typo in the program)
+// panics at that first update, with an error wrapping [ErrUnknownLabel]:
+// loudly, once, where a test will see it; a refused value is discarded.
 // A child whose labels name every label of the instrument has its series
 // created when With first sees them, as client_golang's WithLabelValues
 // does. A child missing some (the instrument used only through With, or

@@ -32,8 +32,12 @@ type settings struct {
 // ErrorHandler sets the function told about label lists whose child drops
 // its updates (see the package documentation). It is called at the child's
 // first update (rarely twice, if two goroutines race to it), on the updating
-// goroutine, and must not block. By default
-// such errors are discarded.
+// goroutine, and must not block. By default an error wrapping
+// [ErrUnknownLabel] (a label name the instrument was not built with: a bug
+// in the program, such as a typo) panics, so that it is found in the first
+// test that updates the child instead of dropping updates in silence; other
+// errors (a label value client_golang refuses, which comes from data) are
+// discarded. Pass a handler that logs to keep running in both cases.
 func ErrorHandler(f func(error)) Option {
 	return func(s *settings) {
 		if f != nil {
@@ -42,8 +46,16 @@ func ErrorHandler(f func(error)) Option {
 	}
 }
 
+// defaultErrorHandler panics on a label name the instrument does not have,
+// and discards the rest (see ErrorHandler).
+func defaultErrorHandler(err error) {
+	if errors.Is(err, ErrUnknownLabel) {
+		panic(err)
+	}
+}
+
 func apply(options []Option) settings {
-	s := settings{errorHandler: func(error) {}}
+	s := settings{errorHandler: defaultErrorHandler}
 	for _, o := range options {
 		o(&s)
 	}

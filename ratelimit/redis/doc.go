@@ -17,6 +17,14 @@
 // *rate.Limiter set to this instance's share of the rate). Decisions go back
 // to Redis as soon as it answers again.
 //
+// Settings.Timeout (and the caller's deadline, when earlier) bounds every
+// decision whatever the go-redis client's options, so a Redis that hangs
+// (stopped, overloaded, behind a black-holing network) costs each call at
+// most Timeout before the policy acts, not the client's read timeout and
+// retries. A decision that times out leaves its call to Redis running in
+// the background until the client gives up on it; when 128 such calls are
+// pending, decisions fail at once without sending another.
+//
 // # Use
 //
 //	client := redis.NewClient(&redis.Options{Addr: addr})

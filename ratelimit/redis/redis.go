@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -64,6 +65,8 @@ type Limiter struct {
 	policy   Policy
 	fallback ratelimit.Allower
 	errors   metrics.Counter
+
+	abandoned atomic.Int64 // calls still running after their decision timed out
 }
 
 // Option configures a [Limiter].
@@ -115,20 +118,85 @@ func NewLimiter(client goredis.Scripter, key string, s Settings, opts ...Option)
 	return l, nil
 }
 
+// maxAbandoned bounds the calls a Limiter leaves running after their
+// decision timed out (see Decide): past it, decisions fail at once instead of
+// starting another call that a hung Redis would hold too.
+const maxAbandoned = 128
+
+// errBacklog is the error of a decision not sent because maxAbandoned calls
+// are still waiting for Redis.
+var errBacklog = errors.New("ratelimit/redis: too many calls still waiting for Redis")
+
 // Decide asks Redis whether one event may happen now. It returns whether
 // it may and, if not, how long until it may; err is non-nil only when Redis
 // could not decide, in which case no policy has been applied.
+//
+// Decide returns within Settings.Timeout, or by ctx's deadline if that is
+// earlier, whatever the client's own options: go-redis applies a context's
+// deadline to the socket only with Options.ContextTimeoutEnabled, and
+// otherwise waits for its ReadTimeout (3s by default) and retries. So the
+// script runs in a goroutine of its own, and a decision that times out
+// abandons it; the goroutine ends when the client gives up or Redis
+// answers. At most 128 such calls are left running: past that, decisions
+// fail at once (the policy applies) until some end. (go-redis ends a call
+// waiting for a pooled connection, or dialing one, with its context; only
+// calls on connections already open wait for the read timeout, so the pool
+// size bounds them too.)
 func (l *Limiter) Decide(ctx context.Context) (ok bool, retryAfter time.Duration, err error) {
-	ctx, cancel := context.WithTimeout(ctx, l.timeout)
-	defer cancel()
-	vals, err := gcra.Run(ctx, l.client, l.keys, l.args...).Int64Slice()
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return false, 0, err
 	}
-	if len(vals) != 2 {
-		return false, 0, fmt.Errorf("ratelimit/redis: script returned %d values, want 2", len(vals))
+	if l.abandoned.Load() >= maxAbandoned {
+		return false, 0, errBacklog
 	}
-	return vals[0] == 1, time.Duration(vals[1]) * time.Microsecond, nil
+	ctx, cancel := context.WithTimeoutCause(ctx, l.timeout, errDecisionTimeout)
+	defer cancel()
+	c := &call{done: make(chan struct{})}
+	go l.run(ctx, c)
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		if c.state.CompareAndSwap(running, abandoned) {
+			l.abandoned.Add(1)
+			return false, 0, context.Cause(ctx)
+		}
+		<-c.done // it finished meanwhile: use its answer
+	}
+	if c.err != nil {
+		return false, 0, c.err
+	}
+	if len(c.vals) != 2 {
+		return false, 0, fmt.Errorf("ratelimit/redis: script returned %d values, want 2", len(c.vals))
+	}
+	return c.vals[0] == 1, time.Duration(c.vals[1]) * time.Microsecond, nil
+}
+
+// errDecisionTimeout is the cause of a decision that ran out of
+// Settings.Timeout.
+var errDecisionTimeout = errors.New("ratelimit/redis: no answer within Settings.Timeout")
+
+// call is one script run, shared by Decide and the goroutine that runs it.
+// vals and err are written before done is closed, and read after.
+type call struct {
+	state atomic.Int32 // running, then finished (by run) or abandoned (by Decide)
+	done  chan struct{}
+	vals  []int64
+	err   error
+}
+
+const (
+	running int32 = iota
+	finished
+	abandoned
+)
+
+// run runs the script for c under ctx and reports, closing c.done.
+func (l *Limiter) run(ctx context.Context, c *call) {
+	c.vals, c.err = gcra.Run(ctx, l.client, l.keys, l.args...).Int64Slice()
+	if !c.state.CompareAndSwap(running, finished) {
+		l.abandoned.Add(-1) // Decide left without us and counted us
+	}
+	close(c.done)
 }
 
 // AllowContext decides with Redis and, when Redis cannot, applies the

@@ -5,10 +5,13 @@ import (
 	"errors"
 
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/metrics"
@@ -296,3 +299,124 @@ type counter struct {
 func (c *counter) With(...string) metrics.Counter { return c }
 func (c *counter) Add(d float64)                  { c.mu.Lock(); c.v += d; c.mu.Unlock() }
 func (c *counter) value() float64                 { c.mu.Lock(); defer c.mu.Unlock(); return c.v }
+
+// TestLimiterHungRedis stops the real Redis with SIGSTOP (it keeps its
+// socket but answers nothing) and checks that every decision still ends
+// within Settings.Timeout, or the caller's earlier deadline, and applies the
+// policy, whatever the client's own timeouts: the client here is built with
+// go-redis's defaults, as the package doc shows, whose 3s read timeout and
+// retries would hold each call for seconds.
+func TestLimiterHungRedis(t *testing.T) {
+	const timeout = 250 * time.Millisecond
+	srv := startRedis(t)
+	client := goredis.NewClient(&goredis.Options{Addr: srv.addr()})
+	t.Cleanup(func() { client.Close() })
+	newLimiter := func(p kitredis.Policy, fb ratelimit.Allower) *kitredis.Limiter {
+		t.Helper()
+		// One event an hour: Redis refuses all calls after the first, so
+		// a pass while it is hung is the policy's.
+		lim, err := kitredis.NewLimiter(client, "test:hung:"+strconv.Itoa(int(p)), kitredis.Settings{
+			Rate: 1.0 / 3600, Timeout: timeout, OnError: p, Fallback: fb,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lim.AllowContext(context.Background()); err != nil {
+			t.Fatalf("first call with Redis up: %v", err)
+		}
+		return lim
+	}
+	var fallbackCalls atomic.Int64
+	open := newLimiter(kitredis.FailOpen, nil)
+	closed := newLimiter(kitredis.FailClosed, nil)
+	back := newLimiter(kitredis.FallBack, ratelimit.AllowerFunc(func() bool { fallbackCalls.Add(1); return true }))
+
+	big := goredis.NewClient(&goredis.Options{Addr: srv.addr(), PoolSize: 300})
+	t.Cleanup(func() { big.Close() })
+	piled, err := kitredis.NewLimiter(big, "test:hung:piled", kitredis.Settings{Rate: 1, Timeout: timeout, OnError: kitredis.FailOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warm sync.WaitGroup
+	for range 150 {
+		warm.Go(func() {
+			// Hold a connection each for 1s (the least BLPOP takes) (a blocking pop of an
+			// empty list), so that the pool opens 150.
+			if err := big.BLPop(context.Background(), time.Second, "test:warm").Err(); err != nil && !errors.Is(err, goredis.Nil) {
+				t.Errorf("warming the pool: %v", err)
+			}
+		})
+	}
+	warm.Wait()
+
+	srv.pause()
+	within := func(name string, limit time.Duration, call func() error) error {
+		t.Helper()
+		start := time.Now()
+		err := call()
+		if took := time.Since(start); took > limit {
+			t.Errorf("%s with Redis hung took %v, want at most %v", name, took, limit)
+		}
+		return err
+	}
+	bound := timeout * 12 / 10
+	ctx := context.Background()
+	if err := within("FailOpen AllowContext", bound, func() error { return open.AllowContext(ctx) }); err != nil {
+		t.Errorf("FailOpen AllowContext with Redis hung: err = %v, want nil", err)
+	}
+	if err := within("FailClosed AllowContext", bound, func() error { return closed.AllowContext(ctx) }); !errors.Is(err, kitredis.ErrUnavailable) {
+		t.Errorf("FailClosed AllowContext with Redis hung: err = %v, want ErrUnavailable", err)
+	}
+	if err := within("FallBack AllowContext", bound, func() error { return back.AllowContext(ctx) }); err != nil || fallbackCalls.Load() != 1 {
+		t.Errorf("FallBack AllowContext with Redis hung: err = %v, fallback asked %d times; want nil and 1", err, fallbackCalls.Load())
+	}
+	// The caller's deadline, shorter than Timeout, bounds the decision too,
+	// and is the caller's error rather than Redis's.
+	// (The bound leaves 50ms for a loaded machine, and stays under
+	// Timeout.)
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := within("AllowContext with a 100ms deadline", 170*time.Millisecond,
+		func() error { return open.AllowContext(short) }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("AllowContext with a 100ms deadline and Redis hung: err = %v, want context.DeadlineExceeded", err)
+	}
+	// Many concurrent callers are all bounded alike: none queues behind
+	// another's abandoned call.
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if err := within("concurrent FailOpen AllowContext", 2*bound, func() error { return open.AllowContext(ctx) }); err != nil {
+				t.Errorf("concurrent FailOpen AllowContext: err = %v, want nil", err)
+			}
+		})
+	}
+	wg.Wait()
+	// With many connections open before the hang (a busy service's pool),
+	// abandoned calls pile up on the hung Redis until the client's 3s read
+	// timeout (calls queued for a connection, or dialing one, end with
+	// their context). Past 128 of them, a decision fails at once, without
+	// sending another.
+	for range 150 {
+		wg.Go(func() { piled.AllowContext(ctx) })
+	}
+	wg.Wait()
+	if err := within("FailOpen AllowContext with 128 calls pending", 50*time.Millisecond, func() error { return piled.AllowContext(ctx) }); err != nil {
+		t.Errorf("FailOpen AllowContext with 128 calls pending: err = %v, want nil", err)
+	}
+
+	srv.resume()
+	// Back: Redis decides again (it refuses, the hour's event is spent).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, _, err := open.Decide(ctx)
+		if err == nil {
+			if ok {
+				t.Errorf("Decide after SIGCONT = allowed, want refused by Redis")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Decide after SIGCONT still failing after 10s: %v", err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,4 +101,25 @@ func (s *redisServer) client(t testing.TB) *goredis.Client {
 		}
 	})
 	return c
+}
+
+// pause stops the server process with SIGSTOP: it keeps its socket, so the
+// kernel still accepts connections and buffers requests, but nothing is
+// answered: a hung Redis, not a dead one. resume undoes it, and runs at
+// cleanup too, so that stop can end the process.
+func (s *redisServer) pause() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatalf("SIGSTOP redis-server: %v", err)
+	}
+	s.t.Cleanup(s.resume)
+}
+
+func (s *redisServer) resume() {
+	if s.cmd == nil {
+		return
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.t.Errorf("SIGCONT redis-server: %v", err)
+	}
 }

@@ -130,7 +130,7 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 		}
 		reply := reflect.New(c.replyType).Interface()
 		if err := c.conn.Invoke(ctx, c.method, req, reply, opts...); err != nil {
-			return nil, err
+			return nil, clientError(err)
 		}
 		for _, f := range c.after {
 			ctx = f(ctx, header, trailer)

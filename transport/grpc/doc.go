@@ -30,17 +30,35 @@
 //	error wrapping context.Canceled                             Canceled
 //	error wrapping context.DeadlineExceeded                     DeadlineExceeded
 //	error returned by the request decoder                       InvalidArgument
+//	error classified Overloaded (endpoint.Classified: a         ResourceExhausted
+//	limiter's or breaker's refusal)
+//	error classified CallerError                                InvalidArgument
 //	panic in the decoder, endpoint or encoder                   Internal ("internal error")
-//	any other error                                             Unknown, with the error's message
+//	any other error                                             Unknown ("unknown error")
 //
-// A panic is recovered into a [*PanicError] (value and stack), which reaches
-// the ErrorHandler; the panic value is not sent to the client and the server
-// keeps serving. Messages that do not unmarshal never reach the Server: grpc
+// The message of an error in the last row reaches only the ErrorHandler: it
+// may name a database, a downstream or a Go type. [ServerVerboseErrors]
+// sends it, for development.
+//
+// Every error reaches the [ErrorHandler] (transport.ErrorHandler) with a
+// *transport.Call in its context naming the method, the peer and the code
+// sent; [LogErrorHandler] logs a request that does not decode at warn and
+// the service's failures at error. A panic is recovered into a
+// [*PanicError] (value and stack), which reaches the ErrorHandler; the panic
+// value is not sent to the client and the server keeps serving. A panic in
+// an ErrorHandler or a finalizer is recovered too (grpc-go recovers none, so
+// it would end the process) and fails the call with Internal. Messages that
+// do not unmarshal never reach the Server: grpc
 // itself rejects them.
 //
-// On the client side, errors are returned as grpc returns them (status
-// errors, which status.Code and errors.Is(err, context.DeadlineExceeded)
-// understand). Deadlines travel as grpc's own grpc-timeout.
+// On the client side, a failed call returns a [*ClientError] wrapping grpc's
+// status error unchanged (status.FromError, status.Code, errors.Is and
+// errors.As see through it), which classifies by its code in kit's failure
+// model ([OutcomeOfCode]): InvalidArgument and the other codes that blame
+// the request are CallerErrors, which trip no breaker and eject no
+// instance; Unavailable, DeadlineExceeded and the like are
+// DependencyFailures; ResourceExhausted is Overloaded. Deadlines travel as
+// grpc's own grpc-timeout.
 //
 // # Method names
 //

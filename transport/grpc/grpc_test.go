@@ -73,6 +73,10 @@ func upper(ctx context.Context, s string) (string, error) {
 		return "", errors.Join(errors.New("context"), status.Error(codes.PermissionDenied, "nope"))
 	case "plain":
 		return "", errors.New("boom")
+	case "overloaded":
+		return "", endpoint.WithOutcome(errors.New("shed"), endpoint.Outcome{Kind: endpoint.Overloaded, Retryable: true})
+	case "callererror":
+		return "", endpoint.WithOutcome(errors.New("no such account"), endpoint.Outcome{Kind: endpoint.CallerError})
 	case "wait":
 		<-ctx.Done()
 		return "", ctx.Err()
@@ -143,7 +147,9 @@ func TestStatusMapping(t *testing.T) {
 		{"method from interceptor", "method", 0, codes.OK, ""},
 		{"status kept", "notfound", 0, codes.NotFound, "no such thing"},
 		{"wrapped status kept", "wrapped", 0, codes.PermissionDenied, "nope"},
-		{"plain error", "plain", 0, codes.Unknown, "boom"},
+		{"plain error", "plain", 0, codes.Unknown, "unknown error"}, // "boom" stays on the server
+		{"overloaded error", "overloaded", 0, codes.ResourceExhausted, "shed"},
+		{"caller error", "callererror", 0, codes.InvalidArgument, "no such account"},
 		{"decode error", "bad", 0, codes.InvalidArgument, "bad is not a word"},
 		{"panic", "panic", 0, codes.Internal, "internal error"},
 		{"deadline", "wait", 30 * time.Millisecond, codes.DeadlineExceeded, ""},

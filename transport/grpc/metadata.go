@@ -2,6 +2,8 @@ package grpc
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 
 	"google.golang.org/grpc/metadata"
 )
@@ -31,4 +33,19 @@ func SetResponseTrailer(key, value string) ServerResponseFunc {
 		trailer.Set(key, value)
 		return ctx
 	}
+}
+
+// binarySuffix marks metadata keys whose values are binary: grpc-go
+// base64-encodes their values on the wire itself.
+const binarySuffix = "-bin"
+
+// EncodeKeyValue returns key lower-cased, as gRPC metadata keys are, and
+// val base64-encoded (standard encoding) when key names a binary value
+// (it ends in "-bin"). (Go kit's, for code that builds metadata.MD by hand.)
+func EncodeKeyValue(key, val string) (string, string) {
+	key = strings.ToLower(key)
+	if strings.HasSuffix(key, binarySuffix) {
+		val = base64.StdEncoding.EncodeToString([]byte(val))
+	}
+	return key, val
 }

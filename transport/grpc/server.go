@@ -6,10 +6,14 @@ import (
 	"runtime/debug"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/transport"
 )
 
 // DecodeRequestFunc turns a gRPC request message into a request object.
@@ -47,6 +51,7 @@ type Server struct {
 	after        []ServerResponseFunc
 	finalizer    []ServerFinalizerFunc
 	errorHandler ErrorHandler
+	verbose      bool
 }
 
 // ServerOption sets an optional parameter of a Server.
@@ -76,27 +81,35 @@ func ServerAfter(after ...ServerResponseFunc) ServerOption {
 
 // ServerErrorHandler sets what observes every error (including recovered
 // panics as *PanicError). By default errors are not observed; pass
-// [LogErrorHandler] to log them.
+// [LogErrorHandler] to log them. An ErrorHandler that panics fails the call
+// with Internal; the panic does not escape ServeGRPC.
 func ServerErrorHandler(h ErrorHandler) ServerOption {
 	return func(s *Server) { s.errorHandler = h }
 }
 
-// ServerFinalizer adds functions run at the end of every request.
+// ServerFinalizer adds functions run at the end of every request. A
+// finalizer that panics fails the call with Internal and is reported to the
+// ErrorHandler as a *PanicError; later finalizers still run.
 func ServerFinalizer(f ...ServerFinalizerFunc) ServerOption {
 	return func(s *Server) { s.finalizer = append(s.finalizer, f...) }
 }
 
-// LogErrorHandler returns an ErrorHandler that logs each error with the key
-// "err" (and the stack of a recovered panic with the key "stack").
+// ServerVerboseErrors makes the Server send the message of every error. By
+// default an error that carries no status of its own (the Unknown case of
+// [StatusOf]) is sent as Unknown with the message "unknown error", and its
+// text reaches only the ErrorHandler: it may name a database, a downstream
+// service or a Go type. Use this where clients may see internals
+// (development, a trusted network).
+func ServerVerboseErrors() ServerOption {
+	return func(s *Server) { s.verbose = true }
+}
+
+// LogErrorHandler returns transport.NewLogErrorHandler(logger): each error
+// is logged with the method, code and peer of its call, at warn for a
+// caller's error and at error otherwise, with the stack of a recovered
+// panic (see package transport).
 func LogErrorHandler(logger log.Logger) ErrorHandler {
-	return ErrorHandlerFunc(func(_ context.Context, err error) {
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			_ = logger.Log("err", err, "stack", string(pe.Stack))
-			return
-		}
-		_ = logger.Log("err", err)
-	})
+	return transport.NewLogErrorHandler(logger)
 }
 
 // ServeGRPC implements Handler. The error it returns is a gRPC status error
@@ -105,7 +118,11 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 	if len(s.finalizer) > 0 {
 		defer func() {
 			for _, f := range s.finalizer {
-				f(ctx, err)
+				if pe := s.finalize(ctx, f, err); pe != nil {
+					// The call fails: its reply has not been sent yet.
+					err = s.fail(ctx, pe)
+					retctx, reply = ctx, nil
+				}
 			}
 		}()
 	}
@@ -156,10 +173,45 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 	return ctx, reply, nil
 }
 
-// fail reports err and returns it as a status error.
-func (s *Server) fail(ctx context.Context, err error) error {
-	s.errorHandler.Handle(ctx, err)
-	return StatusOf(err).Err()
+// fail reports err, with a *transport.Call describing the call, and returns
+// it as a status error. grpc-go does not recover panics in handlers, so one
+// here would end the process: an ErrorHandler that panics is recovered, and
+// the call fails with Internal (there is nothing left to report that panic
+// to).
+func (s *Server) fail(ctx context.Context, err error) (serr error) {
+	defer func() {
+		if v := recover(); v != nil {
+			serr = (&PanicError{Value: v}).GRPCStatus().Err()
+		}
+	}()
+	st := StatusOf(err)
+	c := &transport.Call{Transport: "grpc", Status: int(st.Code()), StatusName: st.Code().String()}
+	c.Route, _ = MethodFromContext(ctx)
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		c.Peer = p.Addr.String()
+	}
+	s.errorHandler.Handle(transport.WithCall(ctx, c), err)
+	if st.Code() == codes.Unknown && !s.verbose {
+		var own interface{ GRPCStatus() *status.Status }
+		if !errors.As(err, &own) {
+			return errUnknown
+		}
+	}
+	return st.Err()
+}
+
+// errUnknown is what a client sees of an error without a status of its own.
+var errUnknown = status.Error(codes.Unknown, "unknown error")
+
+// finalize runs f, returning a *PanicError when it panics.
+func (s *Server) finalize(ctx context.Context, f ServerFinalizerFunc, err error) (pe *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			pe = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	f(ctx, err)
+	return nil
 }
 
 type methodKey struct{}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -45,8 +46,10 @@ type Client struct {
 	finalizer []ClientFinalizerFunc
 	buffered  bool
 	noTimeout bool
+	maxResp   int64
 	now       func() time.Time
 	drainers  sync.Pool // of *io.LimitedReader
+	limiters  sync.Pool // of *limitedResponse
 }
 
 // ClientOption sets an optional parameter of a Client.
@@ -57,13 +60,15 @@ type ClientOption func(*Client)
 func NewClient(method string, tgt *url.URL, enc EncodeRequestFunc, dec DecodeResponseFunc, options ...ClientOption) *Client {
 	u := *tgt
 	c := &Client{
-		client: http.DefaultClient,
-		method: method,
-		tgt:    &u,
-		enc:    enc,
-		dec:    dec,
-		now:    time.Now,
+		client:  http.DefaultClient,
+		method:  method,
+		tgt:     &u,
+		enc:     enc,
+		dec:     dec,
+		now:     time.Now,
+		maxResp: DefaultMaxResponseBytes,
 	}
+	c.limiters.New = func() any { return new(limitedResponse) }
 	for _, o := range options {
 		o(c)
 	}
@@ -99,6 +104,25 @@ func ClientFinalizer(f ...ClientFinalizerFunc) ClientOption {
 // the connection is reused.
 func BufferedStream(buffered bool) ClientOption {
 	return func(c *Client) { c.buffered = buffered }
+}
+
+// DefaultMaxResponseBytes is how much of a response body a Client lets its
+// decoder read unless ClientMaxResponseBytes says otherwise: 4 MiB, gRPC's
+// default message limit.
+const DefaultMaxResponseBytes = 4 << 20
+
+// ErrResponseTooLarge is wrapped by the decoder's error when a response
+// body is longer than the Client's limit.
+var ErrResponseTooLarge = errors.New("http: response body too large")
+
+// ClientMaxResponseBytes limits how much of a response body the decoder may
+// read; past it, reads fail with an error wrapping ErrResponseTooLarge, so a
+// server sending an endless or huge body costs the client no more than n
+// bytes. Zero or less means no limit. The default is
+// DefaultMaxResponseBytes. A BufferedStream body is not limited: the caller
+// reads it.
+func ClientMaxResponseBytes(n int64) ClientOption {
+	return func(c *Client) { c.maxResp = n }
 }
 
 // ClientNoTimeoutHeader stops the Client from sending TimeoutHeader.
@@ -141,8 +165,15 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 			return nil, err
 		}
 		if !c.buffered {
+			body := resp.Body
+			if c.maxResp > 0 {
+				lb := c.limiters.Get().(*limitedResponse)
+				*lb = limitedResponse{r: body, n: c.maxResp}
+				resp.Body = lb
+				defer c.limiters.Put(lb)
+			}
 			defer func() {
-				c.drain(resp.Body)
+				c.drain(body)
 			}()
 		}
 		for _, f := range c.after {
@@ -165,3 +196,37 @@ func (c *Client) drain(body io.ReadCloser) {
 	c.drainers.Put(lr)
 	_ = body.Close()
 }
+
+// limitedResponse lets a decoder read at most n more bytes of a response
+// body; past that, reads fail with ErrResponseTooLarge. Close is left to the
+// Client, which drains and closes the body itself.
+type limitedResponse struct {
+	r   io.Reader
+	n   int64
+	err error // sticky
+}
+
+func (b *limitedResponse) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// Ask for one byte more than is left, to tell a body of exactly the
+	// limit from a longer one.
+	if int64(len(p)) > b.n+1 {
+		p = p[:b.n+1]
+	}
+	n, err := b.r.Read(p)
+	if int64(n) <= b.n {
+		b.n -= int64(n)
+		b.err = err
+		return n, err
+	}
+	n, b.n = int(b.n), 0
+	b.err = ErrResponseTooLarge
+	return n, b.err
+}
+
+func (b *limitedResponse) Close() error { return nil }

@@ -27,7 +27,7 @@ func TestClientErrors(t *testing.T) {
 		wantMsg  string
 	}{
 		{"status from error", sumRequest{A: 418}, http.StatusTeapot, "short and stout"},
-		{"plain error", sumRequest{A: 500}, 500, "boom"},
+		{"plain error", sumRequest{A: 500}, 500, "Internal Server Error"},
 		{"panic", sumRequest{A: 666}, 500, "internal server error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,8 +19,11 @@
 //
 // # Errors on the server
 //
-// Every error the Server meets is first passed to the [ErrorHandler] (to log
-// or count it), then to the [ErrorEncoder]. [DefaultErrorEncoder] writes the
+// Every error the Server meets is passed to the [ErrorEncoder] (when nothing
+// has been written yet), then to the [ErrorHandler] (to log or count it),
+// with a *transport.Call in the context naming the route, the peer and the
+// status actually sent; [LogErrorHandler] logs a caller's error at warn and
+// the service's failures at error (see package transport). [DefaultErrorEncoder] writes the
 // status from the error's StatusCode() int method if it has one (found with
 // errors.As, so wrapping keeps it), the headers from its Headers()
 // http.Header method, and a body that is the error's own JSON when it
@@ -36,12 +39,27 @@
 //	                                                  {"error":"internal server error"}
 //	endpoint error with StatusCode() int              that status
 //	endpoint error wrapping context.DeadlineExceeded  504 Gateway Timeout
+//	endpoint error classified Overloaded              429 Too Many Requests
+//	  (endpoint.Classified: ratelimit.ErrLimited,
+//	  circuitbreaker.ErrOpen)
+//	endpoint error classified CallerError             400 Bad Request
 //	any other endpoint or encoder error               500 Internal Server Error
+//
+// For 5xx statuses DefaultErrorEncoder sends the status text ("Internal
+// Server Error"; "deadline exceeded" for a deadline), not the error's
+// message, which reaches only the ErrorHandler: an internal error's text
+// may name a database, a downstream or a Go type. 4xx messages are sent, and
+// decode errors name JSON members and kinds, never Go types. An error
+// implementing json.Marshaler chooses its own body; [VerboseErrorEncoder]
+// sends every message, for development.
 //
 // A panic is recovered into a [*PanicError] (value and stack) that reaches the
 // ErrorHandler; the process and the server keep running. The panic value is
-// not sent to the client. http.ErrAbortHandler is re-raised, as net/http
-// expects.
+// not sent to the client. A panic after the response has started (an
+// encoder that wrote part of the body) cannot become a 500: the Server then
+// aborts the connection with http.ErrAbortHandler, as net/http does, so the
+// client sees a failed response, never a truncated body that looks whole.
+// http.ErrAbortHandler itself is re-raised, as net/http expects.
 //
 // Business errors are not transport errors: return them inside the response
 // (see endpoint.Failer) and let the response encoder choose how to show them.
@@ -56,6 +74,11 @@
 // cancellation and deadlines are returned as net/http reports them, so
 // errors.Is(err, context.DeadlineExceeded) works.
 //
+// A *ResponseError classifies by its status in kit's failure model
+// (endpoint.OutcomeOfStatus): a 4xx is the caller's error and trips no
+// breaker, ejects no instance and is not retried; a 429 is an Overloaded
+// refusal; a 5xx, like a refused connection, is the dependency's failure.
+//
 // # Deadlines
 //
 // When the context of a client call has a deadline, the Client sends the
@@ -63,6 +86,16 @@
 // the Server applies it to the request's context, so that work on the server
 // stops when the caller has given up. A budget that is already spent when the
 // request arrives is refused with 504 without running the endpoint.
+//
+// The header comes from the caller, so the Server's [TimeoutPolicy] decides
+// how far to trust it ([ServerTimeoutPolicy]): by default a budget is taken
+// up to [DefaultTimeoutCap] (30s), and a longer one gives the request this
+// hop's own limit of 30s instead; [HonorTimeout] takes any budget, for
+// servers whose callers are all trusted; [IgnoreTimeout] reads no header.
+// A budget taken from the header is the caller's deadline: calls it cuts
+// short are the caller's errors in kit's failure model, so callers sending
+// tiny budgets cannot open the breakers or shrink the limits other callers
+// share.
 //
 // # Concurrency
 //

@@ -10,6 +10,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/endpointkit/kit/transport/http/internal/jsonerr"
 )
 
 // EncodeJSONRequest is an EncodeRequestFunc that sends request as a JSON
@@ -76,15 +78,17 @@ var jsonContentType = []string{"application/json; charset=utf-8"}
 //
 // A Content-Type that is not JSON (application/json or any type ending in
 // +json) is ErrUnsupportedMediaType; a missing one is accepted. An empty
-// body, malformed or truncated JSON, a value of the wrong type, or data
-// after the value are errors (400 Bad Request on a Server).
+// body, JSON null, malformed or truncated JSON, a value of the wrong type, or
+// data after the value are errors (400 Bad Request on a Server), whose
+// messages name JSON members and kinds ("request body: field "a": want an
+// integer, got string"), never Go types.
 func DecodeJSONRequest[T any](_ context.Context, r *http.Request) (any, error) {
 	if err := checkJSONContentType(r.Header); err != nil {
 		return nil, err
 	}
 	var v T
-	if err := decodeJSON(r.Body, &v); err != nil {
-		return nil, fmt.Errorf("http: decode request: %w", err)
+	if err := decodeJSON(r.Body, &v, false); err != nil {
+		return nil, jsonerr.Rewrite("request body", err)
 	}
 	return v, nil
 }
@@ -97,7 +101,7 @@ func DecodeJSONResponse[T any](_ context.Context, resp *http.Response) (any, err
 		return nil, err
 	}
 	var v T
-	if err := decodeJSON(resp.Body, &v); err != nil {
+	if err := decodeJSON(resp.Body, &v, true); err != nil {
 		return nil, fmt.Errorf("http: decode response: %w", err)
 	}
 	return v, nil
@@ -126,7 +130,11 @@ func ErrorFromResponse(resp *http.Response) error {
 // Reading the whole body and calling json.Unmarshal is both stricter and
 // cheaper than a json.Decoder followed by a check for trailing data: the
 // check makes the Decoder grow its buffer (1.5 KiB more per call).
-func decodeJSON(r io.Reader, v any) error {
+//
+// A request body of JSON null (allowNull false) is an error: json.Unmarshal
+// would leave v as it was, so the endpoint would run on a zero request the
+// caller did not send.
+func decodeJSON(r io.Reader, v any, allowNull bool) error {
 	if r == nil {
 		return errEmptyBody
 	}
@@ -134,13 +142,20 @@ func decodeJSON(r io.Reader, v any) error {
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
 		return errEmptyBody
+	}
+	if !allowNull && string(data) == "null" {
+		return errNullBody
 	}
 	return json.Unmarshal(data, v)
 }
 
-var errEmptyBody = errors.New("empty body")
+var (
+	errEmptyBody = errors.New("http: empty body")
+	errNullBody  = errors.New("http: the request body is null, want a value")
+)
 
 // checkJSONContentType accepts a missing Content-Type, application/json and
 // any +json type.

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/transport"
 )
 
 // Sentinel errors, wrapped by the errors the Server reports so that
@@ -55,8 +58,9 @@ func (e *StatusError) StatusCode() int { return e.Code }
 func (e *StatusError) Unwrap() error { return e.Err }
 
 // PanicError is what the Server reports to its ErrorHandler when a decoder,
-// endpoint or encoder panics. Its status is 500, and its JSON form (what the
-// client sees) does not reveal the panic value.
+// endpoint or encoder panics. Its status is 500. Logs see the panic value
+// (in Error) and the stack; DefaultErrorEncoder sends the client a generic
+// message instead.
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -71,11 +75,9 @@ func (e *PanicError) Error() string { return fmt.Sprintf("http: panic: %v", e.Va
 // StatusCode returns 500.
 func (e *PanicError) StatusCode() int { return http.StatusInternalServerError }
 
-// MarshalJSON returns a generic message, so the panic value stays on the
-// server.
-func (e *PanicError) MarshalJSON() ([]byte, error) {
-	return []byte(`{"error":"internal server error"}`), nil
-}
+// PanicStack returns Stack, for error handlers that log it (see
+// transport.LogErrorHandler).
+func (e *PanicError) PanicStack() []byte { return e.Stack }
 
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
@@ -88,43 +90,81 @@ func (e *PanicError) Unwrap() error {
 type ErrorEncoder func(ctx context.Context, err error, w http.ResponseWriter)
 
 // ErrorHandler observes every error a Server meets: it logs or counts them.
-// It must not write to the response.
-type ErrorHandler interface {
-	Handle(ctx context.Context, err error)
-}
+// It must not write to the response. It is transport.ErrorHandler, so one
+// handler serves every transport; the context it receives holds a
+// *transport.Call naming the route, peer and status.
+type ErrorHandler = transport.ErrorHandler
 
 // ErrorHandlerFunc is an adapter to use an ordinary function as an
-// ErrorHandler.
-type ErrorHandlerFunc func(ctx context.Context, err error)
-
-// Handle calls f(ctx, err).
-func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
+// ErrorHandler; it is transport.ErrorHandlerFunc.
+type ErrorHandlerFunc = transport.ErrorHandlerFunc
 
 // StatusOf returns the HTTP status that DefaultErrorEncoder writes for err:
-// the StatusCode of the first error in its chain that has one, 504 for
-// context.DeadlineExceeded, and 500 otherwise.
+// the StatusCode of the first error in its chain that has one; 504 for
+// context.DeadlineExceeded; for an error that knows its place in kit's
+// failure model ([endpoint.Classified]), 429 Too Many Requests when it is
+// an Overloaded refusal (a limiter's or a breaker's) and 400 Bad Request
+// when it is a CallerError; and 500 otherwise.
 func StatusOf(err error) int {
 	var sc StatusCoder
+	var c endpoint.Classified
 	switch {
 	case errors.As(err, &sc):
 		return sc.StatusCode()
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
+	case errors.As(err, &c):
+		switch c.Outcome().Kind {
+		case endpoint.Overloaded:
+			return http.StatusTooManyRequests
+		case endpoint.CallerError:
+			return http.StatusBadRequest
+		}
 	}
 	return http.StatusInternalServerError
 }
 
 // DefaultErrorEncoder writes err as JSON: the status from [StatusOf], headers
 // from the first Headerer in err's chain, and the error's own JSON when it
-// implements json.Marshaler, or {"error": err.Error()} otherwise.
+// implements json.Marshaler, or {"error": err.Error()} otherwise. A
+// *PanicError is sent as {"error":"internal server error"}.
+//
+// For a status of 500 or more the message is not sent: the body is
+// {"error": "<status text>"}, such as "Internal Server Error", so that what an
+// internal error says (a database's address, a downstream's reply, a Go type)
+// stays on the server, where the ErrorHandler logs it. An error that chooses
+// its own JSON (json.Marshaler) is sent as it is, whatever the status. 4xx
+// messages are sent: they tell the caller what to fix. [VerboseErrorEncoder]
+// sends every message, for development.
 func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+	encodeError(err, w, false)
+}
+
+// VerboseErrorEncoder is DefaultErrorEncoder sending the message of every
+// error, 5xx included. Use it where clients may see internals (development,
+// a trusted network): ServerErrorEncoder(VerboseErrorEncoder).
+func VerboseErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+	encodeError(err, w, true)
+}
+
+func encodeError(err error, w http.ResponseWriter, verbose bool) {
+	code := StatusOf(err)
 	var body []byte
 	var m json.Marshaler
-	if errors.As(err, &m) {
+	var pe *PanicError
+	switch {
+	case errors.As(err, &pe):
+		// The panic value stays on the server.
+		body = []byte(`{"error":"internal server error"}`)
+	case errors.As(err, &m):
 		body, _ = m.MarshalJSON()
 	}
 	if body == nil {
-		body, _ = json.Marshal(errorBody{Error: err.Error()})
+		msg := err.Error()
+		if code >= 500 && !verbose {
+			msg = publicMessage(err, code)
+		}
+		body, _ = json.Marshal(errorBody{Error: msg})
 	}
 	h := w.Header()
 	var hh Headerer
@@ -134,8 +174,18 @@ func DefaultErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
 		}
 	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(StatusOf(err))
+	w.WriteHeader(code)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// publicMessage is what DefaultErrorEncoder says of a 5xx error: the status
+// text, or "deadline exceeded" for a deadline, which is the caller's budget
+// and no secret.
+func publicMessage(err error, code int) string {
+	if errors.Is(err, ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return "deadline exceeded"
+	}
+	return http.StatusText(code)
 }
 
 type errorBody struct {
@@ -145,6 +195,15 @@ type errorBody struct {
 // ResponseError is returned by the response decoders of this package (and by
 // ErrorFromResponse) for a response with a non-2xx status. It carries what
 // the server sent, so a caller can act on the status.
+//
+// It speaks kit's failure model ([endpoint.Classified]): its Outcome is
+// [endpoint.OutcomeOfStatus] of the status, so a 400 from the server is the
+// caller's error and trips no breaker, a 429 is Overloaded and a 5xx a
+// DependencyFailure; a 504 also reports Timeout() true, so that one that
+// arrives as the caller's own deadline runs out is the caller's. Its
+// StatusCode is the status too: a Server whose endpoint returns it as it is
+// answers with the same status; wrap it in a [StatusError] to answer
+// otherwise.
 type ResponseError struct {
 	// Code is the response's status code.
 	Code int
@@ -155,6 +214,15 @@ type ResponseError struct {
 	// Message is the "error" member of a JSON body, when there is one.
 	Message string
 }
+
+// StatusCode returns Code.
+func (e *ResponseError) StatusCode() int { return e.Code }
+
+// Outcome implements endpoint.Classified: endpoint.OutcomeOfStatus(Code).
+func (e *ResponseError) Outcome() endpoint.Outcome { return endpoint.OutcomeOfStatus(e.Code) }
+
+// Timeout reports whether the server answered 504 Gateway Timeout.
+func (e *ResponseError) Timeout() bool { return e.Code == http.StatusGatewayTimeout }
 
 // Error names the status and the server's message.
 func (e *ResponseError) Error() string {

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime/debug"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/transport"
 )
 
 // DefaultMaxBodyBytes is the request body limit of a Server unless
@@ -49,7 +51,7 @@ type Server struct {
 	errorHandler ErrorHandler
 	finalizer    []ServerFinalizerFunc
 	maxBody      int64
-	noTimeout    bool
+	timeout      TimeoutPolicy
 	pool         sync.Pool // of *requestState
 }
 
@@ -92,8 +94,10 @@ func ServerErrorEncoder(ee ErrorEncoder) ServerOption {
 }
 
 // ServerErrorHandler sets what observes every error (including recovered
-// panics as *PanicError). By default errors are not observed; pass
-// [LogErrorHandler] to log them.
+// panics as *PanicError), after it was encoded; the context holds a
+// *transport.Call describing the request. By default errors are not
+// observed; pass [LogErrorHandler] (or transport.NewLogErrorHandler) to log
+// them.
 func ServerErrorHandler(h ErrorHandler) ServerOption {
 	return func(s *Server) { s.errorHandler = h }
 }
@@ -111,23 +115,27 @@ func ServerMaxBodyBytes(n int64) ServerOption {
 	return func(s *Server) { s.maxBody = n }
 }
 
-// ServerIgnoreTimeoutHeader makes the Server ignore TimeoutHeader, for
-// servers reachable by callers that should not choose their budget.
-func ServerIgnoreTimeoutHeader() ServerOption {
-	return func(s *Server) { s.noTimeout = true }
+// ServerTimeoutPolicy sets what the Server does with a caller's budget in
+// TimeoutHeader: take it as it is ([HonorTimeout], for trusted callers
+// only), up to a maximum ([CapTimeout]), or not at all ([IgnoreTimeout]).
+// By default, the zero TimeoutPolicy caps it at [DefaultTimeoutCap].
+func ServerTimeoutPolicy(p TimeoutPolicy) ServerOption {
+	return func(s *Server) { s.timeout = p }
 }
 
-// LogErrorHandler returns an ErrorHandler that logs each error with the key
-// "err" (and the stack of a recovered panic with the key "stack").
+// ServerIgnoreTimeoutHeader makes the Server ignore TimeoutHeader.
+//
+// Deprecated: use ServerTimeoutPolicy(IgnoreTimeout()).
+func ServerIgnoreTimeoutHeader() ServerOption {
+	return ServerTimeoutPolicy(IgnoreTimeout())
+}
+
+// LogErrorHandler returns transport.NewLogErrorHandler(logger): each error
+// is logged with the route, status and peer of its request, at warn for a
+// caller's error and at error otherwise, with the stack of a recovered
+// panic (see package transport).
 func LogErrorHandler(logger log.Logger) ErrorHandler {
-	return ErrorHandlerFunc(func(_ context.Context, err error) {
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			_ = logger.Log("err", err, "stack", string(pe.Stack))
-			return
-		}
-		_ = logger.Log("err", err)
-	})
+	return transport.NewLogErrorHandler(logger)
 }
 
 // ServeHTTP implements http.Handler.
@@ -147,12 +155,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.pool.Put(st)
 	}()
 	if len(s.finalizer) > 0 {
-		defer func() {
-			fctx := context.WithValue(ctx, responseInfoKey{}, rw)
-			for _, f := range s.finalizer {
-				f(fctx, rw.status(), r)
-			}
-		}()
+		defer func() { finalize(ctx, rw, r, s.finalizer) }()
 	}
 	// Registered after the finalizer so that it runs first: the finalizer
 	// sees the 500 written for a panic.
@@ -161,16 +164,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.fail(ctx, rw, &PanicError{Value: v, Stack: debug.Stack()})
+			s.fail(ctx, rw, r, &PanicError{Value: v, Stack: debug.Stack()})
+			if rw.code != 0 && !rw.failed {
+				// The response had started: returning would end it
+				// cleanly (a chunked body gets its terminator), and the
+				// client would take a truncated body for a whole one.
+				// Abort the connection instead, as net/http does; the
+				// panic was reported above, and net/http does not log
+				// this one.
+				panic(http.ErrAbortHandler)
+			}
 		}
 	}()
 
-	if !s.noTimeout {
+	{
 		var cancel context.CancelFunc
 		var err error
-		ctx, cancel, err = applyTimeout(ctx, r.Header)
+		ctx, cancel, err = s.timeout.Context(ctx, r.Header)
 		if err != nil {
-			s.fail(ctx, rw, err)
+			s.fail(ctx, rw, r, err)
 			return
 		}
 		if cancel != nil {
@@ -187,35 +199,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	request, err := s.dec(ctx, r)
 	if err != nil {
-		s.fail(ctx, rw, decodeError(err))
+		s.fail(ctx, rw, r, decodeError(err))
 		return
 	}
 	// A budget spent while the request was read or queued: the caller has
 	// given up, so the endpoint does not run.
 	if ctx.Err() != nil {
-		s.fail(ctx, rw, &StatusError{Code: http.StatusGatewayTimeout, Err: ErrDeadlineExceeded})
+		s.fail(ctx, rw, r, &StatusError{Code: http.StatusGatewayTimeout, Err: ErrDeadlineExceeded})
 		return
 	}
 
 	response, err := s.e(ctx, request)
 	if err != nil {
-		s.fail(ctx, rw, err)
+		s.fail(ctx, rw, r, err)
 		return
 	}
 	for _, f := range s.after {
 		ctx = f(ctx, rw)
 	}
 	if err := s.enc(ctx, rw, response); err != nil {
-		s.fail(ctx, rw, err)
+		s.fail(ctx, rw, r, err)
 	}
 }
 
-// fail reports err and, when nothing has been written yet, encodes it.
-func (s *Server) fail(ctx context.Context, rw *responseWriter, err error) {
-	s.errorHandler.Handle(ctx, err)
+// fail encodes err when nothing has been written yet, then reports it to
+// the ErrorHandler with a *transport.Call naming the status sent.
+func (s *Server) fail(ctx context.Context, rw *responseWriter, r *http.Request, err error) {
 	if rw.code == 0 {
 		s.errorEncoder(ctx, err, rw)
+		rw.failed = true
 	}
+	s.errorHandler.Handle(transport.WithCall(ctx, NewCall("http", r, rw.status())), err)
+}
+
+// NewCall returns the transport.Call describing r answered with status, as
+// this package's Server reports it: the route is r.Pattern (the
+// http.ServeMux pattern that matched) when there is one, else the method
+// and path; the peer is r.RemoteAddr. For servers other than Server (the
+// jsonrpc package uses it).
+func NewCall(transportName string, r *http.Request, status int) *transport.Call {
+	route := r.Pattern
+	if route == "" {
+		route = r.Method + " " + r.URL.Path
+	}
+	return &transport.Call{Transport: transportName, Route: route, Peer: r.RemoteAddr, Status: status}
 }
 
 // decodeError gives a decode error its status: 413 for an oversized body,
@@ -223,7 +250,7 @@ func (s *Server) fail(ctx context.Context, rw *responseWriter, err error) {
 func decodeError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &StatusError{Code: http.StatusRequestEntityTooLarge, Err: errors.Join(ErrBodyTooLarge, err)}
+		return &StatusError{Code: http.StatusRequestEntityTooLarge, Err: &bodyTooLargeError{err: err, limit: mbe.Limit}}
 	}
 	var sc StatusCoder
 	if errors.As(err, &sc) {
@@ -232,6 +259,20 @@ func decodeError(err error) error {
 	return &StatusError{Code: http.StatusBadRequest, Err: err}
 }
 
+// bodyTooLargeError is ErrBodyTooLarge with the limit, wrapping the
+// decoder's error (an *http.MaxBytesError in its chain). Its message says
+// it once: errors.Join repeated it on two lines.
+type bodyTooLargeError struct {
+	err   error
+	limit int64
+}
+
+func (e *bodyTooLargeError) Error() string {
+	return fmt.Sprintf("%v: the limit is %d bytes", ErrBodyTooLarge, e.limit)
+}
+
+func (e *bodyTooLargeError) Unwrap() []error { return []error{ErrBodyTooLarge, e.err} }
+
 // responseWriter records the status and size of what was written, for
 // finalizers and so that an error after the first write is not encoded into
 // a response already on its way.
@@ -239,6 +280,7 @@ type responseWriter struct {
 	http.ResponseWriter
 	code    int
 	written int64
+	failed  bool // what was written is an encoded error
 }
 
 func (w *responseWriter) WriteHeader(code int) {

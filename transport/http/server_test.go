@@ -60,14 +60,16 @@ func TestServerStatusMapping(t *testing.T) {
 		{"ok +json content type", `{"a":1,"b":2}`, map[string]string{"Content-Type": "application/vnd.x+json; charset=utf-8"}, 200, `{"v":3}`, nil},
 		{"malformed json", `{"a":1,`, jsonCT, 400, `"error":`, nil},
 		{"truncated json", `{"a":1,"b"`, jsonCT, 400, `unexpected end of JSON input`, nil},
-		{"wrong types", `{"a":"one","b":2}`, jsonCT, 400, `cannot unmarshal`, nil},
+		{"wrong types", `{"a":"one","b":2}`, jsonCT, 400, `field \"a\": want an integer, got string`, nil},
+		{"wrong nested type", `[1]`, jsonCT, 400, `want an object, got array`, nil},
+		{"null body", `null`, jsonCT, 400, `null`, nil},
 		{"empty body", ``, jsonCT, 400, `empty body`, nil},
 		{"trailing garbage", `{"a":1,"b":2} x`, jsonCT, 400, `"error":`, nil},
 		{"two values", `{"a":1,"b":2}{"a":1}`, jsonCT, 400, `after top-level value`, nil},
 		{"wrong content type", `a=1&b=2`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, `unsupported media type`, kithttp.ErrUnsupportedMediaType},
 		{"oversized body", `{"a":1,"b":2,"pad":"` + strings.Repeat("x", 2000) + `"}`, jsonCT, 413, `too large`, kithttp.ErrBodyTooLarge},
 		{"endpoint error with status", `{"a":418}`, jsonCT, 418, `{"error":"short and stout"}`, errTeapot{}},
-		{"plain endpoint error", `{"a":500}`, jsonCT, 500, `{"error":"boom"}`, nil},
+		{"plain endpoint error", `{"a":500}`, jsonCT, 500, `{"error":"Internal Server Error"}`, nil},
 		{"panic", `{"a":666}`, jsonCT, 500, `{"error":"internal server error"}`, nil},
 		{"spent budget", `{"a":1}`, map[string]string{kithttp.TimeoutHeader: "0"}, 504, `deadline exceeded`, kithttp.ErrDeadlineExceeded},
 		{"malformed budget", `{"a":1}`, map[string]string{kithttp.TimeoutHeader: "soon"}, 400, `malformed`, kithttp.ErrBadTimeout},
@@ -85,6 +87,13 @@ func TestServerStatusMapping(t *testing.T) {
 				var eb map[string]any
 				if err := json.Unmarshal([]byte(body), &eb); err != nil {
 					t.Errorf("error body %q is not JSON: %v", body, err)
+				}
+				// What a client sees names no Go type, says one thing once,
+				// and hides internal errors' text.
+				for _, leak := range []string{"Go ", "sumRequest", `\n`, "boom"} {
+					if strings.Contains(body, leak) {
+						t.Errorf("error body %q contains %q", body, leak)
+					}
 				}
 			}
 			mu.Lock()
@@ -105,6 +114,20 @@ func TestServerStatusMapping(t *testing.T) {
 				t.Errorf("good request after %s: got %d %q, want 200 {\"v\":42}", tc.name, code, body)
 			}
 		})
+	}
+}
+
+// TestVerboseErrorEncoder checks the opt-in that sends internal errors'
+// text, for development.
+func TestVerboseErrorEncoder(t *testing.T) {
+	var logged error
+	srv := newSumServer(t, kithttp.ServerErrorEncoder(kithttp.VerboseErrorEncoder),
+		kithttp.ServerErrorHandler(kithttp.ErrorHandlerFunc(func(_ context.Context, err error) { logged = err })))
+	if code, body := post(t, srv.Client(), srv.URL+"/sum", `{"a":500}`, nil); code != 500 || !strings.Contains(body, `{"error":"boom"}`) {
+		t.Errorf("POST /sum with VerboseErrorEncoder: got %d %q, want 500 {\"error\":\"boom\"}", code, body)
+	}
+	if logged == nil || logged.Error() != "boom" {
+		t.Errorf("ErrorHandler saw %v, want boom", logged)
 	}
 }
 

@@ -48,6 +48,7 @@ type conn struct {
 	sticky   int8 // header protocol: 0 unknown, 1 framed client, -1 unframed client
 	wbuf     bytes.Buffer
 	header   *thrift.THeaderProtocol // nil unless the protocol is THeader
+	peerAddr string                  // see peer
 }
 
 var errConnClosed = errors.New("thrift: connection closed by the server")
@@ -141,11 +142,20 @@ func (c *conn) serve() {
 		c.read = 0
 		if err := c.serveOne(proto); err != nil {
 			if !quietClose(err) {
-				s.handler.Handle(s.baseCtx, fmt.Errorf("thrift: connection from %v: %w", c.nc.RemoteAddr(), err))
+				ctx := context.WithValue(s.baseCtx, peerKey{}, c.nc.RemoteAddr().String())
+				report(ctx, s.handler, fmt.Errorf("thrift: connection from %v: %w", c.nc.RemoteAddr(), err), nil)
 			}
 			return
 		}
 	}
+}
+
+// peer returns the connection's remote address, computed once.
+func (c *conn) peer() string {
+	if c.peerAddr == "" {
+		c.peerAddr = c.nc.RemoteAddr().String()
+	}
+	return c.peerAddr
 }
 
 // quietClose reports whether err is a normal end of a connection: the peer
@@ -177,6 +187,8 @@ func (c *conn) serveOne(proto thrift.TProtocol) error {
 	if err := c.markBusy(); err != nil {
 		return err
 	}
+	ctx = context.WithValue(ctx, methodKey{}, name)
+	ctx = context.WithValue(ctx, peerKey{}, c.peer())
 	if c.header != nil {
 		ctx = thrift.AddReadTHeaderToContext(ctx, c.header.GetReadHeaders())
 		ctx = thrift.SetResponseHelper(ctx, thrift.TResponseHelper{
@@ -226,7 +238,7 @@ func (c *conn) serveOne(proto thrift.TProtocol) error {
 func (c *conn) process(ctx context.Context, fn thrift.TProcessorFunction, name string, seq int32, proto thrift.TProtocol) (keep bool, err thrift.TException) {
 	defer func() {
 		if v := recover(); v != nil {
-			c.srv.handler.Handle(ctx, &PanicError{Value: v, Stack: debug.Stack()})
+			report(ctx, c.srv.handler, &PanicError{Value: v, Stack: debug.Stack()}, &ApplicationError{Type: thrift.INTERNAL_ERROR})
 			_ = proto.Flush(ctx) // drop anything half written
 			c.wbuf.Reset()
 			c.reply(ctx, proto, name, seq, thrift.INTERNAL_ERROR, "internal error")
@@ -246,7 +258,7 @@ func (c *conn) rewrite(ctx context.Context, proto thrift.TProtocol, name string,
 	if errors.As(err, &ae) {
 		typ, msg = ae.Type, ae.Message
 	} else {
-		c.srv.handler.Handle(ctx, err)
+		report(ctx, c.srv.handler, err, &ApplicationError{Type: thrift.INTERNAL_ERROR})
 	}
 	_ = proto.Flush(ctx)
 	c.wbuf.Reset()

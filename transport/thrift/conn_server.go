@@ -164,7 +164,7 @@ func (s *ConnServer) Serve(ln net.Listener) error {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.handler.Handle(s.baseCtx, err)
+				report(s.baseCtx, s.handler, err, nil)
 				time.Sleep(backoff)
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/transport"
 )
 
 // Exception types a Server sends beside the ones Apache Thrift defines
@@ -49,6 +50,10 @@ type PanicError struct {
 
 // Error includes the panic value, for logs.
 func (e *PanicError) Error() string { return fmt.Sprintf("thrift: panic: %v", e.Value) }
+
+// PanicStack returns Stack, for error handlers that log it (see
+// transport.LogErrorHandler).
+func (e *PanicError) PanicStack() []byte { return e.Stack }
 
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
@@ -196,21 +201,49 @@ func ExceptionOf(ctx context.Context, err error) error {
 }
 
 // ErrorHandler observes every error a Server or ConnServer meets: it logs
-// or counts them. It must be safe for concurrent use.
-type ErrorHandler interface {
-	Handle(ctx context.Context, err error)
-}
+// or counts them. It must be safe for concurrent use. It is
+// transport.ErrorHandler, so one handler serves every transport; the context
+// it receives holds a *transport.Call naming the method, peer and exception.
+type ErrorHandler = transport.ErrorHandler
 
 // ErrorHandlerFunc is an adapter to use an ordinary function as an
-// ErrorHandler.
-type ErrorHandlerFunc func(ctx context.Context, err error)
+// ErrorHandler; it is transport.ErrorHandlerFunc.
+type ErrorHandlerFunc = transport.ErrorHandlerFunc
 
-// Handle calls f(ctx, err).
-func (f ErrorHandlerFunc) Handle(ctx context.Context, err error) { f(ctx, err) }
+// exceptionNames are the names of the exception types, for logs.
+var exceptionNames = map[int32]string{
+	thrift.UNKNOWN_APPLICATION_EXCEPTION:  "UNKNOWN",
+	thrift.UNKNOWN_METHOD:                 "UNKNOWN_METHOD",
+	thrift.INVALID_MESSAGE_TYPE_EXCEPTION: "INVALID_MESSAGE_TYPE",
+	thrift.WRONG_METHOD_NAME:              "WRONG_METHOD_NAME",
+	thrift.BAD_SEQUENCE_ID:                "BAD_SEQUENCE_ID",
+	thrift.MISSING_RESULT:                 "MISSING_RESULT",
+	thrift.INTERNAL_ERROR:                 "INTERNAL_ERROR",
+	thrift.PROTOCOL_ERROR:                 "PROTOCOL_ERROR",
+	ExceptionOverloaded:                   "OVERLOADED",
+	ExceptionTimeout:                      "TIMEOUT",
+}
 
-// asPanic returns the *PanicError in err's chain.
-func asPanic(err error) (*PanicError, bool) {
-	var pe *PanicError
-	ok := errors.As(err, &pe)
-	return pe, ok
+// methodKey and peerKey are where a ConnServer puts the method's name and
+// the caller's address, for the *transport.Call of error reports.
+type (
+	methodKey struct{}
+	peerKey   struct{}
+)
+
+// report hands err to h with a *transport.Call describing the call: the
+// method and peer a ConnServer put into ctx, and sent, what the client is
+// sent for err (nil for none).
+func report(ctx context.Context, h ErrorHandler, err, sent error) {
+	c := &transport.Call{Transport: "thrift"}
+	c.Route, _ = ctx.Value(methodKey{}).(string)
+	c.Peer, _ = ctx.Value(peerKey{}).(string)
+	var ae *ApplicationError
+	if te, ok := declared(sent); ok {
+		c.StatusName = fmt.Sprintf("%T", te) // the declared exception's type
+	} else if errors.As(sent, &ae) {
+		c.Status = int(ae.Type)
+		c.StatusName = exceptionNames[ae.Type]
+	}
+	h.Handle(transport.WithCall(ctx, c), err)
 }

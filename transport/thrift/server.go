@@ -8,6 +8,7 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/transport"
 )
 
 // DecodeRequestFunc turns the arguments of a generated handler method
@@ -96,16 +97,12 @@ func ServerTimeoutPolicy(p TimeoutPolicy) ServerOption {
 	return func(s *Server) { s.timeout = p }
 }
 
-// LogErrorHandler returns an ErrorHandler that logs each error with the key
-// "err" (and the stack of a recovered panic with the key "stack").
+// LogErrorHandler returns transport.NewLogErrorHandler(logger): each error
+// is logged at the level its outcome deserves (a caller's error or a
+// refusal at warn, the rest at error, a panic with its stack), with the
+// method, peer and exception of the call.
 func LogErrorHandler(logger log.Logger) ErrorHandler {
-	return ErrorHandlerFunc(func(_ context.Context, err error) {
-		if pe, ok := asPanic(err); ok {
-			_ = logger.Log("err", err, "stack", string(pe.Stack))
-			return
-		}
-		_ = logger.Log("err", err)
-	})
+	return transport.NewLogErrorHandler(logger)
 }
 
 // ServeThrift implements Handler. The error it returns is a declared IDL
@@ -167,8 +164,9 @@ func (s *Server) ServeThrift(ctx context.Context, req any) (retctx context.Conte
 
 // fail reports err and returns what the generated code must see.
 func (s *Server) fail(ctx context.Context, err error) error {
-	s.errorHandler.Handle(ctx, err)
-	return ExceptionOf(ctx, err)
+	sent := ExceptionOf(ctx, err)
+	report(ctx, s.errorHandler, err, sent)
+	return sent
 }
 
 // readHeaders returns the request's headers, as the connection server put

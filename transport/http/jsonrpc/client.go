@@ -163,6 +163,12 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 		if resp.Error == nil && !bytes.Equal(resp.ID, id) {
 			return nil, fmt.Errorf("jsonrpc: response id %s, want %s", resp.ID, id)
 		}
-		return c.dec(ctx, resp)
+		response, err = c.dec(ctx, resp)
+		if err != nil && resp.Error != nil && (hresp.StatusCode == http.StatusTooManyRequests || hresp.StatusCode == http.StatusGatewayTimeout) {
+			// The status says more than the code: the call was shed, or
+			// its budget ran out.
+			err = &statusError{err: err, status: hresp.StatusCode}
+		}
+		return response, err
 	}
 }

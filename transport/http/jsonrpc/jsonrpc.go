@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+
+	"github.com/endpointkit/kit/endpoint"
 )
 
 // Version is the only protocol version this package speaks.
@@ -19,6 +22,14 @@ const (
 	InternalError  = -32603 // the method failed
 )
 
+// DeadlineExceeded is kit's error code, from the range the specification
+// leaves to servers, for a call refused or ended because the caller's
+// deadline passed: the budget in kithttp.TimeoutHeader was spent before the
+// method ran, or the method returned context.DeadlineExceeded. Its HTTP
+// status is 504. (It is not InvalidRequest: the request was valid, its time
+// ran out.)
+const DeadlineExceeded = -32001
+
 // Error is a JSON-RPC error object. It is returned by clients for error
 // responses, and endpoints may return one to choose the code.
 type Error struct {
@@ -32,6 +43,37 @@ func (e *Error) Error() string { return fmt.Sprintf("jsonrpc: error %d: %s", e.C
 
 // ErrorCode returns Code.
 func (e *Error) ErrorCode() int { return e.Code }
+
+// Outcome implements endpoint.Classified, so that a Client's error
+// responses speak kit's failure model: ParseError, InvalidRequest,
+// InvalidParams and MethodNotFound are the caller's errors (they trip no
+// breaker and are not retried); InternalError, the implementation-defined
+// server errors (-32099 to -32000) and any other code are retryable
+// DependencyFailures, as an HTTP 500 is. (A Client also classifies an error
+// response by its HTTP status when that says more: 429 is Overloaded.)
+func (e *Error) Outcome() endpoint.Outcome {
+	switch e.Code {
+	case ParseError, InvalidRequest, InvalidParams, MethodNotFound:
+		return endpoint.Outcome{Kind: endpoint.CallerError}
+	}
+	return endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}
+}
+
+// statusError is an error response whose HTTP status says more than its
+// JSON-RPC code: 429 (the server shed the call) or 504 (its budget ran
+// out). It classifies by the status, and still unwraps to the *Error.
+type statusError struct {
+	err    error
+	status int
+}
+
+func (e *statusError) Error() string   { return e.err.Error() }
+func (e *statusError) Unwrap() error   { return e.err }
+func (e *statusError) StatusCode() int { return e.status }
+func (e *statusError) Timeout() bool   { return e.status == http.StatusGatewayTimeout }
+func (e *statusError) Outcome() endpoint.Outcome {
+	return endpoint.OutcomeOfStatus(e.status)
+}
 
 // ErrorCoder is implemented by errors that choose their JSON-RPC error code.
 type ErrorCoder interface {

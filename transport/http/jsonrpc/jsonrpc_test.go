@@ -95,8 +95,8 @@ func TestServerEnvelopes(t *testing.T) {
 		{"bad id type", "POST", ct, `{"jsonrpc":"2.0","method":"sum","id":{}}`, 400, `~"error":{"code":-32600`, 0},
 		{"scalar params", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":3,"id":1}`, 400, `~"error":{"code":-32600`, 0},
 		{"method not found", "POST", ct, `{"jsonrpc":"2.0","method":"nope","id":7}`, 404, `~{"code":-32601`, 0},
-		{"invalid params", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"a":"x"},"id":1}`, 400, `~{"code":-32602`, 0},
-		{"endpoint error", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"a":500},"id":1}`, 500, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"boom"},"id":1}`, 0},
+		{"invalid params", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"a":"x"},"id":1}`, 400, `~{"code":-32602,"message":"jsonrpc: invalid params: params: field \"a\": want an integer, got string"}`, 0},
+		{"endpoint error", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"a":500},"id":1}`, 500, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error"},"id":1}`, 0},
 		{"custom error code", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"a":32000},"id":1}`, 500, `~{"code":-32000,"message":"custom"}`, 0},
 		{"panic", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"a":666},"id":1}`, 500, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error"},"id":1}`, 0},
 		{"notification", "POST", ct, `{"jsonrpc":"2.0","method":"notify","params":[1]}`, 204, ``, 1},
@@ -104,13 +104,16 @@ func TestServerEnvelopes(t *testing.T) {
 		{"batch", "POST", ct, `[{"jsonrpc":"2.0","method":"sum","params":{"a":1,"b":1},"id":1},{"jsonrpc":"2.0","method":"notify"},{"jsonrpc":"2.0","method":"nope","id":2}]`, 200,
 			`[{"jsonrpc":"2.0","result":{"v":2},"id":1},{"jsonrpc":"2.0","error":{"code":-32601,"message":"method not found: nope"},"id":2}]`, 1},
 		{"batch of notifications", "POST", ct, `[{"jsonrpc":"2.0","method":"notify"},{"jsonrpc":"2.0","method":"notify"}]`, 204, ``, 2},
-		{"batch with invalid members", "POST", ct, `[1,2]`, 200, `[{"jsonrpc":"2.0","error":{"code":-32600,"message":"json: cannot unmarshal number into Go value of type jsonrpc.Request"},"id":null},{"jsonrpc":"2.0","error":{"code":-32600,"message":"json: cannot unmarshal number into Go value of type jsonrpc.Request"},"id":null}]`, 0},
+		{"batch with invalid members", "POST", ct, `[1,2]`, 200, `[{"jsonrpc":"2.0","error":{"code":-32600,"message":"request: want an object, got number"},"id":null},{"jsonrpc":"2.0","error":{"code":-32600,"message":"request: want an object, got number"},"id":null}]`, 0},
+		{"null request", "POST", ct, `null`, 400, `~"error":{"code":-32600`, 0},
 		{"empty batch", "POST", ct, `[]`, 400, `~"error":{"code":-32600,"message":"empty batch"}`, 0},
-		{"batch too large", "POST", ct, `[1,2,3,4]`, 400, `~"batch too large"`, 0},
+		{"batch too large", "POST", ct, `[1,2,3,4]`, 400, `~"message":"batch too large: more than 3 calls"`, 0},
 		{"truncated batch", "POST", ct, `[{"jsonrpc":"2.0","method":"sum","id":1},`, 400, `~{"code":-32700`, 0},
 		{"empty body", "POST", ct, ``, 400, `~{"code":-32700`, 0},
 		{"GET", "GET", "", ``, 405, `~"error"`, 0},
 		{"wrong content type", "POST", "text/plain", `{}`, 415, `~"error"`, 0},
+		{"oversized batch", "POST", ct, `[{"jsonrpc":"2.0","method":"sum","params":{"pad":"` + strings.Repeat("x", 5000) + `"},"id":1}]`, 413, `~"error"`, 0},
+		{"garbage after a batch", "POST", ct, `[{"jsonrpc":"2.0","method":"notify"}] x`, 400, `~{"code":-32700`, 0},
 		{"oversized body", "POST", ct, `{"jsonrpc":"2.0","method":"sum","params":{"pad":"` + strings.Repeat("x", 5000) + `"},"id":1}`, 413, `~"error"`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,6 +126,11 @@ func TestServerEnvelopes(t *testing.T) {
 			if status != tc.wantStatus || !ok {
 				t.Errorf("%s: got %d %s\nwant %d %s", tc.body, status, body, tc.wantStatus, tc.wantBody)
 			}
+			for _, leak := range []string{"Go ", "sumRequest", "boom"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("%s: body %s contains %q", tc.body, body, leak)
+				}
+			}
 			if n := notified.Load() - before; n != tc.wantNotify {
 				t.Errorf("notify ran %d times, want %d", n, tc.wantNotify)
 			}
@@ -131,6 +139,17 @@ func TestServerEnvelopes(t *testing.T) {
 				t.Errorf("good call after %s: %d %s", tc.name, status, body)
 			}
 		})
+	}
+}
+
+// TestServerVerboseErrors checks the opt-in that sends internal errors'
+// text, for development.
+func TestServerVerboseErrors(t *testing.T) {
+	var notified atomic.Int32
+	srv := newServer(t, &notified, jsonrpc.ServerVerboseErrors())
+	status, body := postRaw(t, srv, "POST", "application/json", `{"jsonrpc":"2.0","method":"sum","params":{"a":500},"id":1}`)
+	if want := `{"jsonrpc":"2.0","error":{"code":-32603,"message":"boom"},"id":1}`; status != 500 || body != want {
+		t.Errorf("endpoint error with ServerVerboseErrors: got %d %s, want 500 %s", status, body, want)
 	}
 }
 

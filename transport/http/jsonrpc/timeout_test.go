@@ -48,8 +48,33 @@ func TestDeadlinePropagation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var r jsonrpc.Response
+	err = json.NewDecoder(resp.Body).Decode(&r)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusGatewayTimeout || len(budgets) != 0 {
 		t.Errorf("spent budget: status %d, method ran %d times; want 504 and 0", resp.StatusCode, len(budgets))
+	}
+	// Not InvalidRequest: the request was fine, its time ran out.
+	if err != nil || r.Error == nil || r.Error.Code != jsonrpc.DeadlineExceeded {
+		t.Errorf("spent budget: response %+v (decode err %v), want error code DeadlineExceeded (%d)", r.Error, err, jsonrpc.DeadlineExceeded)
+	}
+
+	// A method that runs out of its caller's time answers the same.
+	slow := httptest.NewServer(jsonrpc.NewServer(jsonrpc.EndpointCodecMap{
+		"slow": {Endpoint: func(ctx context.Context, _ any) (any, error) { <-ctx.Done(); return nil, ctx.Err() },
+			Decode: jsonrpc.DecodeParams[json.RawMessage], Encode: jsonrpc.EncodeResult},
+	}))
+	t.Cleanup(slow.Close)
+	req, _ = http.NewRequest("POST", slow.URL, strings.NewReader(`{"jsonrpc":"2.0","method":"slow","id":1}`))
+	req.Header.Set(kithttp.TimeoutHeader, "10")
+	resp, err = slow.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = jsonrpc.Response{}
+	err = json.NewDecoder(resp.Body).Decode(&r)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGatewayTimeout || err != nil || r.Error == nil || r.Error.Code != jsonrpc.DeadlineExceeded {
+		t.Errorf("method past its deadline: status %d, error %+v (decode err %v); want 504 and DeadlineExceeded", resp.StatusCode, r.Error, err)
 	}
 }

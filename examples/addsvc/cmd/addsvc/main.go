@@ -3,6 +3,26 @@
 // SIGTERM; then it stops accepting requests, lets those in flight finish,
 // and exits 0.
 //
+// # Shutdown
+//
+// On the signal, gRPC health turns NOT_SERVING first, then every listener
+// stops accepting at once, and in-flight requests on every transport share
+// one deadline, -shutdown-timeout; what is still running then is cut off
+// (connections closed) and the process exits.
+//
+// # Slow and idle clients
+//
+// Every HTTP listener bounds a request's headers (10s), the whole request
+// (-http.read-timeout, 30s), the time from its headers to the end of its
+// response (-http.write-timeout, 60s; not on the debug listener, whose
+// profiles stream for as long as asked) and a keep-alive connection's idle
+// time (-http.idle-timeout, 2m). The gRPC server allows 100 concurrent
+// calls per connection, 10s for a handshake, closes connections idle for
+// -http.idle-timeout, pings silent ones every minute (closing them after 20s
+// without an answer), refuses client pings more often than every 10s, and
+// turns a panic in any handler into an Internal error, logged with its
+// stack. See shutdown.go and grpc.go.
+//
 // Every listener binds to loopback by default; pass -http-addr :8081 and so
 // on to serve other hosts. An address with port 0 picks a free port; the
 // address actually bound is logged as "transport=... addr=...".
@@ -47,7 +67,6 @@ import (
 	"github.com/endpointkit/kit/log/level"
 	kitprom "github.com/endpointkit/kit/metrics/prometheus"
 	"github.com/endpointkit/kit/ratelimit"
-	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
@@ -69,7 +88,10 @@ func serve(args []string, stderr io.Writer) error {
 		thriftAddr      = fs.String("thrift-addr", "127.0.0.1:8083", "Thrift listen address")
 		thriftProtocol  = fs.String("thrift-protocol", "header", "Thrift protocol: header (also serves binary and compact clients), binary, compact or json")
 		thriftFramed    = fs.Bool("thrift-framed", false, "frame Thrift messages of the binary, compact and json protocols (header is always framed)")
-		shutdownTimeout = fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish at shutdown")
+		shutdownTimeout = fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish at shutdown, in all")
+		readTimeout     = fs.Duration("http.read-timeout", 30*time.Second, "how long an HTTP request, body included, may take to arrive")
+		writeTimeout    = fs.Duration("http.write-timeout", 60*time.Second, "how long an HTTP request may take from the end of its headers to the end of its response")
+		idleTimeout     = fs.Duration("http.idle-timeout", 2*time.Minute, "how long a keep-alive connection (HTTP or gRPC) may stay idle")
 		logLevel        = fs.String("log.level", "info", "lowest level logged: debug, info, warn or error")
 		rateLimit       = fs.Float64("ratelimit", 0, "requests per second admitted by each endpoint (0: no limit)")
 		rateBurst       = fs.Int("ratelimit.burst", 0, "requests an endpoint admits at once above -ratelimit (0: one second's worth)")
@@ -212,8 +234,13 @@ func serve(args []string, stderr io.Writer) error {
 	}
 
 	// Each server runs as an actor of the group: when one stops, all are
-	// interrupted, and Run returns when every actor has returned.
+	// interrupted, and Run returns when every actor has returned. The
+	// interrupts share one drain (see shutdown.go): health turns NOT_SERVING,
+	// then every listener stops accepting at once, and in-flight requests
+	// have -shutdown-timeout in all to finish.
 	var g run.Group
+	d := newDrain(*shutdownTimeout)
+	timeouts := httpTimeouts{read: *readTimeout, write: *writeTimeout, idle: *idleTimeout}
 	{
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -223,29 +250,20 @@ func serve(args []string, stderr io.Writer) error {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-		addHTTP(&g, debugLn, mux, *shutdownTimeout)
+		// pprof's profile and trace stream for as long as asked: no write
+		// timeout on the debug listener.
+		addHTTP(&g, d, debugLn, mux, httpTimeouts{read: *readTimeout, idle: *idleTimeout})
 	}
-	addHTTP(&g, httpLn, httpHandler, *shutdownTimeout)
-	addHTTP(&g, jsonrpcLn, jsonrpcHandler, *shutdownTimeout)
+	addHTTP(&g, d, httpLn, httpHandler, timeouts)
+	addHTTP(&g, d, jsonrpcLn, jsonrpcHandler, timeouts)
 	{
 		healthSrv := health.NewServer()
-		srv := grpc.NewServer(grpc.ChainUnaryInterceptor(kitgrpc.Interceptor))
+		d.onBegin(healthSrv.Shutdown) // report NOT_SERVING to health checkers first
+		srv := grpc.NewServer(grpcServerOptions(*idleTimeout, logger)...)
 		pb.RegisterAddServer(srv, grpcServer)
 		healthpb.RegisterHealthServer(srv, healthSrv)
 		reflection.Register(srv)
-		g.Add(func() error {
-			return srv.Serve(grpcLn)
-		}, func(error) {
-			healthSrv.Shutdown() // report NOT_SERVING to health checkers first
-			stopped := make(chan struct{})
-			go func() { srv.GracefulStop(); close(stopped) }()
-			select {
-			case <-stopped:
-			case <-time.After(*shutdownTimeout):
-				srv.Stop() // in-flight calls took too long
-				<-stopped
-			}
-		})
+		addGRPC(&g, d, grpcLn, srv)
 	}
 	{
 		// Thrift: kit's connection server; at shutdown, idle connections
@@ -253,7 +271,7 @@ func serve(args []string, stderr io.Writer) error {
 		srv := kitthrift.NewConnServer(addthrift.NewAddProcessor(thriftHandler), kitthrift.ConnSettings{
 			Protocol:     thriftProto,
 			Framed:       *thriftFramed,
-			ErrorHandler: kitthrift.LogErrorHandler(level.Error(logger)),
+			ErrorHandler: kitthrift.LogErrorHandler(logger),
 		})
 		g.Add(func() error {
 			if err := srv.Serve(thriftLn); !errors.Is(err, kitthrift.ErrServerClosed) {
@@ -279,21 +297,4 @@ func serve(args []string, stderr io.Writer) error {
 		return nil
 	}
 	return err
-}
-
-// addHTTP adds an HTTP server on ln to g. Its interrupt shuts the server
-// down: new connections are refused and in-flight requests finish, for at
-// most timeout.
-func addHTTP(g *run.Group, ln net.Listener, h http.Handler, timeout time.Duration) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	g.Add(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}, func(error) {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
 }

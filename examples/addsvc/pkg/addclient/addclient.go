@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/endpointkit/kit/circuitbreaker"
 	"github.com/endpointkit/kit/endpoint"
@@ -30,7 +28,6 @@ import (
 	"github.com/endpointkit/kit/loadbalancer"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/ratelimit"
-	kithttp "github.com/endpointkit/kit/transport/http"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
@@ -128,7 +125,14 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 			MaxAttempts:    s.RetryMax,
 			AttemptTimeout: s.RetryAttemptTimeout,
 			Budget:         budget,
-			Retryable:      Retryable,
+			// kit's one failure model decides what is retried, as it
+			// decides what the breakers and ejection count: a bad request
+			// (400, InvalidArgument, JSON-RPC invalid params) is not, a
+			// refusal by a server's limiter (429, ResourceExhausted) is,
+			// as another instance may have room and the budget bounds
+			// the extra load. endpoint.Classify is the default; it is
+			// named here to show where to put another policy.
+			Classifier: endpoint.Classify,
 		})
 		if limiter != nil {
 			e = ratelimit.NewErroringLimiter(limiter)(e)
@@ -224,25 +228,4 @@ func newBalancer(name string, endpointer loadbalancer.Endpointer) (loadbalancer.
 		return loadbalancer.NewRandom(endpointer), nil
 	}
 	return nil, fmt.Errorf("unknown balancer %q", name)
-}
-
-// Retryable reports whether an attempt that failed with err is worth
-// another attempt on another instance: not when the server said the
-// request itself is bad, which another instance would say too. A refusal
-// by a server's limiter (429, ResourceExhausted) is retryable: another
-// instance may have room, and the retry budget bounds the extra load.
-func Retryable(err error) bool {
-	var re *kithttp.ResponseError
-	if errors.As(err, &re) {
-		return re.Code == http.StatusTooManyRequests || re.Code == http.StatusRequestTimeout || re.Code >= 500
-	}
-	var ae *kitthrift.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Outcome().Retryable
-	}
-	switch status.Code(err) {
-	case codes.InvalidArgument, codes.Unimplemented, codes.PermissionDenied, codes.Unauthenticated:
-		return false
-	}
-	return true
 }

@@ -40,17 +40,26 @@ func New(svc addservice.Service, logger log.Logger) Set {
 	}
 }
 
-// Logging returns a Middleware that logs each call: the method, its business
-// error ("failed"), its transport error ("err") and how long it took.
+// Logging returns a Middleware that logs each call: the method, how long it
+// took, and only when there is one, its business error ("failed") or its
+// transport error ("err"); a successful call's line has neither.
 func Logging(logger log.Logger, method string) endpoint.Middleware {
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, req any) (resp any, err error) {
 			defer func(begin time.Time) {
+				took := time.Since(begin)
 				var failed error
 				if f, ok := resp.(endpoint.Failer); ok {
 					failed = f.Failed()
 				}
-				_ = logger.Log("method", method, "failed", failed, "err", err, "took", time.Since(begin))
+				switch {
+				case err != nil:
+					_ = logger.Log("method", method, "took", took, "err", err)
+				case failed != nil:
+					_ = logger.Log("method", method, "took", took, "failed", failed)
+				default:
+					_ = logger.Log("method", method, "took", took)
+				}
 			}(time.Now())
 			return next(ctx, req)
 		}

@@ -1,8 +1,10 @@
 package addendpoint_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -71,6 +73,43 @@ func TestInstrumenting(t *testing.T) {
 		}
 		if got := duration.With(tc.labels...).(*generic.Histogram).Count(); float64(got) != tc.want {
 			t.Errorf("duration%v count = %d, want %v", tc.labels, got, tc.want)
+		}
+	}
+}
+
+// TestLoggingNamesOnlyWhatWentWrong checks that a successful call's line has
+// neither "failed" nor "err" (it used to log failed=null err=null), and that
+// a business error and a transport error each log their own key.
+func TestLoggingNamesOnlyWhatWentWrong(t *testing.T) {
+	var buf bytes.Buffer
+	logger := log.NewLogfmtLogger(&buf)
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name string
+		e    endpoint.Endpoint
+		want []string
+		not  []string
+	}{
+		{"success", func(context.Context, any) (any, error) { return addendpoint.SumResponse{V: 3}, nil },
+			[]string{"method=sum", "took="}, []string{"failed", "err", "null"}},
+		{"business error", func(context.Context, any) (any, error) {
+			return addendpoint.SumResponse{Err: addservice.ErrIntOverflow}, nil
+		}, []string{"method=sum", `failed="integer overflow"`}, []string{"err="}},
+		{"transport error", func(context.Context, any) (any, error) { return nil, boom },
+			[]string{"method=sum", "err=boom"}, []string{"failed"}},
+	} {
+		buf.Reset()
+		_, _ = addendpoint.Logging(logger, "sum")(tc.e)(context.Background(), addendpoint.SumRequest{})
+		line := buf.String()
+		for _, w := range tc.want {
+			if !strings.Contains(line, w) {
+				t.Errorf("%s: line %q lacks %q", tc.name, line, w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(line, n) {
+				t.Errorf("%s: line %q has %q", tc.name, line, n)
+			}
 		}
 	}
 }

@@ -3,8 +3,11 @@ package addtransport_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,5 +84,30 @@ func TestTransports(t *testing.T) {
 				t.Errorf("Concat(too long): err = %v, want ErrMaxSizeExceeded", err)
 			}
 		})
+	}
+}
+
+// TestHTTPRoutingErrorsAreJSON checks that the HTTP handler's unknown paths
+// and wrong methods are answered in JSON, like every other error.
+func TestHTTPRoutingErrorsAreJSON(t *testing.T) {
+	srv := httptest.NewServer(addtransport.NewHTTPHandler(addendpoint.New(addservice.New(), log.NewNopLogger()), log.NewNopLogger()))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		method, path string
+		want         string
+	}{
+		{"POST", "/mul", `404 {"error":"not found"}`},
+		{"GET", "/sum", `405 {"error":"method not allowed"}`},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := strconv.Itoa(resp.StatusCode) + " " + strings.TrimSpace(string(b)); got != tc.want {
+			t.Errorf("%s %s: got %s, want %s", tc.method, tc.path, got, tc.want)
+		}
 	}
 }

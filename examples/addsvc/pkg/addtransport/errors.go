@@ -11,10 +11,8 @@ import (
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/log"
-	"github.com/endpointkit/kit/log/level"
 	"github.com/endpointkit/kit/ratelimit"
-	kitgrpc "github.com/endpointkit/kit/transport/grpc"
-	kithttp "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport"
 )
 
 // LimitedErrorCode is the JSON-RPC error code of a call refused by a limiter,
@@ -57,27 +55,11 @@ func mapErrors(set addendpoint.Set) addendpoint.Set {
 	})
 }
 
-// logErrors returns the function every transport hands its errors to: a call
-// refused by a limiter is logged at level warn, being expected under load and
-// no fault of the service; any other error is logged at level error, with the
-// stack of a panic, by the transport's own LogErrorHandler (failed).
-func logErrors(logger log.Logger, failed func(context.Context, error)) func(context.Context, error) {
-	refused := level.Warn(logger)
-	return func(ctx context.Context, err error) {
-		if errors.Is(err, ratelimit.ErrLimited) {
-			_ = refused.Log("err", err)
-			return
-		}
-		failed(ctx, err)
-	}
-}
-
-// httpErrorHandler is logErrors for the HTTP and JSON-RPC transports.
-func httpErrorHandler(logger log.Logger) kithttp.ErrorHandler {
-	return kithttp.ErrorHandlerFunc(logErrors(logger, kithttp.LogErrorHandler(level.Error(logger)).Handle))
-}
-
-// grpcErrorHandler is logErrors for the gRPC transport.
-func grpcErrorHandler(logger log.Logger) kitgrpc.ErrorHandler {
-	return kitgrpc.ErrorHandlerFunc(logErrors(logger, kitgrpc.LogErrorHandler(level.Error(logger)).Handle))
+// errorHandler is what every transport hands its errors to: kit's log error
+// handler, which logs a call refused by a limiter (a 429, ResourceExhausted)
+// and a caller's bad request at level warn, being expected and no fault of
+// the service, and any other error at level error, with the stack of a
+// panic; each line names the transport, route, status and peer.
+func errorHandler(logger log.Logger) transport.ErrorHandler {
+	return transport.NewLogErrorHandler(logger)
 }

@@ -22,12 +22,12 @@ type grpcServer struct {
 }
 
 // NewGRPCServer returns the implementation of pb.AddServer backed by set.
-// Errors are logged to logger at level error, except that a call refused by a
-// limiter (ratelimit.ErrLimited) is logged at level warn; it fails with
-// codes.ResourceExhausted.
+// Errors are logged to logger as the HTTP transport's are (a refusal at
+// warn, anything else at error); a call refused by a limiter
+// (ratelimit.ErrLimited) fails with codes.ResourceExhausted.
 func NewGRPCServer(set addendpoint.Set, logger log.Logger) pb.AddServer {
 	set = mapErrors(set)
-	options := []kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(grpcErrorHandler(logger))}
+	options := []kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(errorHandler(logger))}
 	return &grpcServer{
 		sum:    kitgrpc.NewServer(set.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumResponse, options...),
 		concat: kitgrpc.NewServer(set.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatResponse, options...),

@@ -12,13 +12,14 @@ import (
 
 // NewHTTPHandler returns a handler serving POST /sum and POST /concat, each
 // taking and returning a JSON object (see addendpoint). Errors are logged to
-// logger at level error, except that a call refused by a limiter
-// (ratelimit.ErrLimited) is logged at level warn; it is answered 429 Too Many
-// Requests with Retry-After.
+// logger by transport.NewLogErrorHandler: a caller's bad request and a call
+// refused by a limiter (ratelimit.ErrLimited, answered 429 Too Many Requests
+// with Retry-After) at level warn, anything else at level error. Unknown paths (404) and
+// methods (405) are answered in JSON too.
 func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 	set = mapErrors(set)
 	options := []kithttp.ServerOption{
-		kithttp.ServerErrorHandler(httpErrorHandler(logger)),
+		kithttp.ServerErrorHandler(errorHandler(logger)),
 		kithttp.ServerMaxBodyBytes(64 << 10),
 	}
 	mux := http.NewServeMux()
@@ -26,7 +27,8 @@ func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 		kithttp.DecodeJSONRequest[addendpoint.SumRequest], kithttp.EncodeJSONResponse, options...))
 	mux.Handle("POST /concat", kithttp.NewServer(set.ConcatEndpoint,
 		kithttp.DecodeJSONRequest[addendpoint.ConcatRequest], kithttp.EncodeJSONResponse, options...))
-	return mux
+	// The mux's own 404 and 405 are JSON too, like every other error.
+	return kithttp.JSONErrors(mux)
 }
 
 // NewHTTPClient returns a Set calling the HTTP handler at instance (a URL,

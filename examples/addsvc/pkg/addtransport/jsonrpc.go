@@ -12,9 +12,10 @@ import (
 
 // NewJSONRPCHandler returns a JSON-RPC 2.0 handler with the methods "sum"
 // and "concat", whose params and results are the JSON objects of the
-// HTTP/JSON transport. Errors are logged to logger at level error, except
-// that a call refused by a limiter is logged at level warn; it gets the error
-// code LimitedErrorCode and HTTP status 429.
+// HTTP/JSON transport. Errors are logged to logger as the HTTP transport's
+// are (a caller's bad request and a refusal at warn, anything else at
+// error); a call refused by a limiter gets the error code LimitedErrorCode
+// and HTTP status 429.
 func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 	set = mapErrors(set)
 	return jsonrpc.NewServer(jsonrpc.EndpointCodecMap{
@@ -28,7 +29,7 @@ func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 			Decode:   jsonrpc.DecodeParams[addendpoint.ConcatRequest],
 			Encode:   jsonrpc.EncodeResult,
 		},
-	}, jsonrpc.ServerErrorHandler(httpErrorHandler(logger)), jsonrpc.ServerMaxBodyBytes(64<<10))
+	}, jsonrpc.ServerErrorHandler(errorHandler(logger)), jsonrpc.ServerMaxBodyBytes(64<<10))
 }
 
 // NewJSONRPCClient returns a Set calling the JSON-RPC handler at instance (a

@@ -13,7 +13,6 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
 	"github.com/endpointkit/kit/log"
-	"github.com/endpointkit/kit/log/level"
 	"github.com/endpointkit/kit/ratelimit"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
@@ -26,21 +25,16 @@ type thriftServer struct {
 
 // NewThriftServer returns the implementation of addthrift.Add backed by set,
 // to serve with addthrift.NewAddProcessor and a kitthrift.ConnServer. Errors
-// are logged to logger at level error, except that a call refused by a
-// limiter is logged at level warn; it raises the declared exception
-// addthrift.Limited. Business errors travel in the replies' err fields.
+// are logged to logger by kit's log error handler (a refusal by a limiter
+// at level warn); a refusal raises the declared exception addthrift.Limited.
+// Business errors travel in the replies' err fields.
 func NewThriftServer(set addendpoint.Set, logger log.Logger) addthrift.Add {
 	set = set.Wrap(func(string) endpoint.Middleware { return limitedToThrift })
-	options := []kitthrift.ServerOption{kitthrift.ServerErrorHandler(thriftErrorHandler(logger))}
+	options := []kitthrift.ServerOption{kitthrift.ServerErrorHandler(errorHandler(logger))}
 	return &thriftServer{
 		sum:    kitthrift.NewServer(set.SumEndpoint, decodeThriftSumRequest, encodeThriftSumResponse, options...),
 		concat: kitthrift.NewServer(set.ConcatEndpoint, decodeThriftConcatRequest, encodeThriftConcatResponse, options...),
 	}
-}
-
-// thriftErrorHandler is logErrors for the Thrift transport.
-func thriftErrorHandler(logger log.Logger) kitthrift.ErrorHandler {
-	return kitthrift.ErrorHandlerFunc(logErrors(logger, kitthrift.LogErrorHandler(level.Error(logger)).Handle))
 }
 
 // thriftLimited is a call refused by a limiter, as the Thrift transport
