@@ -48,7 +48,7 @@ type conn struct {
 	sticky   int8 // header protocol: 0 unknown, 1 framed client, -1 unframed client
 	wbuf     bytes.Buffer
 	header   *thrift.THeaderProtocol // nil unless the protocol is THeader
-	peerAddr string                  // see peer
+	ctx      context.Context         // the server's, with the peer's address
 }
 
 var errConnClosed = errors.New("thrift: connection closed by the server")
@@ -127,6 +127,7 @@ func (c *conn) serve() {
 	defer s.forget(c)
 	defer c.close()
 
+	c.ctx = context.WithValue(s.baseCtx, peerKey{}, c.nc.RemoteAddr().String())
 	proto := newProtocol(s.settings.Protocol, c, s.cfg)
 	if hp, ok := proto.(*thrift.THeaderProtocol); ok {
 		c.header = hp
@@ -142,20 +143,11 @@ func (c *conn) serve() {
 		c.read = 0
 		if err := c.serveOne(proto); err != nil {
 			if !quietClose(err) {
-				ctx := context.WithValue(s.baseCtx, peerKey{}, c.nc.RemoteAddr().String())
-				report(ctx, s.handler, fmt.Errorf("thrift: connection from %v: %w", c.nc.RemoteAddr(), err), nil)
+				report(c.ctx, s.handler, fmt.Errorf("thrift: connection from %v: %w", c.nc.RemoteAddr(), err), nil)
 			}
 			return
 		}
 	}
-}
-
-// peer returns the connection's remote address, computed once.
-func (c *conn) peer() string {
-	if c.peerAddr == "" {
-		c.peerAddr = c.nc.RemoteAddr().String()
-	}
-	return c.peerAddr
 }
 
 // quietClose reports whether err is a normal end of a connection: the peer
@@ -176,7 +168,7 @@ func quietClose(err error) bool {
 // reply. An error ends the connection.
 func (c *conn) serveOne(proto thrift.TProtocol) error {
 	s := c.srv
-	ctx := s.baseCtx
+	ctx := c.ctx
 	name, typ, seq, err := proto.ReadMessageBegin(ctx)
 	if err != nil {
 		if c.state.Load() == stateIdle && isTimeout(err) {
@@ -187,8 +179,14 @@ func (c *conn) serveOne(proto thrift.TProtocol) error {
 	if err := c.markBusy(); err != nil {
 		return err
 	}
-	ctx = context.WithValue(ctx, methodKey{}, name)
-	ctx = context.WithValue(ctx, peerKey{}, c.peer())
+	// The method's name, boxed once per server, and the peer, set once per
+	// connection in c.ctx, name the call in error reports: one allocation
+	// per request.
+	if v, ok := s.methods[name]; ok {
+		ctx = context.WithValue(ctx, methodKey{}, v)
+	} else {
+		ctx = context.WithValue(ctx, methodKey{}, name)
+	}
 	if c.header != nil {
 		ctx = thrift.AddReadTHeaderToContext(ctx, c.header.GetReadHeaders())
 		ctx = thrift.SetResponseHelper(ctx, thrift.TResponseHelper{

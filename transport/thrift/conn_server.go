@@ -72,6 +72,7 @@ type ConnSettings struct {
 type ConnServer struct {
 	processor thrift.TProcessor
 	procs     map[string]thrift.TProcessorFunction
+	methods   map[string]any // the names in procs, boxed once for contexts
 	settings  ConnSettings
 	cfg       *thrift.TConfiguration
 	handler   ErrorHandler
@@ -109,9 +110,15 @@ func NewConnServer(processor thrift.TProcessor, settings ConnSettings) *ConnServ
 		base = s.BaseContext()
 	}
 	ctx, cancel := context.WithCancel(base)
+	procs := processor.ProcessorMap()
+	methods := make(map[string]any, len(procs))
+	for name := range procs {
+		methods[name] = name
+	}
 	return &ConnServer{
 		processor: processor,
-		procs:     processor.ProcessorMap(),
+		procs:     procs,
+		methods:   methods,
 		settings:  s,
 		cfg:       newConfiguration(s.MaxMessageSize),
 		handler:   h,

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/transport"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 	"github.com/endpointkit/kit/transport/thrift/internal/thrifttest"
 )
@@ -66,5 +67,27 @@ func TestExceptionOf(t *testing.T) {
 	}
 	if kitthrift.ExceptionOf(bg, nil) != nil {
 		t.Errorf("ExceptionOf(nil) != nil")
+	}
+}
+
+// TestErrorReportNamesCall: the ErrorHandler's context holds a
+// *transport.Call naming the transport, method, peer and exception sent.
+func TestErrorReportNamesCall(t *testing.T) {
+	calls := make(chan transport.Call, 1)
+	h := kitthrift.ErrorHandlerFunc(func(ctx context.Context, err error) {
+		c, _ := transport.CallFromContext(ctx)
+		if c != nil {
+			calls <- *c
+		}
+	})
+	addr, _ := startServer(t, newTestService(kitthrift.ServerErrorHandler(h)), kitthrift.ConnSettings{})
+	c := kitthrift.NewClient(addr, echoCall)
+	defer c.Close()
+	if _, err := c.Endpoint()(context.Background(), "fail"); err == nil {
+		t.Fatal("Echo(fail) succeeded")
+	}
+	got := <-calls
+	if got.Transport != "thrift" || got.Route != "Echo" || got.Peer == "" || got.Status != thrift.INTERNAL_ERROR || got.StatusName != "INTERNAL_ERROR" {
+		t.Errorf("Call = %+v, want thrift, Echo, a peer, INTERNAL_ERROR", got)
 	}
 }
