@@ -3,6 +3,9 @@ package compat
 // The Go kit packages compared by TestAPI, and what the ported examples
 // import, imported here so that go.mod and go.sum hold their modules.
 import (
+	_ "github.com/go-kit/kit/auth/basic"
+	_ "github.com/go-kit/kit/auth/casbin"
+	_ "github.com/go-kit/kit/auth/jwt"
 	_ "github.com/go-kit/kit/circuitbreaker"
 	_ "github.com/go-kit/kit/endpoint"
 	//lint:ignore SA1019 deprecated aliases of github.com/go-kit/log, which MIGRATING.md maps too
@@ -26,6 +29,7 @@ import (
 	_ "github.com/go-kit/kit/sd/etcdv3"
 	_ "github.com/go-kit/kit/sd/lb"
 	_ "github.com/go-kit/kit/sd/zk"
+	_ "github.com/go-kit/kit/tracing/zipkin"
 	_ "github.com/go-kit/kit/transport"
 	_ "github.com/go-kit/kit/transport/grpc"
 	_ "github.com/go-kit/kit/transport/http"
@@ -36,6 +40,9 @@ import (
 	_ "github.com/sony/gobreaker/v2"
 	_ "golang.org/x/time/rate"
 
+	_ "github.com/endpointkit/kit/auth/basic"
+	_ "github.com/endpointkit/kit/auth/casbin"
+	_ "github.com/endpointkit/kit/auth/jwt"
 	_ "github.com/endpointkit/kit/circuitbreaker"
 	_ "github.com/endpointkit/kit/endpoint"
 	_ "github.com/endpointkit/kit/loadbalancer"
@@ -56,6 +63,8 @@ import (
 	_ "github.com/endpointkit/kit/metrics/prometheus"
 	_ "github.com/endpointkit/kit/metrics/statsd"
 	_ "github.com/endpointkit/kit/ratelimit"
+	_ "github.com/endpointkit/kit/tracing/otel"
+	_ "github.com/endpointkit/kit/tracing/zipkin"
 	_ "github.com/endpointkit/kit/transport"
 	_ "github.com/endpointkit/kit/transport/grpc"
 	_ "github.com/endpointkit/kit/transport/http"

@@ -2,9 +2,10 @@ package log
 
 import (
 	"reflect"
+	"slices"
 	"sync/atomic"
 
-	"github.com/endpointkit/kit/log/internal/levelcache"
+	"github.com/endpointkit/kit/log/internal/core"
 )
 
 // With returns a Logger that adds keyvals to every Log call, after any
@@ -98,33 +99,46 @@ type context struct {
 	// discardErr at once, without calling Valuers.
 	discard    bool
 	discardErr error
-	// direct says whether logger is one of this package's encoders, which
+	// enc is set when logger is one of this package's encoders, which
 	// Log then calls with directPrefix and directSuffix without merging.
 	// These are prefix and suffix with the default timestamps replaced by
 	// nowValues and runs of constant pairs encoded once (see preEncode);
 	// directValuer says whether Valuers remain in them.
-	direct                     uint8
+	enc                        *encoder
 	directPrefix, directSuffix []any
 	directValuer               bool
 	// memo caches the contexts derived by WithPrefix with one constant
 	// pair, which is how level helpers are called on every line.
 	memo atomic.Pointer[[]memoEntry]
 	// levels caches what the level helpers return for this context.
-	levels levelcache.Slots
-	// lines writes lines directly when direct is set; see LineWriter.
-	lines atomic.Pointer[lineWriter]
+	levels core.Slots
+	// lines writes lines directly when enc is set; see LineWriter.
+	lines *lineWriter
 }
 
-// LevelSlots implements levelcache.Holder: the level helpers cache in a
-// context what they return for it, so that level.Debug(logger) costs one
-// lookup, however the logger was built.
-func (c *context) LevelSlots() *levelcache.Slots { return &c.levels }
+var _ core.Hooks = (*context)(nil)
 
-// discarder is implemented by Loggers that can tell from bound keyvals alone
-// that they would drop every line (a level filter, for a disallowed level).
-// The method is exported so that other packages can implement it.
-type discarder interface {
-	LogDiscards(bound []any) (bool, error)
+// LevelSlots implements core.Hooks: the level helpers cache in a context
+// what they return for it, so that level.Debug(logger) costs one lookup,
+// however the logger was built.
+func (c *context) LevelSlots() *core.Slots { return &c.levels }
+
+// LineWriter implements core.Hooks: a context can write lines directly
+// when the Logger it wraps can with its bound pairs added (an encoder, or a
+// level filter over one for lines of a level it lets through), and when it
+// does not drop its lines. The Writer calls the bound Valuers.
+func (c *context) LineWriter(prefix, suffix []any) core.Writer {
+	if c.discard {
+		return nil
+	}
+	if len(prefix) == 0 && len(suffix) == 0 && c.enc != nil {
+		return c.lines
+	}
+	h, ok := c.logger.(core.Hooks)
+	if !ok {
+		return nil
+	}
+	return h.LineWriter(append(slices.Clip(c.prefix), prefix...), append(slices.Clip(suffix), c.suffix...))
 }
 
 type memoEntry struct {
@@ -189,25 +203,17 @@ func (c *context) derive(prefix, suffix []any) *context {
 		suffix:    suffix,
 		hasValuer: containsValuer(prefix) || containsValuer(suffix),
 	}
-	if len(prefix) <= maxDirect && len(suffix) <= maxDirect {
-		var nv *nowValues
-		switch l := c.logger.(type) {
-		case *logfmtLogger:
-			d.direct, nv = directLogfmt, &l.now
-		case *jsonLogger:
-			d.direct, nv = directJSON, &l.now
-		}
-		if d.direct != directNone {
-			d.directPrefix = preEncode(withNowValues(prefix, nv), d.direct)
-			d.directSuffix = preEncode(withNowValues(suffix, nv), d.direct)
-			d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
-			d.lines.Store(newLineWriter(d))
-		}
+	if e, ok := c.logger.(*encoder); ok && len(prefix) <= maxDirect && len(suffix) <= maxDirect {
+		d.enc = e
+		d.directPrefix = preEncode(withNowValues(prefix, &e.now), e.json)
+		d.directSuffix = preEncode(withNowValues(suffix, &e.now), e.json)
+		d.directValuer = containsValuer(d.directPrefix) || containsValuer(d.directSuffix)
+		d.lines = &lineWriter{enc: e, prefix: d.directPrefix, suffix: d.directSuffix, valuers: d.directValuer}
 	}
-	if dl, ok := c.logger.(discarder); ok {
-		if drop, err := dl.LogDiscards(prefix); drop {
+	if h, ok := c.logger.(core.Hooks); ok {
+		if drop, err := h.Discards(prefix); drop {
 			d.discard, d.discardErr = true, err
-		} else if drop, err := dl.LogDiscards(suffix); drop {
+		} else if drop, err := h.Discards(suffix); drop {
 			d.discard, d.discardErr = true, err
 		}
 	}
@@ -221,17 +227,14 @@ func (c *context) Log(keyvals ...any) error {
 	if c.discard {
 		return c.discardErr
 	}
-	if c.direct != directNone {
+	if c.enc != nil {
 		if c.directValuer {
 			return c.logDirectValuers(keyvals)
 		}
-		if c.direct == directLogfmt {
-			return c.logger.(*logfmtLogger).logParts(c.directPrefix, keyvals, c.directSuffix)
-		}
-		return c.logger.(*jsonLogger).logParts(c.directPrefix, keyvals, c.directSuffix)
+		return c.enc.logParts(c.directPrefix, keyvals, c.directSuffix)
 	}
-	buf := getKeyvals()
-	kv := append(buf.kv, c.prefix...)
+	buf := core.GetKeyvals()
+	kv := append(buf.KV, c.prefix...)
 	kv = append(kv, keyvals...)
 	if len(keyvals)%2 != 0 && len(c.suffix) > 0 {
 		kv = append(kv, ErrMissingValue) // keep the suffix's keys in key position
@@ -244,17 +247,9 @@ func (c *context) Log(keyvals ...any) error {
 		bindValues(kv[len(kv)-len(c.suffix):])
 	}
 	err := c.logger.Log(kv...)
-	buf.kv = kv
-	putKeyvals(buf)
+	buf.KV = kv
+	core.PutKeyvals(buf)
 	return err
-}
-
-// logDirect writes to the context's encoder.
-func (c *context) logDirect(prefix, keyvals, suffix []any) error {
-	if c.direct == directLogfmt {
-		return c.logger.(*logfmtLogger).logParts(prefix, keyvals, suffix)
-	}
-	return c.logger.(*jsonLogger).logParts(prefix, keyvals, suffix)
 }
 
 // logDirectValuers writes to the context's encoder when Valuers remain
@@ -279,17 +274,17 @@ func (c *context) logDirectValuers(keyvals []any) error {
 			suffix[i] = v()
 		}
 	}
-	return c.logDirect(prefix, keyvals, suffix)
+	return c.enc.logParts(prefix, keyvals, suffix)
 }
 
-// LogDiscards implements the discarder protocol for contexts too, so that a
-// filter stays visible through any number of With calls.
-func (c *context) LogDiscards(bound []any) (bool, error) {
+// Discards implements core.Hooks for contexts too, so that a filter stays
+// visible through any number of With calls.
+func (c *context) Discards(bound []any) (bool, error) {
 	if c.discard {
 		return true, c.discardErr
 	}
-	if d, ok := c.logger.(discarder); ok {
-		return d.LogDiscards(bound)
+	if h, ok := c.logger.(core.Hooks); ok {
+		return h.Discards(bound)
 	}
 	return false, nil
 }
@@ -297,14 +292,6 @@ func (c *context) LogDiscards(bound []any) (bool, error) {
 // maxDirect is the most bound keyvals (per side) a context copies to the
 // stack to write straight to one of this package's encoders.
 const maxDirect = 16
-
-// Values of context.direct: which of this package's encoders the context
-// writes to directly, if any.
-const (
-	directNone = iota
-	directLogfmt
-	directJSON
-)
 
 // bindValues replaces each Valuer among the values of keyvals by its result.
 func bindValues(keyvals []any) {

@@ -1,119 +1,126 @@
 package log
 
 import (
-	"io"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/endpointkit/kit/log/internal/lines"
+	"github.com/endpointkit/kit/log/internal/core"
+	"github.com/endpointkit/kit/log/internal/format"
 )
 
-// lineWriter implements lines.Writer for this package's encoders and the
-// contexts that write straight to them. Its output is byte for byte what
-// the Logger writes for keyvals holding the same values.
+// lineWriter implements core.Writer for an encoder and the contexts that
+// write straight to it. Its output is byte for byte what the Logger writes
+// for keyvals holding the same values.
 type lineWriter struct {
-	json           bool
-	w              io.Writer
-	now            *nowValues
+	enc            *encoder
 	prefix, suffix []any // bound pairs, as a context passes them to its encoder
+	// valuers says that Valuers remain among prefix and suffix: Begin and
+	// End call them, directly, so that Caller counts the same frames as
+	// through a context's Log when they are called from a Log method.
+	valuers bool
 }
 
-var _ lines.Writer = (*lineWriter)(nil)
+var _ core.Writer = (*lineWriter)(nil)
 
-// linesPool is a cache of lines; like linePool, dropping it changes only speed.
-var linesPool = sync.Pool{New: func() any { return &lines.Line{B: make([]byte, 0, 1024)} }}
-
-// LineWriter implements lines.Source.
-func (l *logfmtLogger) LineWriter() lines.Writer { return l.lines }
-
-// LineWriter implements lines.Source.
-func (l *jsonLogger) LineWriter() lines.Writer { return l.lines }
-
-// LineWriter implements lines.Source: a context can write lines directly
-// when it writes to an encoder directly, calls no Valuers (but the default
-// timestamps, which its encoder formats) and does not drop its lines.
-func (c *context) LineWriter() lines.Writer {
-	if c.direct == directNone || c.directValuer || c.discard {
-		return nil
-	}
-	return c.lines.Load()
-}
-
-func newLineWriter(c *context) *lineWriter {
-	w := &lineWriter{json: c.direct == directJSON, prefix: c.directPrefix, suffix: c.directSuffix}
-	if l, ok := c.logger.(*logfmtLogger); ok {
-		w.w, w.now = l.w, &l.now
-	} else {
-		l := c.logger.(*jsonLogger)
-		w.w, w.now = l.w, &l.now
-	}
-	return w
-}
-
-func (w *lineWriter) Begin() *lines.Line {
-	l := linesPool.Get().(*lines.Line)
-	b := l.B[:0]
-	if w.json {
+func (w *lineWriter) Begin() *core.Line {
+	l := core.GetLine()
+	b := l.B
+	switch {
+	case !w.valuers && w.enc.json:
 		b = appendJSONPairs(append(b, '{'), w.prefix, false)
-	} else {
+	case !w.valuers:
 		b = appendLogfmtPairs(b, w.prefix, false)
+	default:
+		if w.enc.json {
+			b = append(b, '{')
+		}
+		for i := 0; i+1 < len(w.prefix); i += 2 {
+			v := w.prefix[i+1]
+			if f, ok := v.(Valuer); ok {
+				v = f()
+			}
+			pair := [2]any{w.prefix[i], v}
+			b = w.appendPairs(b, pair[:], i > 0)
+		}
 	}
 	l.B, l.More = b, len(w.prefix) > 0
 	return l
 }
 
-func (w *lineWriter) End(l *lines.Line) error {
+func (w *lineWriter) End(l *core.Line) error {
 	b := l.B
-	if w.json {
-		b = append(appendJSONPairs(b, w.suffix, l.More), '}', '\n')
+	switch {
+	case !w.valuers && w.enc.json:
+		b = appendJSONPairs(b, w.suffix, l.More)
+	case !w.valuers:
+		b = appendLogfmtPairs(b, w.suffix, l.More)
+	default:
+		for i := 0; i+1 < len(w.suffix); i += 2 {
+			v := w.suffix[i+1]
+			if f, ok := v.(Valuer); ok {
+				v = f()
+			}
+			pair := [2]any{w.suffix[i], v}
+			b = w.appendPairs(b, pair[:], l.More || i > 0)
+		}
+	}
+	if w.enc.json {
+		b = append(b, '}', '\n')
 	} else {
-		b = append(appendLogfmtPairs(b, w.suffix, l.More), '\n')
+		b = append(b, '\n')
 	}
-	_, err := w.w.Write(b)
-	if cap(b) <= maxPooledBuffer {
-		l.B = b[:0]
-		linesPool.Put(l)
-	}
+	l.B = b
+	_, err := w.enc.w.Write(b)
+	core.PutLine(l)
 	return err
 }
 
-func (w *lineWriter) Key(l *lines.Line, key string) {
+// appendPairs appends bound pairs in w's format. (Begin and End call the
+// format's function themselves when no Valuers are bound: this one is not
+// inlined, and the extra call cost about 45 instructions a line.)
+func (w *lineWriter) appendPairs(b []byte, pairs []any, more bool) []byte {
+	if w.enc.json {
+		return appendJSONPairs(b, pairs, more)
+	}
+	return appendLogfmtPairs(b, pairs, more)
+}
+
+func (w *lineWriter) Key(l *core.Line, key string) {
 	b := l.B
-	if w.json {
+	if w.enc.json {
 		if l.More {
 			b = append(b, ',')
 		}
-		l.B = append(appendJSONString(b, key), ':')
+		l.B = append(format.AppendJSONString(b, key), ':')
 	} else {
 		if l.More {
 			b = append(b, ' ')
 		}
-		l.B = append(appendLogfmtKeyString(b, key), '=')
+		l.B = append(format.AppendLogfmtKey(b, key), '=')
 	}
 	l.More = true
 }
 
-func (w *lineWriter) String(l *lines.Line, s string) {
-	if w.json {
-		l.B = appendJSONString(l.B, s)
+func (w *lineWriter) String(l *core.Line, s string) {
+	if w.enc.json {
+		l.B = format.AppendJSONString(l.B, s)
 	} else {
-		l.B = appendLogfmtString(l.B, s)
+		l.B = format.AppendLogfmtString(l.B, s)
 	}
 }
 
-func (w *lineWriter) Int64(l *lines.Line, i int64)   { l.B = appendInt(l.B, i) }
-func (w *lineWriter) Uint64(l *lines.Line, u uint64) { l.B = appendUint(l.B, u) }
+func (w *lineWriter) Int64(l *core.Line, i int64)   { l.B = format.AppendInt(l.B, i) }
+func (w *lineWriter) Uint64(l *core.Line, u uint64) { l.B = format.AppendUint(l.B, u) }
 
-func (w *lineWriter) Float64(l *lines.Line, f float64) {
-	if w.json {
-		l.B = appendJSONFloat(l.B, f, 64)
+func (w *lineWriter) Float64(l *core.Line, f float64) {
+	if w.enc.json {
+		l.B = format.AppendJSONFloat(l.B, f, 64)
 	} else {
-		l.B = appendFloat64(l.B, f)
+		l.B = format.AppendFloat64(l.B, f)
 	}
 }
 
-func (w *lineWriter) Bool(l *lines.Line, v bool) {
+func (w *lineWriter) Bool(l *core.Line, v bool) {
 	if v {
 		l.B = append(l.B, "true"...)
 	} else {
@@ -121,57 +128,57 @@ func (w *lineWriter) Bool(l *lines.Line, v bool) {
 	}
 }
 
-func (w *lineWriter) Duration(l *lines.Line, d time.Duration) {
-	if w.json {
-		l.B = append(appendDuration(append(l.B, '"'), d), '"')
+func (w *lineWriter) Duration(l *core.Line, d time.Duration) {
+	if w.enc.json {
+		l.B = append(format.AppendDuration(append(l.B, '"'), d), '"')
 	} else {
-		l.B = appendDuration(l.B, d)
+		l.B = format.AppendDuration(l.B, d)
 	}
 }
 
-func (w *lineWriter) Time(l *lines.Line, t time.Time) {
-	if w.json {
-		l.B = append(appendRFC3339Nano(append(l.B, '"'), t), '"')
+func (w *lineWriter) Time(l *core.Line, t time.Time) {
+	if w.enc.json {
+		l.B = append(format.AppendRFC3339Nano(append(l.B, '"'), t), '"')
 	} else {
-		l.B = appendRFC3339Nano(l.B, t)
+		l.B = format.AppendRFC3339Nano(l.B, t)
 	}
 }
 
 // RecordTime uses the encoder's cache of the current second for times in
 // the local zone and UTC; other times would only replace the cached second
 // with theirs.
-func (w *lineWriter) RecordTime(l *lines.Line, t time.Time) {
-	var c *stampCache
+func (w *lineWriter) RecordTime(l *core.Line, t time.Time) {
+	var c *format.StampCache
 	switch t.Location() {
 	case time.Local:
-		c = &w.now.local.stamps
+		c = &w.enc.now.local.stamps
 	case time.UTC:
-		c = &w.now.utc.stamps
+		c = &w.enc.now.utc.stamps
 	default:
 		w.Time(l, t)
 		return
 	}
-	if w.json {
-		l.B = append(c.appendRFC3339Nano(append(l.B, '"'), t), '"')
+	if w.enc.json {
+		l.B = append(c.AppendRFC3339Nano(append(l.B, '"'), t), '"')
 	} else {
-		l.B = c.appendRFC3339Nano(l.B, t)
+		l.B = c.AppendRFC3339Nano(l.B, t)
 	}
 }
 
-func (w *lineWriter) Any(l *lines.Line, v any) {
-	if w.json {
+func (w *lineWriter) Any(l *core.Line, v any) {
+	if w.enc.json {
 		l.B = appendJSONValue(l.B, v)
 	} else {
 		l.B = appendLogfmtValue(l.B, v)
 	}
 }
 
-func (w *lineWriter) Raw(l *lines.Line, pairs []byte) {
+func (w *lineWriter) Raw(l *core.Line, pairs []byte) {
 	l.B = append(l.B, pairs...)
 	l.More = l.More || len(pairs) > 0
 }
 
-func (w *lineWriter) Attr(l *lines.Line, prefix string, a slog.Attr) {
+func (w *lineWriter) Attr(l *core.Line, prefix string, a slog.Attr) {
 	if a.Value.Kind() == slog.KindLogValuer {
 		a.Value = a.Value.Resolve()
 	}
@@ -199,14 +206,14 @@ func (w *lineWriter) Attr(l *lines.Line, prefix string, a slog.Attr) {
 	w.Value(l, a.Value)
 }
 
-func (w *lineWriter) Value(l *lines.Line, v slog.Value) {
+func (w *lineWriter) Value(l *core.Line, v slog.Value) {
 	switch v.Kind() {
 	case slog.KindString:
 		w.String(l, v.String())
 	case slog.KindInt64:
-		l.B = appendInt(l.B, v.Int64())
+		l.B = format.AppendInt(l.B, v.Int64())
 	case slog.KindUint64:
-		l.B = appendUint(l.B, v.Uint64())
+		l.B = format.AppendUint(l.B, v.Uint64())
 	case slog.KindFloat64:
 		w.Float64(l, v.Float64())
 	case slog.KindBool:
@@ -222,8 +229,11 @@ func (w *lineWriter) Value(l *lines.Line, v slog.Value) {
 	}
 }
 
-func (w *lineWriter) Pair(l *lines.Line, key []byte, v slog.Value) {
+func (w *lineWriter) Pair(l *core.Line, key []byte, v slog.Value) {
 	l.B = append(l.B, key...)
 	l.More = true
 	w.Value(l, v)
 }
+
+// Keys returns the encoder's cache of encoded keys.
+func (w *lineWriter) Keys() *core.Keys { return &w.enc.keys }

@@ -1,28 +1,12 @@
 package log
 
-import "time"
+import "github.com/endpointkit/kit/log/internal/format"
 
-// Exported for the tests of the external test package.
+// Exported for the tests of the number formatting through the encoders;
+// the tests of the scans and times are in package format.
 var (
-	JSONPlain         = jsonPlain
-	LogfmtBare        = logfmtBare
-	LogfmtQuoted      = logfmtQuoted
-	AppendRFC3339Nano = appendRFC3339Nano
+	AppendFloat64  = format.AppendFloat64
+	AppendInt      = format.AppendInt
+	AppendUint     = format.AppendUint
+	AppendDuration = format.AppendDuration
 )
-
-// Exported for the tests of the fast paths against their definitions.
-var (
-	JSONClean      = jsonClean
-	BareClean      = bareClean
-	QuotedClean    = quotedClean
-	AppendFloat64  = appendFloat64
-	AppendInt      = appendInt
-	AppendUint     = appendUint
-	AppendDuration = appendDuration
-)
-
-// StampCache is a stampCache, for tests.
-type StampCache = stampCache
-
-// AppendCached appends t as RFC 3339 with nanoseconds through c.
-func AppendCached(c *StampCache, dst []byte, t time.Time) []byte { return c.appendRFC3339Nano(dst, t) }

@@ -4,10 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/endpointkit/kit/log/internal/format"
 )
 
 // NewJSONLogger returns a Logger that encodes each Log call as one JSON
@@ -23,39 +22,7 @@ import (
 // number of keyvals gets [ErrMissingValue] as its last value.
 //
 // The Logger is safe for concurrent use when w is; see [NewSyncWriter].
-func NewJSONLogger(w io.Writer) Logger {
-	l := &jsonLogger{w: w, now: newNowValues()}
-	l.lines = &lineWriter{json: true, w: w, now: &l.now}
-	return l
-}
-
-type jsonLogger struct {
-	w     io.Writer
-	now   nowValues   // for the contexts that write to this encoder
-	lines *lineWriter // writes lines without bound pairs
-}
-
-func (l *jsonLogger) Log(keyvals ...any) error {
-	return l.logParts(nil, keyvals, nil)
-}
-
-// logParts writes one object made of the pairs of prefix, keyvals and
-// suffix. Contexts call it directly, which saves merging the three.
-func (l *jsonLogger) logParts(prefix, keyvals, suffix []any) error {
-	line := getLine()
-	b := append(line.b, '{')
-	if len(prefix) > 0 {
-		b = appendJSONPairs(b, prefix, false)
-	}
-	b = appendJSONPairs(b, keyvals, len(prefix) > 0)
-	if len(suffix) > 0 {
-		b = appendJSONPairs(b, suffix, len(prefix)+len(keyvals) > 0)
-	}
-	line.b = append(b, '}', '\n')
-	_, err := l.w.Write(line.b)
-	putLine(line)
-	return err
-}
+func NewJSONLogger(w io.Writer) Logger { return newEncoder(w, true) }
 
 // appendJSONPairs appends the members of keyvals, preceded by a comma if
 // more is set, with ErrMissingValue for an odd key.
@@ -65,7 +32,7 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 			dst = append(dst, ',')
 		}
 		// Keys are mostly plain strings: they are tested first.
-		if s, ok := keyvals[i].(string); ok && jsonClean(s) {
+		if s, ok := keyvals[i].(string); ok && format.JSONClean(s) {
 			// The common case, inline.
 			dst = append(dst, '"')
 			dst = append(dst, s...)
@@ -83,7 +50,7 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 		dst = append(dst, ':')
 		if i+1 < len(keyvals) {
 			if s, ok := keyvals[i+1].(string); ok {
-				dst = appendJSONString(dst, s) // the common case, one call less
+				dst = format.AppendJSONString(dst, s) // the common case, one call less
 			} else {
 				dst = appendJSONValue(dst, keyvals[i+1])
 			}
@@ -98,20 +65,20 @@ func appendJSONPairs(dst []byte, keyvals []any, more bool) []byte {
 // as their text.
 func appendJSONKey(dst []byte, k any) []byte {
 	if s, ok := k.(string); ok {
-		return appendJSONString(dst, s)
+		return format.AppendJSONString(dst, s)
 	}
-	return appendJSONString(dst, string(appendPlain(nil, k)))
+	return format.AppendJSONString(dst, string(appendPlain(nil, k)))
 }
 
 func appendJSONValue(dst []byte, v any) []byte {
 	// The common types first, all concrete, which Go tests at once.
 	switch x := v.(type) {
 	case string:
-		return appendJSONString(dst, x)
+		return format.AppendJSONString(dst, x)
 	case int:
-		return appendInt(dst, int64(x))
+		return format.AppendInt(dst, int64(x))
 	case float64:
-		return appendJSONFloat(dst, x, 64)
+		return format.AppendJSONFloat(dst, x, 64)
 	case bool:
 		if x {
 			return append(dst, "true"...)
@@ -119,26 +86,26 @@ func appendJSONValue(dst []byte, v any) []byte {
 		return append(dst, "false"...)
 	case time.Duration:
 		dst = append(dst, '"')
-		return append(appendDuration(dst, x), '"')
+		return append(format.AppendDuration(dst, x), '"')
 	case *nowValue:
 		dst = append(dst, '"')
 		return append(x.appendNow(dst), '"')
 	case time.Time:
 		// Before json.Marshaler, which time.Time implements at a cost.
 		dst = append(dst, '"')
-		return append(appendRFC3339Nano(dst, x), '"')
+		return append(format.AppendRFC3339Nano(dst, x), '"')
 	case int64:
-		return appendInt(dst, x)
+		return format.AppendInt(dst, x)
 	case nil:
 		return append(dst, "null"...)
 	case []byte:
-		return appendJSONString(dst, string(x))
+		return format.AppendJSONString(dst, string(x))
 	case float32:
-		return appendJSONFloat(dst, float64(x), 32)
+		return format.AppendJSONFloat(dst, float64(x), 32)
 	case timeFormat:
 		if x.layout == rfc3339Nano {
 			dst = append(dst, '"')
-			return append(appendRFC3339Nano(dst, x.t), '"')
+			return append(format.AppendRFC3339Nano(dst, x.t), '"')
 		}
 		if x.layout.bare {
 			dst = append(dst, '"')
@@ -151,7 +118,7 @@ func appendJSONValue(dst []byte, v any) []byte {
 		if null {
 			return append(dst, "null"...)
 		}
-		return appendJSONString(dst, s)
+		return format.AppendJSONString(dst, s)
 	}
 	if b, ok := appendScalar(dst, v); ok {
 		return b // bools and integers: floats, times and durations are above
@@ -162,7 +129,7 @@ func appendJSONValue(dst []byte, v any) []byte {
 		if null {
 			return append(dst, "null"...)
 		}
-		return appendJSONString(dst, s)
+		return format.AppendJSONString(dst, s)
 	}
 	return appendMarshalled(dst, v)
 }
@@ -176,72 +143,13 @@ func appendMarshalled(dst []byte, v any) (out []byte) {
 			if null {
 				out = append(dst, "null"...)
 			} else {
-				out = appendJSONString(dst, s)
+				out = format.AppendJSONString(dst, s)
 			}
 		}
 	}()
 	b, err := json.Marshal(v)
 	if err != nil {
-		return appendJSONString(dst, fmt.Sprintf("%+v", v))
+		return format.AppendJSONString(dst, fmt.Sprintf("%+v", v))
 	}
 	return append(dst, b...)
-}
-
-func appendJSONFloat(dst []byte, f float64, bits int) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"+Inf"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Inf"`...)
-	}
-	if bits == 64 {
-		return appendFloat64(dst, f)
-	}
-	return strconv.AppendFloat(dst, f, 'g', -1, bits)
-}
-
-// appendJSONString appends s as a JSON string. Unlike encoding/json it does
-// not escape <, > and &: log lines are not HTML.
-func appendJSONString(dst []byte, s string) []byte {
-	if jsonClean(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	i := jsonPlain(s)
-	if i == len(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	dst = append(dst, '"')
-	start := 0
-	for i < len(s) {
-		// s[i] is an ASCII byte to escape or the start of a rune.
-		if c := s[i]; c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			dst = appendEscape(dst, c)
-			i++
-			start = i
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case r == utf8.RuneError && size == 1:
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-				start = i + size
-			case r == '\u2028' || r == '\u2029':
-				// Valid JSON, but not valid JavaScript before ES2019.
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-				start = i + size
-			}
-			i += size
-		}
-		i += jsonPlain(s[i:])
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

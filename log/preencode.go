@@ -29,9 +29,9 @@ func (p *preEncoded) appendTo(dst []byte) []byte {
 }
 
 // preEncode returns keyvals with each run of constant pairs replaced by one
-// preEncoded pair, encoded for the encoder named by direct. It returns
-// keyvals itself when there is nothing to gain.
-func preEncode(keyvals []any, direct uint8) []any {
+// preEncoded pair, encoded in JSON or logfmt. It returns keyvals itself
+// when there is nothing to gain.
+func preEncode(keyvals []any, json bool) []any {
 	constant := 0
 	for i := 0; i+1 < len(keyvals); i += 2 {
 		if _, now := keyvals[i+1].(*nowValue); isConstant(keyvals[i]) && (now || isConstant(keyvals[i+1])) {
@@ -53,7 +53,7 @@ func preEncode(keyvals []any, direct uint8) []any {
 		k, v := keyvals[i], keyvals[i+1]
 		if now, ok := v.(*nowValue); ok && isConstant(k) {
 			// The key joins the run, which ends with the time.
-			if direct == directLogfmt {
+			if !json {
 				if run != nil {
 					run = append(run, ' ')
 				}
@@ -73,7 +73,7 @@ func preEncode(keyvals []any, direct uint8) []any {
 			out = append(out, k, v)
 			continue
 		}
-		if direct == directLogfmt {
+		if !json {
 			if run != nil {
 				run = append(run, ' ')
 			}
@@ -88,7 +88,7 @@ func preEncode(keyvals []any, direct uint8) []any {
 	flush()
 	// A timestamp's run takes in the constant run after it.
 	sep := byte(' ')
-	if direct != directLogfmt {
+	if json {
 		sep = ','
 	}
 	merged := out[:0]

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/endpointkit/kit/log/internal/core"
+	"github.com/endpointkit/kit/log/internal/format"
 )
 
 // Valuer generates a log value. When a Valuer is bound as a value by With,
@@ -26,7 +29,7 @@ func Timestamp(t func() time.Time) Valuer {
 // and encoding.TextMarshaler for Loggers other than kit's encoders, which
 // format it without allocating.
 func TimestampFormat(t func() time.Time, layout string) Valuer {
-	f := &timeLayout{layout: layout, bare: !needsQuotes(layout) && jsonSafe(layout)}
+	f := &timeLayout{layout: layout, bare: !format.NeedsQuotes(layout) && format.JSONSafe(layout)}
 	return func() any { return timeFormat{t: t(), layout: f} }
 }
 
@@ -58,7 +61,7 @@ func defaultTimestampUTC() any { return timeFormat{t: time.Now().UTC(), layout: 
 // of the current second's text. Each encoder holds its two nowValues.
 type nowValue struct {
 	utc    bool
-	stamps stampCache
+	stamps format.StampCache
 }
 
 // nowValues are an encoder's nowValues.
@@ -72,7 +75,7 @@ func (n *nowValue) appendNow(dst []byte) []byte {
 	if n.utc {
 		t = t.UTC()
 	}
-	return n.stamps.appendRFC3339Nano(dst, t)
+	return n.stamps.AppendRFC3339Nano(dst, t)
 }
 
 // asNowValue returns the nowValue of nv for v if v is DefaultTimestamp or
@@ -94,7 +97,6 @@ func asNowValue(v Valuer, nv *nowValues) *nowValue {
 // WithSuffix, or by the level helpers. Frames of the level package's
 // Logger, which sits between its callers and the context, are not counted.
 func Caller(depth int) Valuer {
-	levelPkg := reflect.TypeFor[nowValue]().PkgPath() + "/level."
 	return func() any {
 		var pcs [4]uintptr
 		n := runtime.Callers(depth+1, pcs[:]) // 0 is Callers itself
@@ -104,7 +106,7 @@ func Caller(depth int) Valuer {
 			if f.PC == 0 {
 				return "???"
 			}
-			if !strings.HasPrefix(f.Function, levelPkg) || !more {
+			if !core.InLevelPackage(f.Function) || !more {
 				return f.File[strings.LastIndexByte(f.File, '/')+1:] + ":" + strconv.Itoa(f.Line)
 			}
 		}
@@ -137,13 +139,4 @@ func (f timeFormat) String() string { return f.t.Format(f.layout.layout) }
 // MarshalText returns the formatted time.
 func (f timeFormat) MarshalText() ([]byte, error) {
 	return f.t.AppendFormat(nil, f.layout.layout), nil
-}
-
-func jsonSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

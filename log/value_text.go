@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+
+	"github.com/endpointkit/kit/log/internal/format"
 )
 
 // This file turns arbitrary values into text for both encoders. The hot
@@ -119,7 +121,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case bool:
 		return strconv.AppendBool(dst, x), true
 	case int:
-		return appendInt(dst, int64(x)), true
+		return format.AppendInt(dst, int64(x)), true
 	case int8:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case int16:
@@ -127,7 +129,7 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case int32:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case int64:
-		return appendInt(dst, x), true
+		return format.AppendInt(dst, x), true
 	case uint:
 		return strconv.AppendUint(dst, uint64(x), 10), true
 	case uint8:
@@ -143,67 +145,11 @@ func appendScalar(dst []byte, v any) ([]byte, bool) {
 	case float32:
 		return strconv.AppendFloat(dst, float64(x), 'g', -1, 32), true
 	case float64:
-		return appendFloat64(dst, x), true
+		return format.AppendFloat64(dst, x), true
 	case time.Time:
-		return appendRFC3339Nano(dst, x), true
+		return format.AppendRFC3339Nano(dst, x), true
 	case time.Duration:
-		return appendDuration(dst, x), true
+		return format.AppendDuration(dst, x), true
 	}
 	return dst, false
-}
-
-// appendDuration appends d as time.Duration.String spells it ("1.5s",
-// "1h2m0s", "250µs"), without the allocation String makes.
-func appendDuration(dst []byte, d time.Duration) []byte {
-	u := uint64(d)
-	if d < 0 {
-		dst = append(dst, '-')
-		u = -u // two's complement: correct for math.MinInt64 too
-	}
-	if u < uint64(time.Second) {
-		switch {
-		case u == 0:
-			return append(dst, "0s"...)
-		case u < uint64(time.Microsecond):
-			return append(appendUint(dst, u), "ns"...)
-		case u < uint64(time.Millisecond):
-			return append(appendFraction(dst, u, 3), "µs"...)
-		default:
-			return append(appendFraction(dst, u, 6), "ms"...)
-		}
-	}
-	secs := u / uint64(time.Second)
-	if secs < 60 {
-		dst = appendUint(dst, secs)
-		if ns := u % uint64(time.Second); ns != 0 {
-			dst = appendNanos(dst, int(ns))
-		}
-		return append(dst, 's')
-	}
-	if h := secs / 3600; h > 0 {
-		dst = append(appendUint(dst, h), 'h')
-		dst = append(appendUint(dst, secs/60%60), 'm')
-	} else if m := secs / 60; m > 0 {
-		dst = append(appendUint(dst, m), 'm')
-	}
-	return append(appendFraction(dst, secs%60*uint64(time.Second)+u%uint64(time.Second), 9), 's')
-}
-
-// appendFraction appends v / 10^digits as a decimal with trailing zeros of
-// the fraction (and a bare trailing point) removed; digits is 3, 6 or 9.
-func appendFraction(dst []byte, v uint64, digits int) []byte {
-	pow := uint64(1000)
-	switch digits {
-	case 6:
-		pow = 1000000
-	case 9:
-		pow = 1000000000
-	}
-	dst = appendUint(dst, v/pow)
-	frac := v % pow
-	if frac == 0 {
-		return dst
-	}
-	// The fraction scaled to nanoseconds has the same digits, padded.
-	return appendNanos(dst, int(frac*(1000000000/pow)))
 }

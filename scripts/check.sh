@@ -28,10 +28,13 @@ APT_NEEDS=(
 	thrift:thrift-compiler  # transport/thrift and addsvc generate their Python peers' code
 )
 
-# Python modules from Debian: "module:debian-package", present when Debian's
-# own /usr/bin/python3 imports the module (another python3 may come first on
-# PATH; the tests run /usr/bin/python3).
-PY_NEEDS=(
+# Python modules for Debian's /usr/bin/python3: "module:debian-package",
+# installed when `import module` fails. auth/jwt's interoperability tests
+# mint and verify tokens with PyJWT (RS256 and EdDSA need cryptography,
+# which python3-jwt only recommends).
+PY_APT_NEEDS=(
+	jwt:python3-jwt
+	cryptography:python3-cryptography
 	thrift:python3-thrift # the Python Thrift peers of transport/thrift and addsvc
 )
 
@@ -52,7 +55,7 @@ install_apt() {
 	for need in "${APT_NEEDS[@]}"; do
 		command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
 	done
-	for need in "${PY_NEEDS[@]}"; do
+	for need in "${PY_APT_NEEDS[@]}"; do
 		/usr/bin/python3 -c "import ${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
 	done
 	((${#missing[@]})) || return 0
@@ -104,8 +107,16 @@ consul_log=$(mktemp)
 # stops the build (the go command and its compilers) along with the script.
 setsid scripts/build-consul.sh "$CONSUL_DIR" >"$consul_log" 2>&1 &
 consul_pid=$!
-trap 'kill -- -"$consul_pid" 2>/dev/null || true; rm -f "$consul_log"' EXIT
-export PATH=$CONSUL_DIR:$PATH
+# The tracing tests send spans to a real OpenTelemetry Collector:
+# scripts/build-otelcol.sh builds kit's small distribution of it from
+# tools/otelcol (about 2 minutes on a fresh machine, nothing when it is up to
+# date), in the background in the same way.
+OTELCOL_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/kit/otelcol
+otelcol_log=$(mktemp)
+setsid scripts/build-otelcol.sh "$OTELCOL_DIR" >"$otelcol_log" 2>&1 &
+otelcol_pid=$!
+trap 'kill -- -"$consul_pid" 2>/dev/null || true; kill -- -"$otelcol_pid" 2>/dev/null || true; rm -f "$consul_log" "$otelcol_log"' EXIT
+export PATH=$CONSUL_DIR:$OTELCOL_DIR:$PATH
 install_go_tools
 install_npm
 export KIT_INTEGRATION=1
@@ -130,7 +141,7 @@ go vet ./...
 step "core packages import only the standard library"
 STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard ./metrics/generic ./metrics/multi
 	./metrics/expvar ./metrics/statsd ./metrics/dogstatsd ./metrics/graphite ./metrics/metricstest
-	./ratelimit ./loadbalancer ./loadbalancer/static ./transport ./transport/http ./transport/http/jsonrpc)
+	./ratelimit ./loadbalancer ./loadbalancer/static ./transport ./transport/http ./transport/http/jsonrpc ./auth/basic)
 outside=$(go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "${STD_ONLY[@]}" |
 	grep -v '^github.com/endpointkit/kit/' || true)
 if [[ -n $outside ]]; then
@@ -153,6 +164,13 @@ if ! wait "$consul_pid"; then
 	exit 1
 fi
 tail -n 1 "$consul_log"
+step "wait for the OpenTelemetry Collector build"
+if ! wait "$otelcol_pid"; then
+	echo "scripts/build-otelcol.sh failed:" >&2
+	cat "$otelcol_log" >&2
+	exit 1
+fi
+tail -n 1 "$otelcol_log"
 
 step "go test -race ./..."
 go test -race -count=1 ./...

@@ -27,9 +27,26 @@
 // first call. The helpers return the concrete type [Logger] rather than the
 // interface, so that the compiler sees that its Log method keeps no
 // reference to the keyvals: level.Debug(logger).Log(...) builds them on the
-// caller's stack, and a dropped line allocates nothing at all. Place the filter innermost, as above, or outermost; a Logger of
-// your own between a With and the filter hides the filter from this
-// shortcut, and the line is then dropped only when it reaches the filter.
+// caller's stack. Place the filter innermost, as above, or outermost; a
+// Logger of your own between a With and the filter hides the filter from
+// this shortcut, and the line is then dropped only when it reaches the
+// filter.
+//
+// # Values in variables: LogAttrs
+//
+// Log still boxes the values it is given: a string, float64 or
+// time.Duration held in a variable becomes a heap object as it is passed
+// as an any, before the helper can drop the line. That floor is the Go kit
+// API's. [Logger.LogAttrs] takes typed pairs instead, slog.Attr values,
+// which hold those types unboxed, and writes the same bytes as Log; over
+// kit's encoders, through With and filters, it allocates nothing for
+// written or dropped lines. [Logger.Enabled] tells whether a line would be
+// written, to skip building one that would not:
+//
+//	level.Info(logger).LogAttrs(slog.String("msg", "served"), slog.Duration("took", took))
+//	if d := level.Debug(logger); d.Enabled() {
+//		d.LogAttrs(slog.String("msg", "cache miss"), slog.String("key", key))
+//	}
 //
 // Everything in this package is safe for concurrent use when the Loggers it
 // wraps are.

@@ -1,7 +1,9 @@
 package level_test
 
 import (
+	"log/slog"
 	"os"
+	"time"
 
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
@@ -32,4 +34,22 @@ func ExampleParse() {
 
 	// Output:
 	// level=warn msg="disk almost full"
+}
+
+func ExampleLogger_LogAttrs() {
+	logger := log.NewLogfmtLogger(os.Stdout)
+	logger = level.NewFilter(logger, level.AllowInfo())
+	logger = log.With(logger, "svc", "adder")
+
+	// Values in variables, as on a hot path: typed pairs are not boxed.
+	path, took := "/sum", 1500*time.Microsecond
+	level.Info(logger).LogAttrs(slog.String("msg", "served"), slog.String("path", path), slog.Duration("took", took))
+
+	// A debug line that is usually dropped is not even built.
+	if d := level.Debug(logger); d.Enabled() {
+		d.LogAttrs(slog.String("msg", "not shown"))
+	}
+
+	// Output:
+	// level=info svc=adder msg=served path=/sum took=1.5ms
 }

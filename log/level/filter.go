@@ -2,7 +2,7 @@ package level
 
 import (
 	"github.com/endpointkit/kit/log"
-	"github.com/endpointkit/kit/log/internal/levelcache"
+	"github.com/endpointkit/kit/log/internal/core"
 )
 
 // Option sets a parameter of a filter made by NewFilter.
@@ -65,9 +65,9 @@ func NewFilter(next log.Logger, options ...Option) log.Logger {
 	// filter, which checks any other level among their keyvals.
 	for _, v := range []*levelValue{debugValue, infoValue, warnValue, errorValue} {
 		if f.allowed&v.bit != 0 {
-			f.leveled[v.index] = Logger{&levelcache.Leveled{Next: log.WithPrefix(f, "level", v)}}
+			f.leveled[v.index].Store(newLeveled(f, v).l)
 		} else {
-			f.leveled[v.index] = Logger{&levelcache.Leveled{Err: f.errNotAllowed}}
+			f.leveled[v.index].Store(&core.Leveled{Err: f.errNotAllowed})
 		}
 	}
 	return f
@@ -80,8 +80,10 @@ type filter struct {
 	errNotAllowed  error
 	squelchNoLevel bool
 	errNoLevel     error
-	leveled        [4]Logger // by levelValue index: what the helpers return
+	leveled        core.Slots // by levelValue index: what the helpers return, all set
 }
+
+var _ core.Hooks = (*filter)(nil)
 
 func (f *filter) Log(keyvals ...any) error {
 	levelFound := false
@@ -99,11 +101,38 @@ func (f *filter) Log(keyvals ...any) error {
 	return f.next.Log(keyvals...)
 }
 
-// LogDiscards reports whether every line that carries the bound keyvals would
-// be dropped, and with which error. Loggers made by log.With and friends
-// ask it once, when they are built, so that they can drop such lines without
-// evaluating their Valuers.
-func (f *filter) LogDiscards(bound []any) (bool, error) {
+// LevelSlots implements core.Hooks: what the helpers return, computed by
+// NewFilter.
+func (f *filter) LevelSlots() *core.Slots { return &f.leveled }
+
+// LineWriter implements core.Hooks: when the bound pairs hold a level f
+// lets through and none it drops, lines pass f unchanged, and are written
+// by its next Logger's Writer, if it has one. Without a bound level,
+// lines go through Log, which checks the levels among their values.
+func (f *filter) LineWriter(prefix, suffix []any) core.Writer {
+	allowed := false
+	for _, bound := range [][]any{prefix, suffix} {
+		for i := 1; i < len(bound); i += 2 {
+			if v, ok := bound[i].(*levelValue); ok {
+				if f.allowed&v.bit == 0 {
+					return nil
+				}
+				allowed = true
+			}
+		}
+	}
+	h, ok := f.next.(core.Hooks)
+	if !allowed || !ok {
+		return nil
+	}
+	return h.LineWriter(prefix, suffix)
+}
+
+// Discards implements core.Hooks: it reports whether every line that
+// carries the bound keyvals would be dropped, and with which error. Loggers
+// made by log.With and friends ask it once, when they are built, so that
+// they can drop such lines without evaluating their Valuers.
+func (f *filter) Discards(bound []any) (bool, error) {
 	for i := 1; i < len(bound); i += 2 {
 		if v, ok := bound[i].(*levelValue); ok && f.allowed&v.bit == 0 {
 			return true, f.errNotAllowed

@@ -3,11 +3,11 @@ package level
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
-	"sync"
 
 	"github.com/endpointkit/kit/log"
-	"github.com/endpointkit/kit/log/internal/levelcache"
+	"github.com/endpointkit/kit/log/internal/core"
 )
 
 // Value is a level, as logged by the level helpers and recognised by
@@ -21,7 +21,7 @@ type Value interface {
 type levelValue struct {
 	name  string
 	bit   allowed
-	index int // in filter.leveled and levelcache.Slots
+	index int // in filter.leveled and core.Slots
 }
 
 func (v *levelValue) String() string { return v.name }
@@ -81,7 +81,7 @@ func Error(logger log.Logger) Logger { return withLevel(logger, errorValue) }
 //
 // The zero Logger drops every line and returns nil.
 type Logger struct {
-	l *levelcache.Leveled // nil in the zero Logger
+	l *core.Leveled // nil in the zero Logger
 }
 
 // Log passes keyvals to the leveled logger, or drops them at once when the
@@ -96,17 +96,80 @@ func (l Logger) Log(keyvals ...any) error {
 	// Passing keyvals on through an interface would make them escape, and
 	// every caller allocate them: pass a pooled copy instead, which is
 	// safe because Loggers must not retain keyvals.
-	kv := getKeyvals()
-	kv.kv = append(kv.kv[:0], keyvals...)
-	err := l.l.Next.Log(kv.kv...)
-	putKeyvals(kv)
+	buf := core.GetKeyvals()
+	buf.KV = append(buf.KV, keyvals...)
+	err := l.l.Next.Log(buf.KV...)
+	core.PutKeyvals(buf)
 	return err
 }
 
-// discarder is the protocol by which log's contexts and this package's
-// filters tell, from their bound keyvals alone, that they drop every line.
-type discarder interface {
-	LogDiscards(bound []any) (bool, error)
+// Enabled reports whether l writes lines: false when it was built over a
+// level filter that drops its level, or is the zero Logger. A line whose
+// values cost something to compute or to pass can be guarded with it:
+//
+//	if d := level.Debug(logger); d.Enabled() {
+//		d.LogAttrs(slog.String("msg", "cache miss"), slog.Any("key", key))
+//	}
+//
+// A filter that kit's Loggers cannot see through (a Logger of your own
+// between them) may still drop lines for which Enabled is true.
+func (l Logger) Enabled() bool { return l.l != nil && l.l.Next != nil }
+
+// LogAttrs is Log with typed pairs: each attribute is one key and its
+// value, written as Log writes the same key and value (the Go value that
+// a.Value.Any() returns, for the kinds of slog.Value), in order; the
+// attributes of a group are written with the group's name and a dot before
+// their keys, as slog's TextHandler writes them. The message is one more
+// pair:
+//
+//	level.Info(logger).LogAttrs(slog.String("msg", msg), slog.Duration("took", took))
+//
+// slog.Attr holds strings, numbers, bools, durations and times without
+// boxing them, so unlike Log, a call allocates nothing for the values it
+// logs, whether the line is written or dropped. When the Logger under the
+// level helper is one of package log's encoders, or a Logger made by
+// log.With and friends over one, with a level filter between them or not,
+// the line is written straight into the encoder's buffer: it allocates
+// nothing at all unless a bound Valuer does (log.DefaultCaller does; the
+// default timestamps do not), and keys are encoded once and cached. Other
+// Loggers receive the pairs as keyvals, as Log passes them, which boxes
+// the values.
+//
+// Values that are levels are written as values, not checked by filters:
+// the helper's own level is the line's.
+func (l Logger) LogAttrs(attrs ...slog.Attr) error {
+	if l.l == nil {
+		return nil
+	}
+	if l.l.Next == nil {
+		return l.l.Err
+	}
+	if w := l.l.Lines; w != nil {
+		line := w.Begin()
+		for _, a := range attrs {
+			switch a.Value.Kind() {
+			case slog.KindGroup, slog.KindLogValuer:
+			default:
+				if a.Key != "" && line.More {
+					// The common case: a key that is the
+					// same on every line, encoded once.
+					if k := l.l.Keys.Encoded(a.Key); k != nil {
+						w.Pair(line, k, a.Value)
+						continue
+					}
+				}
+			}
+			w.Attr(line, "", a)
+		}
+		return w.End(line)
+	}
+	buf := core.GetKeyvals()
+	for _, a := range attrs {
+		buf.KV = core.AppendAttr(buf.KV, "", a)
+	}
+	err := l.l.Next.Log(buf.KV...)
+	core.PutKeyvals(buf)
+	return err
 }
 
 // withLevel returns what the helpers return. Filters hold the answers for
@@ -114,17 +177,16 @@ type discarder interface {
 // a helper called for every line, as helpers are, costs one lookup: for a
 // line the filter drops, nothing else happens before Log returns.
 func withLevel(logger log.Logger, v *levelValue) Logger {
-	switch l := logger.(type) {
-	case *filter:
-		return l.leveled[v.index]
-	case levelcache.Holder:
-		slot := &l.LevelSlots()[v.index]
-		if p := slot.Load(); p != nil {
-			return Logger{p}
+	if h, ok := logger.(core.Hooks); ok {
+		if slots := h.LevelSlots(); slots != nil {
+			slot := &slots[v.index]
+			if p := slot.Load(); p != nil {
+				return Logger{p}
+			}
+			leveled := newLeveled(logger, v)
+			slot.Store(leveled.l)
+			return leveled
 		}
-		leveled := newLeveled(logger, v)
-		slot.Store(leveled.l)
-		return leveled
 	}
 	return newLeveled(logger, v)
 }
@@ -132,29 +194,18 @@ func withLevel(logger log.Logger, v *levelValue) Logger {
 // newLeveled builds what the helpers return for logger and v.
 func newLeveled(logger log.Logger, v *levelValue) Logger {
 	next := log.WithPrefix(logger, "level", v)
-	if d, ok := next.(discarder); ok {
-		if drop, err := d.LogDiscards(nil); drop {
-			return Logger{&levelcache.Leveled{Err: err}}
+	var lines core.Writer
+	if h, ok := next.(core.Hooks); ok {
+		if drop, err := h.Discards(nil); drop {
+			return Logger{&core.Leveled{Err: err}}
 		}
+		lines = h.LineWriter(nil, nil)
 	}
-	return Logger{&levelcache.Leveled{Next: next}}
-}
-
-// keyvalsBuffer holds a copy of a Logger's keyvals.
-type keyvalsBuffer struct{ kv []any }
-
-// keyvalsPool is a cache, not state: what it returns is reset before use.
-var keyvalsPool = sync.Pool{New: func() any { return &keyvalsBuffer{kv: make([]any, 0, 32)} }}
-
-func getKeyvals() *keyvalsBuffer { return keyvalsPool.Get().(*keyvalsBuffer) }
-
-func putKeyvals(k *keyvalsBuffer) {
-	if cap(k.kv) > 1024 {
-		return
+	leveled := &core.Leveled{Next: next, Lines: lines}
+	if lines != nil {
+		leveled.Keys = lines.Keys()
 	}
-	clear(k.kv) // drop references so pooled slices do not keep values alive
-	k.kv = k.kv[:0]
-	keyvalsPool.Put(k)
+	return Logger{leveled}
 }
 
 // ErrInvalidLevelString is returned by Parse for a string that names no

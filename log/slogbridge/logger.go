@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/log"
+	"github.com/endpointkit/kit/log/internal/core"
 	"github.com/endpointkit/kit/log/level"
 )
 
@@ -21,15 +21,16 @@ import (
 // ("err", err) does not become a record with an empty message. The other pairs become
 // attributes in order, keys that are not strings by their fmt text. Lines at
 // levels the Handler does not enable are dropped before any attribute is
-// built. The record's time is the time of the Log call, and its source (for
-// handlers with AddSource) the first caller outside kit's log packages.
+// built. The record's time is the time of the Log call, read from the
+// clock (tests that need known times run in a testing/synctest bubble), and
+// its source (for handlers with AddSource) the first caller outside kit's
+// log packages.
 //
 // A Logger is safe for concurrent use when its Handler is.
 type Logger struct {
 	handler    slog.Handler
 	messageKey string
 	ctx        context.Context
-	now        func() time.Time
 }
 
 // LoggerOption sets an optional parameter of a Logger.
@@ -47,14 +48,9 @@ func LoggerContext(ctx context.Context) LoggerOption {
 	return func(l *Logger) { l.ctx = ctx }
 }
 
-// LoggerClock sets the clock that stamps records. The default is time.Now.
-func LoggerClock(now func() time.Time) LoggerOption {
-	return func(l *Logger) { l.now = now }
-}
-
 // NewLogger returns a Logger that writes to h.
 func NewLogger(h slog.Handler, options ...LoggerOption) *Logger {
-	l := &Logger{handler: h, messageKey: "msg", ctx: context.Background(), now: time.Now}
+	l := &Logger{handler: h, messageKey: "msg", ctx: context.Background()}
 	for _, o := range options {
 		o(l)
 	}
@@ -101,7 +97,7 @@ func (l *Logger) Log(keyvals ...any) error {
 			}
 		}
 	}
-	r := slog.NewRecord(l.now(), lvl, msg, callerPC())
+	r := slog.NewRecord(time.Now(), lvl, msg, callerPC())
 	for i := 0; i < len(keyvals); i += 2 {
 		if i+1 == levelAt || i+1 == msgAt {
 			continue
@@ -140,23 +136,11 @@ func callerPC() uintptr {
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		if !inKitLog(f.Function) {
+		if !core.InLogPackages(f.Function) {
 			return f.PC
 		}
 		if !more {
 			return 0
 		}
 	}
-}
-
-// inKitLog reports whether function (as runtime names it: "path.Func" or
-// "path.(*T).Method") belongs to package log or one of its subpackages,
-// tests excluded.
-func inKitLog(function string) bool {
-	for _, pkg := range []string{"github.com/endpointkit/kit/log.", "github.com/endpointkit/kit/log/level.", "github.com/endpointkit/kit/log/slogbridge."} {
-		if strings.HasPrefix(function, pkg) {
-			return true
-		}
-	}
-	return false
 }

@@ -215,14 +215,14 @@ func TestHandlerManyKeys(t *testing.T) {
 // error handler's ("err", err), reaches slog with the error's text as its
 // message instead of an empty one, and that a line with a message keeps it.
 func TestLoggerErrorMessage(t *testing.T) {
-	var records []slog.Record
-	h := recordingHandler{&records}
+	h := &recordingHandler{}
 	logger := slogbridge.NewLogger(h)
 	boom := fmt.Errorf("decode: %w", errors.New("unexpected EOF"))
 	level.Warn(logger).Log("route", "POST /sum", "err", boom)
 	level.Error(logger).Log("msg", "request failed", "err", boom)
 	level.Info(logger).Log("k", "v")
 	want := []string{"decode: unexpected EOF", "request failed", ""}
+	records := h.records
 	if len(records) != len(want) {
 		t.Fatalf("%d records, want %d", len(records), len(want))
 	}
@@ -242,14 +242,3 @@ func TestLoggerErrorMessage(t *testing.T) {
 		t.Errorf("the error attribute is %v, want the error itself", errAttr)
 	}
 }
-
-// recordingHandler keeps every record it is given.
-type recordingHandler struct{ records *[]slog.Record }
-
-func (recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h recordingHandler) Handle(_ context.Context, r slog.Record) error {
-	*h.records = append(*h.records, r.Clone())
-	return nil
-}
-func (h recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h recordingHandler) WithGroup(string) slog.Handler      { return h }

@@ -1,0 +1,255 @@
+package basic
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/endpointkit/kit/endpoint"
+	httptransport "github.com/endpointkit/kit/transport/http"
+)
+
+// Sentinel errors wrapped by [AuthError]; match them with errors.Is.
+var (
+	// ErrMissingCredentials means the request had no Authorization header,
+	// or the context carries none (see the package doc).
+	ErrMissingCredentials = errors.New("basic: missing credentials")
+	// ErrMalformedCredentials means the Authorization header is not Basic
+	// credentials: another scheme, bad base64, no colon, more than one
+	// header, or longer than MaxHeaderBytes.
+	ErrMalformedCredentials = errors.New("basic: malformed credentials")
+	// ErrInvalidCredentials means the check refused the credentials.
+	ErrInvalidCredentials = errors.New("basic: invalid credentials")
+)
+
+// MaxHeaderBytes bounds the Authorization header the middleware decodes;
+// a longer one is refused as malformed without being decoded.
+const MaxHeaderBytes = 4096
+
+// AuthError is the error of a refused call. Its StatusCode is 401 and its
+// Headers carry the WWW-Authenticate challenge for Realm, so transport/http
+// answers it properly; its Outcome is a CallerError in kit's failure model.
+// It is a value type, as Go kit's was.
+type AuthError struct {
+	// Realm is the protection space named in the challenge.
+	Realm string
+	// Err is one of ErrMissingCredentials, ErrMalformedCredentials or
+	// ErrInvalidCredentials. Nil reads as ErrInvalidCredentials.
+	Err error
+}
+
+// Error returns the reason, without the credentials that were sent.
+func (e AuthError) Error() string {
+	if e.Err == nil {
+		return ErrInvalidCredentials.Error()
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e AuthError) Unwrap() error { return e.Err }
+
+// StatusCode returns 401 Unauthorized.
+func (AuthError) StatusCode() int { return http.StatusUnauthorized }
+
+// Headers returns the challenge: WWW-Authenticate: Basic realm="Realm",
+// charset="UTF-8".
+func (e AuthError) Headers() http.Header {
+	return http.Header{"Www-Authenticate": {`Basic realm=` + quote(e.Realm) + `, charset="UTF-8"`}}
+}
+
+// quote makes s an HTTP quoted-string (RFC 9110 5.6.4): a backslash before
+// '"' and '\', and control characters, which a header may not carry,
+// dropped. (strconv.Quote would write Go escapes such as \u00e9, which
+// HTTP does not know.)
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// Outcome implements endpoint.Classified: a refused call is the caller's
+// error and is not retryable.
+func (AuthError) Outcome() endpoint.Outcome { return endpoint.Outcome{Kind: endpoint.CallerError} }
+
+// CheckFunc decides whether user and password may call. It returns false
+// to refuse them (the middleware answers 401), or an error when it could
+// not decide (a user store is down: the middleware returns that error as it
+// is). It must be safe for concurrent use and should compare in constant
+// time; [Static] does.
+type CheckFunc func(ctx context.Context, user, password string) (bool, error)
+
+// Static returns a CheckFunc that accepts exactly one user and password.
+// It compares SHA-256 digests of both sides with subtle.ConstantTimeCompare,
+// and checks user and password both whatever the first gives, so neither
+// the length of the secret nor which half was wrong shows in the timing.
+func Static(user, password string) CheckFunc {
+	wantUser := sha256.Sum256([]byte(user))
+	wantPass := sha256.Sum256([]byte(password))
+	return func(_ context.Context, u, p string) (bool, error) {
+		gotUser := sha256.Sum256([]byte(u))
+		gotPass := sha256.Sum256([]byte(p))
+		okUser := subtle.ConstantTimeCompare(gotUser[:], wantUser[:])
+		okPass := subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
+		return okUser&okPass == 1, nil
+	}
+}
+
+// AuthMiddleware returns a Middleware that lets a call through only when
+// its Authorization header carries requiredUser and requiredPassword, and
+// otherwise returns an [AuthError] for realm. It is Go kit's signature;
+// it is NewMiddleware(realm, Static(requiredUser, requiredPassword)).
+func AuthMiddleware(requiredUser, requiredPassword, realm string) endpoint.Middleware {
+	return NewMiddleware(realm, Static(requiredUser, requiredPassword))
+}
+
+// NewMiddleware returns a Middleware that lets a call through only when
+// check accepts the credentials of its Authorization header, with the
+// authenticated user in the context ([UserFromContext]). It returns an
+// [AuthError] for realm when credentials are missing, malformed or refused,
+// and check's own error when check fails.
+func NewMiddleware(realm string, check CheckFunc) endpoint.Middleware {
+	return func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			user, pass, err := credentials(ctx)
+			if err != nil {
+				return nil, AuthError{Realm: realm, Err: err}
+			}
+			ok, err := check(ctx, user, pass)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, AuthError{Realm: realm, Err: ErrInvalidCredentials}
+			}
+			return next(&userContext{Context: ctx, user: user}, req)
+		}
+	}
+}
+
+type userKey struct{}
+
+// userContext carries the authenticated user: one allocation, where
+// context.WithValue would take two (the context and the boxed string).
+// Value passes every other key to the parent, so context's own lookups
+// (cancellation) see through it.
+type userContext struct {
+	context.Context
+	user string
+}
+
+func (c *userContext) Value(key any) any {
+	if key == (userKey{}) {
+		return c.user
+	}
+	return c.Context.Value(key)
+}
+
+// UserFromContext returns the user that NewMiddleware (or AuthMiddleware)
+// authenticated for this call, and whether there is one.
+func UserFromContext(ctx context.Context) (string, bool) {
+	u, ok := ctx.Value(userKey{}).(string)
+	return u, ok
+}
+
+// credentials finds the Authorization header in ctx and decodes it.
+func credentials(ctx context.Context) (user, password string, err error) {
+	values, ok := headerFromContext(ctx)
+	if !ok || len(values) == 0 {
+		return "", "", ErrMissingCredentials
+	}
+	if len(values) > 1 {
+		// Two headers: which one a proxy checked is anyone's guess.
+		return "", "", ErrMalformedCredentials
+	}
+	return Parse(values[0])
+}
+
+// Parse decodes the value of an Authorization header carrying Basic
+// credentials (RFC 7617): the scheme, case-insensitive, one space, and
+// base64 of user:password. The user may not contain a colon; the password
+// may. A value over [MaxHeaderBytes] is refused before decoding. Its errors
+// are [ErrMissingCredentials] and [ErrMalformedCredentials], and never
+// contain the value.
+func Parse(header string) (user, password string, err error) {
+	if header == "" {
+		return "", "", ErrMissingCredentials
+	}
+	if len(header) > MaxHeaderBytes {
+		return "", "", ErrMalformedCredentials
+	}
+	const prefix = "basic "
+	if len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return "", "", ErrMalformedCredentials
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimLeft(header[len(prefix):], " "))
+	if err != nil {
+		return "", "", ErrMalformedCredentials
+	}
+	user, password, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return "", "", ErrMalformedCredentials
+	}
+	return user, password, nil
+}
+
+type headerKey struct{}
+
+// HTTPToContext returns a RequestFunc for transport/http's ServerBefore that
+// puts the request's Authorization header values in the context, for the
+// middleware to read. transport/http's PopulateRequestContext serves as well.
+func HTTPToContext() httptransport.RequestFunc {
+	return func(ctx context.Context, r *http.Request) context.Context {
+		return context.WithValue(ctx, headerKey{}, r.Header.Values("Authorization"))
+	}
+}
+
+// headerFromContext returns the Authorization values put in ctx by
+// HTTPToContext, or else those of PopulateRequestContext's RequestInfo.
+func headerFromContext(ctx context.Context) ([]string, bool) {
+	if v, ok := ctx.Value(headerKey{}).([]string); ok {
+		return v, true
+	}
+	if ri, ok := httptransport.RequestInfoFromContext(ctx); ok && ri.Header != nil {
+		return ri.Header.Values("Authorization"), true
+	}
+	return nil, false
+}
+
+// HTTPHandler returns a net/http middleware that runs mw (AuthMiddleware's
+// or NewMiddleware's) around next, for a service not built around
+// Endpoints: next serves the request, with the user in its context
+// (UserFromContext), only when mw lets the call through; otherwise the
+// refusal is written as transport/http's DefaultErrorEncoder writes it (401
+// with the challenge).
+func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
+	toCtx := HTTPToContext()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := toCtx(r.Context(), r)
+			_, err := mw(func(ctx context.Context, _ any) (any, error) {
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return nil, nil
+			})(ctx, nil)
+			if err != nil {
+				httptransport.DefaultErrorEncoder(ctx, err, w)
+			}
+		})
+	}
+}

@@ -1,0 +1,43 @@
+package otel_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+)
+
+// TestConcurrentCalls hammers one traced client and server from many
+// goroutines (run with -race): every call gets its own four spans, each
+// endpoint span a child of its own server span.
+func TestConcurrentCalls(t *testing.T) {
+	tp, rec := memoryProvider(t)
+	call := sumClient(tp, sumServer(t, tp))
+	const goroutines, calls = 8, 25
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range calls {
+				resp, err := call(context.Background(), sumRequest{A: g, B: i})
+				if err != nil || resp.(sumResponse).V != g+i {
+					t.Errorf("call(%d, %d) = %v, %v", g, i, resp, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	spans := rec.Ended()
+	if len(spans) != 4*goroutines*calls {
+		t.Fatalf("%d spans, want %d", len(spans), 4*goroutines*calls)
+	}
+	servers := map[string]bool{}
+	for _, s := range spans {
+		if s.Name() == "POST /sum" {
+			servers[s.SpanContext().SpanID().String()] = true
+		}
+	}
+	for _, s := range spans {
+		if s.Name() == "Sum" && !servers[s.Parent().SpanID().String()] {
+			t.Errorf("endpoint span's parent %s is no server span", s.Parent().SpanID())
+		}
+	}
+}
