@@ -54,10 +54,11 @@
 //
 // Over THeader a Client sends its context's deadline in [TimeoutHeader]
 // (milliseconds, as transport/http does), and a Server applies it to the
-// request's context as its [TimeoutPolicy] says: by default budgets are
-// honoured up to [DefaultMaxTimeout] and a longer one is cut to it as this
-// server's own limit; [ServerTimeoutPolicy] changes the cap or ignores the
-// header. A spent budget is refused with ExceptionTimeout before the
+// request's context as its [TimeoutPolicy] says, with transport/http's
+// policies and names: by default budgets are taken up to
+// [DefaultTimeoutCap] and a longer one is cut to it as this server's own
+// limit; [ServerTimeoutPolicy] with [CapTimeout], [HonorTimeout] or
+// [IgnoreTimeout] chooses another. A spent budget is refused with ExceptionTimeout before the
 // endpoint runs, a malformed one with PROTOCOL_ERROR.
 //
 // # The connection server

@@ -91,8 +91,8 @@ func ServerFinalizer(f ...ServerFinalizerFunc) ServerOption {
 }
 
 // ServerTimeoutPolicy sets what the Server does with the budget a caller
-// sends in TimeoutHeader. By default budgets are honoured up to
-// DefaultMaxTimeout.
+// sends in TimeoutHeader. By default, the zero TimeoutPolicy caps it at
+// DefaultTimeoutCap.
 func ServerTimeoutPolicy(p TimeoutPolicy) ServerOption {
 	return func(s *Server) { s.timeout = p }
 }

@@ -203,7 +203,7 @@ func TestTimeoutHeader(t *testing.T) {
 		}
 	})
 	t.Run("capped", func(t *testing.T) {
-		s, _ := run(t, kitthrift.TimeoutPolicy{Max: 20 * time.Millisecond}, "60000", 0, true)
+		s, _ := run(t, kitthrift.CapTimeout(20*time.Millisecond), "60000", 0, true)
 		if !s.ok || s.left > 20*time.Millisecond {
 			t.Errorf("endpoint's deadline: ok=%v left=%v, want the 20ms cap", s.ok, s.left)
 		}
@@ -227,12 +227,32 @@ func TestTimeoutHeader(t *testing.T) {
 		if _, err := c.Endpoint()(context.Background(), "x"); err != nil {
 			t.Fatal(err)
 		}
-		if left := <-ch; left > kitthrift.DefaultMaxTimeout {
-			t.Errorf("deadline %v away, want at most DefaultMaxTimeout", left)
+		if left := <-ch; left > kitthrift.DefaultTimeoutCap {
+			t.Errorf("deadline %v away, want at most DefaultTimeoutCap", left)
+		}
+	})
+	t.Run("honoured beyond the cap", func(t *testing.T) {
+		ch := make(chan time.Duration, 1)
+		svc := &testService{echo: kitthrift.NewServer(func(ctx context.Context, req any) (any, error) {
+			dl, _ := ctx.Deadline()
+			ch <- time.Until(dl)
+			return "", nil
+		}, identity, identity, kitthrift.ServerTimeoutPolicy(kitthrift.HonorTimeout()))}
+		addr, _ := startServer(t, svc, kitthrift.ConnSettings{})
+		c := kitthrift.NewClient(addr, echoCall, kitthrift.ClientBefore(func(ctx context.Context, h thrift.THeaderMap) context.Context {
+			h[kitthrift.TimeoutHeader] = "3600000" // an hour
+			return ctx
+		}))
+		defer c.Close()
+		if _, err := c.Endpoint()(context.Background(), "x"); err != nil {
+			t.Fatal(err)
+		}
+		if left := <-ch; left <= kitthrift.DefaultTimeoutCap {
+			t.Errorf("deadline %v away, want the caller's hour", left)
 		}
 	})
 	t.Run("ignored", func(t *testing.T) {
-		s, err := run(t, kitthrift.TimeoutPolicy{Ignore: true}, "5", 0, true)
+		s, err := run(t, kitthrift.IgnoreTimeout(), "5", 0, true)
 		if err != nil || s.ok {
 			t.Errorf("err=%v deadline=%v, want no deadline on the endpoint", err, s.ok)
 		}

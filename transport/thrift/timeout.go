@@ -19,28 +19,55 @@ import (
 // endpoint runs.
 const TimeoutHeader = "Kit-Timeout"
 
-// DefaultMaxTimeout is the longest budget a Server grants a caller when its
-// TimeoutPolicy leaves Max zero.
-const DefaultMaxTimeout = 30 * time.Second
+// DefaultTimeoutCap is the longest budget a Server takes from TimeoutHeader
+// under the zero TimeoutPolicy: 30 seconds, as transport/http's.
+const DefaultTimeoutCap = 30 * time.Second
 
-// TimeoutPolicy says what a Server does with the budget a caller sends in
-// TimeoutHeader. The zero value honours budgets up to DefaultMaxTimeout.
+// TimeoutPolicy is what a Server does with the budget a caller sends in
+// TimeoutHeader; the same policies, under the same names, as
+// transport/http's. The zero value caps it at DefaultTimeoutCap; build
+// others with [HonorTimeout], [CapTimeout] and [IgnoreTimeout], and set one
+// with [ServerTimeoutPolicy].
+//
+// A budget a Server takes is the caller's deadline: a call it cuts short is
+// the caller's doing (endpoint.CallerError). When a cap applies, the
+// deadline is this hop's own limit instead (endpoint.WithTimeout): a call it
+// cuts short counts as the dependency's failure. Whichever the policy, a
+// malformed header is refused with thrift.PROTOCOL_ERROR and a spent budget
+// (0 or less) with ExceptionTimeout, except under IgnoreTimeout, which does
+// not read the header at all.
 type TimeoutPolicy struct {
-	// Ignore makes the Server disregard the header: the request's context
-	// keeps only the deadlines the server gave it.
-	Ignore bool
-	// Max caps the budget a caller may grant itself: a longer one is cut
-	// to Max, as this server's own limit (endpoint.ErrTimeout is the
-	// context's cause when the cap ends the call, so that it counts as
-	// this service's timeout rather than the caller's). Zero means
-	// DefaultMaxTimeout; a negative Max honours any budget as sent.
-	Max time.Duration
+	mode timeoutMode
+	max  time.Duration // for timeoutCap; zero means DefaultTimeoutCap
 }
+
+type timeoutMode uint8
+
+const (
+	timeoutCap timeoutMode = iota // the zero value
+	timeoutHonor
+	timeoutIgnore
+)
+
+// HonorTimeout returns a TimeoutPolicy that takes a caller's budget as it
+// is, however long; for servers whose every caller is trusted.
+func HonorTimeout() TimeoutPolicy { return TimeoutPolicy{mode: timeoutHonor} }
+
+// CapTimeout returns a TimeoutPolicy that takes a caller's budget up to
+// max, and gives a request that asks for more this hop's own limit of max.
+// Zero or less means DefaultTimeoutCap.
+func CapTimeout(max time.Duration) TimeoutPolicy {
+	return TimeoutPolicy{mode: timeoutCap, max: max}
+}
+
+// IgnoreTimeout returns a TimeoutPolicy that ignores TimeoutHeader, for
+// servers whose callers should not choose their budget at all.
+func IgnoreTimeout() TimeoutPolicy { return TimeoutPolicy{mode: timeoutIgnore} }
 
 // apply returns ctx bounded by the budget in the request's headers. cancel
 // is nil when nothing was applied.
 func (p TimeoutPolicy) apply(ctx context.Context) (context.Context, context.CancelFunc, error) {
-	if p.Ignore {
+	if p.mode == timeoutIgnore {
 		return ctx, nil, nil
 	}
 	v, ok := thrift.GetHeader(ctx, TimeoutHeader)
@@ -56,11 +83,11 @@ func (p TimeoutPolicy) apply(ctx context.Context) (context.Context, context.Canc
 	}
 	const maxMS = int64(time.Duration(1<<63-1) / time.Millisecond)
 	d := time.Duration(min(ms, maxMS)) * time.Millisecond
-	limit := p.Max
-	if limit == 0 {
-		limit = DefaultMaxTimeout
+	limit := p.max
+	if limit <= 0 {
+		limit = DefaultTimeoutCap
 	}
-	if limit > 0 && d > limit {
+	if p.mode == timeoutCap && d > limit {
 		ctx, cancel := endpoint.WithTimeout(ctx, limit)
 		return ctx, cancel, nil
 	}
