@@ -3,6 +3,7 @@ module github.com/endpointkit/kit
 go 1.25.9
 
 require (
+	github.com/apache/thrift v0.24.0
 	github.com/casbin/casbin/v2 v2.135.0
 	github.com/go-logfmt/logfmt v0.6.0
 	github.com/go-zookeeper/zk v1.0.4

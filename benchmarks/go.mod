@@ -5,6 +5,7 @@ go 1.25.9
 replace github.com/endpointkit/kit => ../
 
 require (
+	github.com/apache/thrift v0.24.0
 	github.com/endpointkit/kit v0.0.0-00010101000000-000000000000
 	github.com/go-kit/kit v0.13.0
 	github.com/go-kit/log v0.2.1

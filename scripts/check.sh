@@ -25,6 +25,7 @@ APT_NEEDS=(
 	carbon-cache:graphite-carbon
 	redis-server:redis-server
 	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
+	thrift:thrift-compiler  # transport/thrift and addsvc generate their Python peers' code
 )
 
 # Python modules for Debian's /usr/bin/python3: "module:debian-package",
@@ -34,6 +35,7 @@ APT_NEEDS=(
 PY_APT_NEEDS=(
 	jwt:python3-jwt
 	cryptography:python3-cryptography
+	thrift:python3-thrift # the Python Thrift peers of transport/thrift and addsvc
 )
 
 # Go tools: "binary:module/path@version".

@@ -11,7 +11,8 @@ import (
 // answered with. A server puts it into the context with [WithCall] before it
 // reports an error; read it with [CallFromContext].
 type Call struct {
-	// Transport names the transport: "http", "jsonrpc" or "grpc".
+	// Transport names the transport: "http", "jsonrpc", "grpc" or
+	// "thrift".
 	Transport string
 	// Route names what was called: the pattern of the http.ServeMux route
 	// when there is one ("POST /sum"), else the HTTP method and path; the
@@ -22,11 +23,12 @@ type Call struct {
 	// unknown.
 	Peer string
 	// Status is the status the call was (or is being) answered with: the
-	// HTTP status for HTTP and JSON-RPC, the gRPC code for gRPC. Zero means
-	// not known.
+	// HTTP status for HTTP and JSON-RPC, the gRPC code for gRPC, the
+	// exception type sent for Thrift. Zero means not known.
 	Status int
 	// StatusName is the transport's name for Status where a number alone
-	// does not say it: a gRPC code's name ("InvalidArgument"). Empty for
+	// does not say it: a gRPC code's name ("InvalidArgument"), a Thrift
+	// exception type's ("INTERNAL_ERROR") or declared exception's. Empty for
 	// HTTP, whose statuses are known by their numbers.
 	StatusName string
 }

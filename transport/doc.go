@@ -4,7 +4,8 @@
 // one server call (transport, route, peer, status) that error handlers and
 // finalizers read from the context.
 //
-// The transports (transport/http, transport/http/jsonrpc, transport/grpc)
+// The transports (transport/http, transport/http/jsonrpc, transport/grpc,
+// transport/thrift)
 // take an ErrorHandler through their ServerErrorHandler options; their own
 // ErrorHandler and ErrorHandlerFunc names are aliases of this package's, so
 // a handler written for one serves them all. The names and shapes are Go

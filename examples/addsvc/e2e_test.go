@@ -65,7 +65,8 @@ func start(t *testing.T, bin string, extra ...string) *addsvcProc {
 	t.Helper()
 	p := &addsvcProc{addrs: map[string]string{}, done: make(chan struct{})}
 	args := []string{"-debug-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:0",
-		"-grpc-addr", "127.0.0.1:0", "-jsonrpc-addr", "127.0.0.1:0", "-shutdown-timeout", "10s"}
+		"-grpc-addr", "127.0.0.1:0", "-jsonrpc-addr", "127.0.0.1:0", "-thrift-addr", "127.0.0.1:0",
+		"-shutdown-timeout", "10s"}
 	p.cmd = exec.Command(bin, append(args, extra...)...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
@@ -152,7 +153,7 @@ func TestEndToEnd(t *testing.T) {
 	var answered atomic.Int64 // calls that reached the endpoint and were answered
 
 	t.Run("addcli", func(t *testing.T) {
-		for _, transport := range []string{"http", "jsonrpc", "grpc"} {
+		for _, transport := range []string{"http", "jsonrpc", "grpc", "thrift"} {
 			for _, tc := range []struct {
 				method, a, b string
 				want         string
@@ -272,7 +273,10 @@ func loadUntilSIGTERM(t *testing.T, p *addsvcProc, answered *atomic.Int64) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	clients := map[string]addservice.Service{"http": httpSet, "jsonrpc": rpcSet, "grpc": addtransport.NewGRPCClient(conn)}
+	// Thrift calls go over a pool of persistent connections.
+	thriftSet, thriftPool := addtransport.NewThriftClient(p.addr("thrift"))
+	defer thriftPool.Close()
+	clients := map[string]addservice.Service{"http": httpSet, "jsonrpc": rpcSet, "grpc": addtransport.NewGRPCClient(conn), "thrift": thriftSet}
 
 	exited := make(chan struct{})
 	var wrong atomic.Int64
@@ -350,7 +354,7 @@ func loadUntilSIGTERM(t *testing.T, p *addsvcProc, answered *atomic.Int64) {
 // With one instance gone, the retries must still answer every call.
 func testTwoInstances(t *testing.T, addsvcBin, addcli string) {
 	a, b := start(t, addsvcBin), start(t, addsvcBin)
-	for _, transport := range []string{"http", "jsonrpc", "grpc"} {
+	for _, transport := range []string{"http", "jsonrpc", "grpc", "thrift"} {
 		for _, balancer := range []string{"p2c", "roundrobin"} {
 			beforeA, beforeB := a.calls.Load(), b.calls.Load()
 			out, code := run(t, addcli, "-transport", transport, "-balancer", balancer, "-n", "10",

@@ -1,5 +1,5 @@
 // Command addcli calls the Add service over the transport named by -transport
-// (http, jsonrpc or grpc):
+// (http, jsonrpc, grpc or thrift):
 //
 //	addcli -transport grpc -method sum 1 2        # prints 3
 //	addcli -transport http -method concat ab cd   # prints abcd
@@ -39,6 +39,7 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
+	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
 func main() {
@@ -52,7 +53,9 @@ type errBusiness struct{ error }
 func call(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("addcli", flag.ContinueOnError)
 	var (
-		transport     = fs.String("transport", "http", "transport to use: http, jsonrpc or grpc")
+		transport     = fs.String("transport", "http", "transport to use: http, jsonrpc, grpc or thrift")
+		thriftProto   = fs.String("thrift-protocol", "header", "with -transport thrift: header, binary, compact or json")
+		thriftFramed  = fs.Bool("thrift-framed", false, "with -transport thrift: frame binary, compact or json messages")
 		addr          = fs.String("addr", "", "address of the one server to call (default: the addsvc default for the transport)")
 		instances     = fs.String("instances", "", "comma-separated addresses of the servers to balance over, instead of -addr")
 		srvName       = fs.String("dnssrv", "", "DNS SRV name whose targets are the servers, e.g. _http._tcp.addsvc.example.com")
@@ -104,7 +107,11 @@ func call(args []string, stdout, stderr io.Writer) int {
 		logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 	}
 
-	defaults := map[string]string{"http": "127.0.0.1:8081", "grpc": "127.0.0.1:8082", "jsonrpc": "127.0.0.1:8084"}
+	thriftProtocol, err := kitthrift.ParseProtocol(*thriftProto)
+	if err != nil {
+		return fail(fmt.Errorf("-thrift-protocol: %w", err))
+	}
+	defaults := map[string]string{"http": "127.0.0.1:8081", "grpc": "127.0.0.1:8082", "thrift": "127.0.0.1:8083", "jsonrpc": "127.0.0.1:8084"}
 	if _, ok := defaults[*transport]; !ok {
 		return fail(fmt.Errorf("unknown transport %q", *transport))
 	}
@@ -143,6 +150,8 @@ func call(args []string, stdout, stderr io.Writer) int {
 	// when call returns.
 	svc, closer, err := addclient.New(instancer, addclient.Settings{
 		Transport:           *transport,
+		ThriftProtocol:      thriftProtocol,
+		ThriftFramed:        *thriftFramed,
 		Balancer:            *balancerName,
 		RetryMax:            max(1, *retryMax),
 		RetryAttemptTimeout: *retryAttempt,

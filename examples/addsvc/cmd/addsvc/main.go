@@ -1,6 +1,7 @@
-// Command addsvc serves the Add service over HTTP/JSON, JSON-RPC 2.0 and gRPC
-// at once, plus a debug listener with pprof, until SIGINT or SIGTERM; then it
-// stops accepting requests, lets those in flight finish, and exits 0.
+// Command addsvc serves the Add service over HTTP/JSON, JSON-RPC 2.0, gRPC
+// and Thrift at once, plus a debug listener with pprof, until SIGINT or
+// SIGTERM; then it stops accepting requests, lets those in flight finish,
+// and exits 0.
 //
 // # Shutdown
 //
@@ -28,9 +29,10 @@
 //
 // Each endpoint may be guarded by a rate limit (-ratelimit, -ratelimit.burst)
 // and a concurrency limit (-maxinflight fixed, or -maxinflight.adaptive); a
-// refused call is answered 429 Too Many Requests over HTTP and JSON-RPC and
-// ResourceExhausted over gRPC. Request counts and latencies per method are
-// served in the Prometheus format at the debug listener's /metrics.
+// refused call is answered 429 Too Many Requests over HTTP and JSON-RPC,
+// ResourceExhausted over gRPC, and the declared exception Limited over
+// Thrift. Request counts and latencies per method are served in the
+// Prometheus format at the debug listener's /metrics.
 package main
 
 import (
@@ -56,6 +58,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/examples/addsvc/addthrift"
 	"github.com/endpointkit/kit/examples/addsvc/pb"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
@@ -64,6 +67,7 @@ import (
 	"github.com/endpointkit/kit/log/level"
 	kitprom "github.com/endpointkit/kit/metrics/prometheus"
 	"github.com/endpointkit/kit/ratelimit"
+	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
 func main() {
@@ -81,6 +85,9 @@ func serve(args []string, stderr io.Writer) error {
 		httpAddr        = fs.String("http-addr", "127.0.0.1:8081", "HTTP/JSON listen address")
 		grpcAddr        = fs.String("grpc-addr", "127.0.0.1:8082", "gRPC listen address")
 		jsonrpcAddr     = fs.String("jsonrpc-addr", "127.0.0.1:8084", "JSON-RPC 2.0 over HTTP listen address")
+		thriftAddr      = fs.String("thrift-addr", "127.0.0.1:8083", "Thrift listen address")
+		thriftProtocol  = fs.String("thrift-protocol", "header", "Thrift protocol: header (also serves binary and compact clients), binary, compact or json")
+		thriftFramed    = fs.Bool("thrift-framed", false, "frame Thrift messages of the binary, compact and json protocols (header is always framed)")
 		shutdownTimeout = fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish at shutdown, in all")
 		readTimeout     = fs.Duration("http.read-timeout", 30*time.Second, "how long an HTTP request, body included, may take to arrive")
 		writeTimeout    = fs.Duration("http.write-timeout", 60*time.Second, "how long an HTTP request may take from the end of its headers to the end of its response")
@@ -98,6 +105,10 @@ func serve(args []string, stderr io.Writer) error {
 	allowed, err := level.Parse(*logLevel)
 	if err != nil {
 		return fmt.Errorf("-log.level: %w", err)
+	}
+	thriftProto, err := kitthrift.ParseProtocol(*thriftProtocol)
+	if err != nil {
+		return fmt.Errorf("-thrift-protocol: %w", err)
 	}
 
 	// The logger: logfmt lines, one Write each, on a writer shared by every
@@ -184,6 +195,7 @@ func serve(args []string, stderr io.Writer) error {
 		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger)
 		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger)
 		grpcServer     = addtransport.NewGRPCServer(endpoints, logger)
+		thriftHandler  = addtransport.NewThriftServer(endpoints, logger)
 	)
 	infoLogger := level.Info(logger)
 
@@ -216,6 +228,7 @@ func serve(args []string, stderr io.Writer) error {
 		return ln
 	}
 	debugLn, httpLn, jsonrpcLn, grpcLn := bind("debug", *debugAddr), bind("http", *httpAddr), bind("jsonrpc", *jsonrpcAddr), bind("grpc", *grpcAddr)
+	thriftLn := bind("thrift", *thriftAddr)
 	if lnErr != nil {
 		return lnErr
 	}
@@ -251,6 +264,25 @@ func serve(args []string, stderr io.Writer) error {
 		healthpb.RegisterHealthServer(srv, healthSrv)
 		reflection.Register(srv)
 		addGRPC(&g, d, grpcLn, srv)
+	}
+	{
+		// Thrift: kit's connection server; at shutdown, idle connections
+		// close at once and calls in flight finish.
+		srv := kitthrift.NewConnServer(addthrift.NewAddProcessor(thriftHandler), kitthrift.ConnSettings{
+			Protocol:     thriftProto,
+			Framed:       *thriftFramed,
+			ErrorHandler: kitthrift.LogErrorHandler(logger),
+		})
+		g.Add(func() error {
+			if err := srv.Serve(thriftLn); !errors.Is(err, kitthrift.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}, func(error) {
+			ctx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+		})
 	}
 	{
 		ctx, cancel := context.WithCancel(context.Background())

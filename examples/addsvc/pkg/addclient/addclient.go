@@ -28,13 +28,19 @@ import (
 	"github.com/endpointkit/kit/loadbalancer"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/ratelimit"
+	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
 // Settings configures the client stack. The zero value is ready to use:
 // HTTP, p2c, 3 attempts, a breaker per instance, no rate limit.
 type Settings struct {
-	// Transport is http, jsonrpc or grpc. Empty means http.
+	// Transport is http, jsonrpc, grpc or thrift (THeader). Empty means
+	// http.
 	Transport string
+	// ThriftProtocol and ThriftFramed say how the thrift transport speaks
+	// (see kitthrift.ConnSettings). The zero values mean THeader.
+	ThriftProtocol kitthrift.Protocol
+	ThriftFramed   bool
 	// Balancer is p2c (power of two choices over peak-EWMA latency),
 	// leastinflight, roundrobin or random. Empty means p2c.
 	Balancer string
@@ -95,7 +101,7 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 	conns := newGRPCConns()
 	var closers closeAll
 	build := func(method string) (endpoint.Endpoint, error) {
-		factory, err := newFactory(s.Transport, method, conns)
+		factory, err := newFactory(s, method, conns)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +165,8 @@ func (cs closeAll) Close() error {
 // newFactory returns the Factory that builds method's endpoint for one
 // instance over transport. Over gRPC, it takes the instance's connection
 // from conns, which the methods' Factories share.
-func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factory, error) {
+func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Factory, error) {
+	transport := s.Transport
 	pick := func(set addendpoint.Set) endpoint.Endpoint {
 		if method == "concat" {
 			return set.ConcatEndpoint
@@ -181,6 +188,16 @@ func newFactory(transport, method string, conns *grpcConns) (loadbalancer.Factor
 				return nil, nil, err
 			}
 			return pick(set), closerFunc(func() error { client.CloseIdleConnections(); return nil }), nil
+		}, nil
+	case "thrift":
+		// One pool of connections per instance and method.
+		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
+			options := []kitthrift.ClientOption{kitthrift.ClientProtocol(s.ThriftProtocol)}
+			if s.ThriftFramed {
+				options = append(options, kitthrift.ClientFramed())
+			}
+			set, closer := addtransport.NewThriftClient(instance, options...)
+			return pick(set), closer, nil
 		}, nil
 	case "grpc":
 		return func(instance string) (endpoint.Endpoint, io.Closer, error) {

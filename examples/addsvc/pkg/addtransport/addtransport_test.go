@@ -20,6 +20,7 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
 	"github.com/endpointkit/kit/internal/testenv"
 	"github.com/endpointkit/kit/log"
+	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -57,7 +58,10 @@ func TestTransports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	thriftClient, thriftCloser := addtransport.NewThriftClient(serveThrift(t, set, kitthrift.ConnSettings{}))
+	t.Cleanup(func() { thriftCloser.Close() })
 	clients := map[string]addservice.Service{
+		"thrift":  thriftClient,
 		"local":   set,
 		"http":    httpClient,
 		"jsonrpc": rpcClient,
