@@ -27,8 +27,6 @@ type LatencyWeightedSettings struct {
 	// weight, so that a slow instance still gets probes and its recovery is
 	// seen. Zero means 0.05; a negative value means no floor.
 	Floor float64
-	// Now is the clock, for tests. Nil means the monotonic clock.
-	Now func() time.Time
 }
 
 func (s LatencyWeightedSettings) withDefaults() LatencyWeightedSettings {
@@ -92,7 +90,7 @@ type latencyTable struct {
 func NewLatencyWeighted(s Endpointer, settings LatencyWeightedSettings) *LatencyWeighted {
 	settings = settings.withDefaults()
 	b := &LatencyWeighted{
-		t:       newTracker(s, settings.Now, settings.Decay, true),
+		t:       newTracker(s, settings.Decay, true),
 		refresh: int64(settings.Refresh),
 		floor:   settings.Floor,
 	}

@@ -54,8 +54,6 @@ type OutlierSettings struct {
 	// ejecting would pile onto the others. Neither counts as a success
 	// either: they leave an instance's record as it was.
 	Classifier endpoint.Classifier
-	// Now is the clock. Nil means time.Now.
-	Now func() time.Time
 }
 
 func (s OutlierSettings) withDefaults() OutlierSettings {
@@ -82,9 +80,6 @@ func (s OutlierSettings) withDefaults() OutlierSettings {
 	}
 	if s.PanicThreshold == 0 {
 		s.PanicThreshold = 0.5
-	}
-	if s.Now == nil {
-		s.Now = time.Now
 	}
 	return s
 }
@@ -198,7 +193,7 @@ func (o *OutlierEndpointer) current() (*outlierSnapshot, error) {
 	}
 	if same && !o.dirty.Load() {
 		r := o.reentry.Load()
-		if r == 0 || o.s.Now().UnixNano() < r {
+		if r == 0 || time.Now().UnixNano() < r {
 			return s, nil
 		}
 	}
@@ -224,7 +219,7 @@ func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outli
 			ts[i] = Target{Instance: "#" + strconv.Itoa(i), Endpoint: e}
 		}
 	}
-	now := o.s.Now()
+	now := time.Now()
 	s := &outlierSnapshot{n: len(ts)}
 	if o.tsrc != nil && len(ts) > 0 {
 		s.firstT = &ts[0]
@@ -295,7 +290,7 @@ func (o *OutlierEndpointer) instrument(h *health, next endpoint.Endpoint) endpoi
 
 // record counts one call's outcome and ejects the instance if it must.
 func (o *OutlierEndpointer) record(h *health, failed bool) {
-	now := o.s.Now()
+	now := time.Now()
 	h.mu.Lock()
 	if !h.ejectedUntil.IsZero() {
 		h.mu.Unlock() // a call that started before the ejection

@@ -19,8 +19,6 @@ type P2CSettings struct {
 	// and then waits for its answer instead of taking a flood of requests on
 	// the strength of knowing nothing. Zero means 1s.
 	Penalty time.Duration
-	// Now is the clock, for tests. Nil means the monotonic clock.
-	Now func() time.Time
 }
 
 func (s P2CSettings) withDefaults() P2CSettings {
@@ -51,7 +49,7 @@ type P2C struct {
 // NewP2C returns a power-of-two-choices balancer over peak-EWMA latency.
 func NewP2C(s Endpointer, settings P2CSettings) *P2C {
 	settings = settings.withDefaults()
-	return &P2C{t: newTracker(s, settings.Now, settings.Decay, true), penalty: float64(settings.Penalty)}
+	return &P2C{t: newTracker(s, settings.Decay, true), penalty: float64(settings.Penalty)}
 }
 
 // Endpoint implements Balancer.
@@ -124,7 +122,7 @@ type LeastInFlight struct {
 
 // NewLeastInFlight returns a least-in-flight balancer over s.
 func NewLeastInFlight(s Endpointer) *LeastInFlight {
-	return &LeastInFlight{t: newTracker(s, nil, 10*time.Second, false)}
+	return &LeastInFlight{t: newTracker(s, 10*time.Second, false)}
 }
 
 // Endpoint implements Balancer.

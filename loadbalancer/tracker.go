@@ -100,32 +100,27 @@ type nodeSet struct {
 type tracker struct {
 	src     Endpointer
 	tsrc    TargetEndpointer // src, when it names its instances; else nil
-	now     func() time.Time // nil means the monotonic clock
-	epoch   time.Time
-	tau     float64 // EWMA decay time in nanoseconds
-	latency bool    // whether calls are timed (P2C) or only counted (LeastInFlight)
+	epoch   time.Time        // the clock reads the monotonic time since epoch
+	tau     float64          // EWMA decay time in nanoseconds
+	latency bool             // whether calls are timed (P2C) or only counted (LeastInFlight)
 
 	set atomic.Pointer[nodeSet]
 	mu  sync.Mutex // serialises rebuilds
 }
 
-func newTracker(src Endpointer, now func() time.Time, decay time.Duration, latency bool) *tracker {
-	t := &tracker{src: src, now: now, epoch: time.Now(), tau: float64(decay), latency: latency}
-	if now != nil {
-		t.epoch = now()
-	}
+func newTracker(src Endpointer, decay time.Duration, latency bool) *tracker {
+	t := &tracker{src: src, epoch: time.Now(), tau: float64(decay), latency: latency}
 	t.tsrc, _ = src.(TargetEndpointer)
 	t.set.Store(&nodeSet{})
 	return t
 }
 
-// clock returns nanoseconds since the tracker's epoch. By default it reads
-// only the monotonic clock (time.Since), which costs about half of time.Now.
+// clock returns nanoseconds since the tracker's epoch. It reads only the
+// monotonic clock (time.Since), which costs about half of time.Now. There is
+// no clock to inject: tests run in a testing/synctest bubble, whose fake
+// clock time.Since reads too.
 func (t *tracker) clock() int64 {
-	if t.now == nil {
-		return int64(time.Since(t.epoch))
-	}
-	return int64(t.now().Sub(t.epoch))
+	return int64(time.Since(t.epoch))
 }
 
 func (t *tracker) nodes() ([]*node, error) {
