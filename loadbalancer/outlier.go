@@ -3,7 +3,6 @@ package loadbalancer
 import (
 	"context"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,9 +103,8 @@ func (s OutlierSettings) withDefaults() OutlierSettings {
 // It is safe for concurrent use. Endpoints takes no lock unless the set
 // changed or an ejection is due to end; it starts no goroutine.
 type OutlierEndpointer struct {
-	src  Endpointer
-	tsrc TargetEndpointer
-	s    OutlierSettings
+	src source
+	s   OutlierSettings
 
 	classify endpoint.Classifier
 	custom   bool // classify is not endpoint.Classify
@@ -120,9 +118,7 @@ type OutlierEndpointer struct {
 }
 
 type outlierSnapshot struct {
-	firstT    *Target
-	firstE    *endpoint.Endpoint
-	n         int
+	from      endpointSet // the source's set it was built from (see sameSet)
 	all       []*health
 	endpoints []endpoint.Endpoint
 	targets   []Target
@@ -141,12 +137,11 @@ type health struct {
 
 // NewOutlierEndpointer returns an OutlierEndpointer over src.
 func NewOutlierEndpointer(src Endpointer, settings OutlierSettings) *OutlierEndpointer {
-	o := &OutlierEndpointer{src: src, s: settings.withDefaults(), byName: map[string]*health{}}
+	o := &OutlierEndpointer{src: newSource(src), s: settings.withDefaults(), byName: map[string]*health{}}
 	o.classify, o.custom = o.s.Classifier, o.s.Classifier != nil
 	if !o.custom {
 		o.classify = endpoint.Classify
 	}
-	o.tsrc, _ = src.(TargetEndpointer)
 	o.snap.Store(&outlierSnapshot{})
 	return o
 }
@@ -170,62 +165,42 @@ func (o *OutlierEndpointer) Targets() ([]Target, error) {
 }
 
 func (o *OutlierEndpointer) current() (*outlierSnapshot, error) {
-	var ts []Target
-	var eps []endpoint.Endpoint
-	var err error
-	if o.tsrc != nil {
-		ts, err = o.tsrc.Targets()
-	} else {
-		eps, err = o.src.Endpoints()
-	}
+	set, err := o.src.read()
 	if err != nil {
 		return nil, err
 	}
 	s := o.snap.Load()
-	var same bool
-	switch {
-	case len(ts) > 0:
-		same = len(ts) == s.n && &ts[0] == s.firstT
-	case len(eps) > 0:
-		same = len(eps) == s.n && &eps[0] == s.firstE
-	default:
-		same = s.n == 0
-	}
-	if same && !o.dirty.Load() {
+	if set.same(s.from) && !o.dirty.Load() {
 		r := o.reentry.Load()
 		if r == 0 || time.Now().UnixNano() < r {
 			return s, nil
 		}
 	}
-	return o.rebuild(ts, eps), nil
+	return o.rebuild(set), nil
 }
 
 // rebuild publishes a new snapshot of the instances that are in.
-func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outlierSnapshot {
+func (o *OutlierEndpointer) rebuild(set endpointSet) *outlierSnapshot {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.dirty.Store(false)
 	byName := o.byName
-	if ts == nil {
+	if !set.named() && !set.same(o.snap.Load().from) {
 		// Unnamed instances are named by position, and their records
 		// start afresh when the set changes: the instance at a position
 		// may not be the one that was there. (A rebuild of the same set,
 		// after an ejection or at the end of one, keeps them.)
-		if old := o.snap.Load(); len(eps) == 0 || len(eps) != old.n || &eps[0] != old.firstE {
-			byName = nil
-		}
-		ts = make([]Target, len(eps))
-		for i, e := range eps {
-			ts[i] = Target{Instance: "#" + strconv.Itoa(i), Endpoint: e}
+		byName = nil
+	}
+	ts := make([]Target, set.len())
+	for i := range ts {
+		ts[i] = set.target(i)
+		if !set.named() {
+			ts[i].Instance = "#" + ts[i].Instance
 		}
 	}
 	now := time.Now()
-	s := &outlierSnapshot{n: len(ts)}
-	if o.tsrc != nil && len(ts) > 0 {
-		s.firstT = &ts[0]
-	} else if len(eps) > 0 {
-		s.firstE = &eps[0]
-	}
+	s := &outlierSnapshot{from: set}
 	next := map[string]*health{}
 	var in []Target
 	var all []Target

@@ -3,6 +3,7 @@ package loadbalancer
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -144,51 +145,50 @@ func (b *LeastInFlight) Endpoint() (endpoint.Endpoint, error) {
 	return nodes[i].e, nil
 }
 
-// avoider is implemented by the load-aware balancers, whose pick would
-// otherwise keep returning the cheapest instance to a retry that just saw it
-// fail. RetryWith uses it; other balancers get re-drawn a few times.
-type avoider interface {
-	endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error)
-}
-
-// pickAvoiding draws two distinct nodes among those not in tried (or among
-// all, when every node was tried) and returns the better by less. It
-// allocates, which is fine on the retry path.
-func pickAvoiding(nodes []*node, tried []endpoint.Endpoint, less func(a, b *node) bool) (endpoint.Endpoint, error) {
+// pickAvoiding draws two distinct nodes among those whose instance is not
+// in tried (or among all, when every node was tried) and returns the better
+// by less. With nothing tried it picks as Endpoint does, without
+// allocating; otherwise it allocates, which is fine on the retry path.
+func pickAvoiding(nodes []*node, tried []string, less func(a, b *node) bool) (Target, error) {
 	if len(nodes) == 0 {
-		return nil, ErrNoEndpoints
+		return Target{}, ErrNoEndpoints
 	}
-	cands := make([]*node, 0, len(nodes))
-	for _, n := range nodes {
-		if !seen(n.e, tried) {
-			cands = append(cands, n)
+	cands := nodes
+	if len(tried) > 0 {
+		cands = make([]*node, 0, len(nodes))
+		for _, n := range nodes {
+			if !slices.Contains(tried, n.instance) {
+				cands = append(cands, n)
+			}
+		}
+		if len(cands) == 0 {
+			cands = nodes
 		}
 	}
-	if len(cands) == 0 {
-		cands = nodes
-	}
 	if len(cands) == 1 {
-		return cands[0].e, nil
+		return cands[0].target(), nil
 	}
 	i, j := pickTwo(len(cands))
 	if less(cands[j], cands[i]) {
 		i = j
 	}
-	return cands[i].e, nil
+	return cands[i].target(), nil
 }
 
-func (b *P2C) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+// pick implements namedPicker.
+func (b *P2C) pick(tried []string) (Target, error) {
 	nodes, err := b.t.nodes()
 	if err != nil {
-		return nil, err
+		return Target{}, err
 	}
 	return pickAvoiding(nodes, tried, b.less)
 }
 
-func (b *LeastInFlight) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+// pick implements namedPicker.
+func (b *LeastInFlight) pick(tried []string) (Target, error) {
 	nodes, err := b.t.nodes()
 	if err != nil {
-		return nil, err
+		return Target{}, err
 	}
 	return pickAvoiding(nodes, tried, func(x, y *node) bool { return x.st.inflight.Load() < y.st.inflight.Load() })
 }
