@@ -106,43 +106,36 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 		if s.Budget != nil {
 			s.Budget.Deposit()
 		}
-		var final RetryError
+		// The RetryError is built only on failure, so that a call that
+		// succeeds at once allocates nothing here.
+		var raws []error
 		var tried []string // the instances tried, by name
 		for n := 1; ; n++ {
 			tg, err := pickUntried(b, tried)
 			if err != nil {
-				final.RawErrors = append(final.RawErrors, err)
-				final.Final = err
-				return nil, &final
+				return nil, &RetryError{RawErrors: append(raws, err), Final: err}
 			}
 			resp, retryable, err := attempt(ctx, tg.Endpoint, req, s.AttemptTimeout, s.Classifier)
 			if err == nil {
 				return resp, nil
 			}
-			final.RawErrors = append(final.RawErrors, err)
-			final.Final = err
+			raws = append(raws, err)
 			switch {
 			case ctx.Err() != nil:
-				final.Final = ctx.Err()
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: ctx.Err()}
 			case n >= s.MaxAttempts || !retryable:
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: err}
 			}
 			wait := backoff(s.BackoffBase, s.BackoffMax, n)
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+s.MinAttemptTime {
-				final.Final = ErrDeadlineTooClose
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: ErrDeadlineTooClose}
 			}
 			if s.Budget != nil && !s.Budget.TryWithdraw() {
-				final.Final = ErrBudgetExhausted
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: ErrBudgetExhausted}
 			}
 			if err := sleep(ctx, wait); err != nil {
-				final.Final = err
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: err}
 			}
-			// Recorded only now, so that a call that succeeds at once
-			// allocates nothing for it.
 			if tg.Instance != "" {
 				tried = append(tried, tg.Instance)
 			}
