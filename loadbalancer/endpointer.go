@@ -156,7 +156,7 @@ func (e *DefaultEndpointer) run() {
 				timer, expire = nil, nil
 			}
 			if e.opts.invalidateOnError && !e.errSince.IsZero() && e.snap.Load().err == nil {
-				wait := e.opts.invalidateTimeout - time.Now().Sub(e.errSince)
+				wait := e.opts.invalidateTimeout - time.Since(e.errSince)
 				timer = time.NewTimer(max(wait, 0))
 				expire = timer.C
 			}
@@ -186,7 +186,7 @@ func (e *DefaultEndpointer) armRetry(t *time.Timer) <-chan time.Time {
 		t.Stop()
 		return nil
 	}
-	t.Reset(max(next.Sub(time.Now()), 0))
+	t.Reset(max(time.Until(next), 0))
 	return t.C
 }
 
@@ -281,7 +281,7 @@ func (e *DefaultEndpointer) invalidateIfDue() {
 	if !e.opts.invalidateOnError || e.errSince.IsZero() {
 		return
 	}
-	if time.Now().Sub(e.errSince) < e.opts.invalidateTimeout {
+	if time.Since(e.errSince) < e.opts.invalidateTimeout {
 		return
 	}
 	for inst, le := range e.live {
