@@ -165,9 +165,21 @@ func (o *OutlierEndpointer) Targets() ([]Target, error) {
 }
 
 func (o *OutlierEndpointer) current() (*outlierSnapshot, error) {
-	set, err := o.src.read()
-	if err != nil {
-		return nil, err
+	// The two branches of source.read spelled out, which saves a call on
+	// every read (see source.read).
+	var set endpointSet
+	if o.src.tsrc != nil {
+		ts, err := o.src.tsrc.Targets()
+		if err != nil {
+			return nil, err
+		}
+		set = endpointSet{targets: ts, named: true}
+	} else {
+		eps, err := o.src.src.Endpoints()
+		if err != nil {
+			return nil, err
+		}
+		set = endpointSet{endpoints: eps}
 	}
 	s := o.snap.Load()
 	if set.same(s.from) && !o.dirty.Load() {
@@ -185,7 +197,7 @@ func (o *OutlierEndpointer) rebuild(set endpointSet) *outlierSnapshot {
 	defer o.mu.Unlock()
 	o.dirty.Store(false)
 	byName := o.byName
-	if !set.named() && !set.same(o.snap.Load().from) {
+	if !set.named && !set.same(o.snap.Load().from) {
 		// Unnamed instances are named by position, and their records
 		// start afresh when the set changes: the instance at a position
 		// may not be the one that was there. (A rebuild of the same set,
@@ -195,7 +207,7 @@ func (o *OutlierEndpointer) rebuild(set endpointSet) *outlierSnapshot {
 	ts := make([]Target, set.len())
 	for i := range ts {
 		ts[i] = set.target(i)
-		if !set.named() {
+		if !set.named {
 			ts[i].Instance = "#" + ts[i].Instance
 		}
 	}

@@ -122,12 +122,27 @@ func (t *tracker) clock() int64 {
 
 func (t *tracker) nodes() ([]*node, error) {
 	cur := t.set.Load()
-	s, err := t.src.read()
-	if err != nil {
-		return nil, err
-	}
-	if s.same(cur.from) {
-		return cur.nodes, nil
+	// The two branches of source.read spelled out, which saves a call on
+	// every pick (see read).
+	var s endpointSet
+	if t.src.tsrc != nil {
+		ts, err := t.src.tsrc.Targets()
+		if err != nil {
+			return nil, err
+		}
+		if sameSet(ts, cur.from.targets) {
+			return cur.nodes, nil
+		}
+		s = endpointSet{targets: ts, named: true}
+	} else {
+		eps, err := t.src.src.Endpoints()
+		if err != nil {
+			return nil, err
+		}
+		if sameSet(eps, cur.from.endpoints) {
+			return cur.nodes, nil
+		}
+		s = endpointSet{endpoints: eps}
 	}
 	return t.rebuild(s).nodes, nil
 }
@@ -144,7 +159,7 @@ func (t *tracker) rebuild(s endpointSet) *nodeSet {
 		return old
 	}
 	byName := make(map[string]*stats, len(old.nodes))
-	if s.named() {
+	if s.named {
 		for _, n := range old.nodes {
 			byName[n.instance] = n.st
 		}

@@ -73,28 +73,40 @@ func drawCumulative(cum []float64) int {
 
 func (w *Weighted) current() (*weightTable, error) {
 	t := w.table.Load()
-	s, err := w.src.read()
+	// The two branches of source.read spelled out, which saves a call on
+	// every pick (see read).
+	if w.src.tsrc != nil {
+		ts, err := w.src.tsrc.Targets()
+		if err != nil {
+			return nil, err
+		}
+		if sameSet(ts, t.from.targets) {
+			return t, nil
+		}
+		return w.rebuild(endpointSet{targets: ts, named: true}), nil
+	}
+	eps, err := w.src.src.Endpoints()
 	if err != nil {
 		return nil, err
 	}
-	if s.same(t.from) {
+	if sameSet(eps, t.from.endpoints) {
 		return t, nil
 	}
-	return w.rebuild(s), nil
+	return w.rebuild(endpointSet{endpoints: eps}), nil
 }
 
 func (w *Weighted) rebuild(s endpointSet) *weightTable {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := &weightTable{from: s, eps: s.endpoints}
-	if s.named() {
+	if s.named {
 		t.eps = make([]endpoint.Endpoint, len(s.targets))
 	}
 	t.names = make([]string, s.len())
 	for i := range s.len() {
 		tg := s.target(i)
 		t.names[i] = tg.Instance
-		if s.named() {
+		if s.named {
 			t.eps[i] = tg.Endpoint
 		}
 	}
