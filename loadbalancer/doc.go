@@ -22,7 +22,8 @@
 // Endpointer and a Balancer and leaves out instances that keep failing.
 // [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
-// classifier, and retries on another instance.
+// classifier, and retries on an instance not tried yet, told apart by name
+// (see [RetryWith] and the contract on [Endpointer]).
 //
 // # Failures
 //
