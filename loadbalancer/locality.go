@@ -70,36 +70,35 @@ func (l *Locality) Endpoint() (endpoint.Endpoint, error) {
 	return n.e, nil
 }
 
-// choose returns the node for one call from set, or nil when it is empty.
+// choose returns the node for one call from set, or nil when it is empty:
+// the less busy of two random nodes of the group the call goes to. (One
+// function, with no call but pickTwo's, as the pick path had before it was
+// shared with pick.)
 func (l *Locality) choose(set *localitySet) *node {
+	g := set.local
 	switch {
-	case len(set.local) == 0 && len(set.remote) == 0:
-		return nil
 	case len(set.local) == 0:
-		return lessBusy(set.remote)
+		g = set.remote
 	case len(set.remote) == 0:
-		return lessBusy(set.local)
+	default:
+		// Spill over once the local instances run out of headroom, if the
+		// other zones' instances are less busy.
+		perLocal := float64(l.local.Load()) / float64(len(set.local))
+		if perLocal >= l.headroom && float64(l.remote.Load())/float64(len(set.remote)) < perLocal {
+			g = set.remote
+		}
 	}
-	perLocal := float64(l.local.Load()) / float64(len(set.local))
-	if perLocal < l.headroom {
-		return lessBusy(set.local)
+	switch len(g) {
+	case 0:
+		return nil
+	case 1:
+		return g[0]
 	}
-	if perRemote := float64(l.remote.Load()) / float64(len(set.remote)); perRemote < perLocal {
-		return lessBusy(set.remote)
-	}
-	return lessBusy(set.local)
-}
-
-// lessBusy returns the less busy of two random nodes.
-func lessBusy(nodes []*node) *node {
-	if len(nodes) == 1 {
-		return nodes[0]
-	}
-	i, j := pickTwo(len(nodes))
-	if nodes[j].st.inflight.Load() < nodes[i].st.inflight.Load() {
+	i, j := pickTwo(len(g))
+	if g[j].st.inflight.Load() < g[i].st.inflight.Load() {
 		i = j
 	}
-	return nodes[i]
+	return g[i]
 }
 
 func (l *Locality) current() (*localitySet, error) {

@@ -167,28 +167,30 @@ func (o *OutlierEndpointer) Targets() ([]Target, error) {
 func (o *OutlierEndpointer) current() (*outlierSnapshot, error) {
 	// The two branches of source.read spelled out, which saves a call on
 	// every read (see source.read).
-	var set endpointSet
-	if o.src.tsrc != nil {
-		ts, err := o.src.tsrc.Targets()
-		if err != nil {
-			return nil, err
-		}
-		set = endpointSet{targets: ts, named: true}
-	} else {
-		eps, err := o.src.src.Endpoints()
-		if err != nil {
-			return nil, err
-		}
-		set = endpointSet{endpoints: eps}
-	}
 	s := o.snap.Load()
-	if set.same(s.from) && !o.dirty.Load() {
+	var ts []Target
+	var eps []endpoint.Endpoint
+	var same bool
+	if o.src.tsrc != nil {
+		var err error
+		if ts, err = o.src.tsrc.Targets(); err != nil {
+			return nil, err
+		}
+		same = sameSet(ts, s.from.targets)
+	} else {
+		var err error
+		if eps, err = o.src.src.Endpoints(); err != nil {
+			return nil, err
+		}
+		same = sameSet(eps, s.from.endpoints)
+	}
+	if same && !o.dirty.Load() {
 		r := o.reentry.Load()
 		if r == 0 || time.Now().UnixNano() < r {
 			return s, nil
 		}
 	}
-	return o.rebuild(set), nil
+	return o.rebuild(endpointSet{targets: ts, endpoints: eps, named: o.src.tsrc != nil}), nil
 }
 
 // rebuild publishes a new snapshot of the instances that are in.

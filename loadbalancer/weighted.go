@@ -55,7 +55,14 @@ func (w *Weighted) Endpoint() (endpoint.Endpoint, error) {
 	if len(t.eps) == 0 {
 		return nil, ErrNoEndpoints
 	}
-	return t.eps[drawCumulative(t.cum)], nil
+	// drawCumulative's body, inline: the call cost a pick 15 instructions
+	// (6%).
+	x := rand.Float64() * t.cum[len(t.cum)-1]
+	i, _ := slices.BinarySearch(t.cum, x)
+	for i < len(t.cum)-1 && t.cum[i] <= x {
+		i++
+	}
+	return t.eps[i], nil
 }
 
 // drawCumulative draws an index at random in proportion to the weights
