@@ -68,7 +68,7 @@ var loopContestants = []detectContestant{
 	{"kit-throttle-10s", func(seed uint64) endpoint.Middleware {
 		r := rand.New(rand.NewPCG(seed, 7))
 		return circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second / loopScale},
-			circuitbreaker.WithRandom(r.Float64)).Middleware
+			circuitbreaker.ThrottleRandom(r.Float64)).Middleware
 	}},
 }
 

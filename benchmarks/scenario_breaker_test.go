@@ -60,14 +60,14 @@ var detectContestants = []detectContestant{
 	{"kit-throttle", func(seed uint64) endpoint.Middleware {
 		r := rand.New(rand.NewPCG(seed, 7))
 		return circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{},
-			circuitbreaker.WithRandom(r.Float64)).Middleware
+			circuitbreaker.ThrottleRandom(r.Float64)).Middleware
 	}},
 	{"kit-throttle-10s", func(seed uint64) endpoint.Middleware {
 		// The book's 2-minute window remembers the good minutes before an
 		// outage for long; a 10s window follows it closer.
 		r := rand.New(rand.NewPCG(seed, 7))
 		return circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second},
-			circuitbreaker.WithRandom(r.Float64)).Middleware
+			circuitbreaker.ThrottleRandom(r.Float64)).Middleware
 	}},
 }
 

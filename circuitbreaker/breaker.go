@@ -285,12 +285,13 @@ func (b *Breaker) changed(from, to State) {
 
 // Middleware wraps next so that calls go through the breaker: rejected ones
 // return [ErrOpen] at once, and admitted ones are classified and counted.
-// It reads the clock set by [WithClock] once per call, or twice when
-// Settings.SlowCall asks for latencies.
+// It reads the clock (time.Now) once per call, or twice when
+// Settings.SlowCall asks for latencies; callers that have the instant
+// already use AllowAt and DoneAt.
 func (b *Breaker) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	timed := b.s.SlowCall > 0
 	return func(ctx context.Context, request any) (any, error) {
-		t, err := b.AllowAt(b.cfg.clock())
+		t, err := b.AllowAt(time.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +313,7 @@ func (b *Breaker) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 		}
 		end := t.start
 		if timed {
-			end = b.cfg.clock()
+			end = time.Now()
 		}
 		b.DoneAt(t, end, b.cfg.outcome(ctx, resp, err))
 		return resp, err
@@ -325,11 +326,11 @@ func (b *Breaker) probe(ctx context.Context, request any, next endpoint.Endpoint
 	done := false
 	defer func() {
 		if !done {
-			b.DoneAt(t, b.cfg.clock(), endpoint.Outcome{Kind: endpoint.DependencyFailure})
+			b.DoneAt(t, time.Now(), endpoint.Outcome{Kind: endpoint.DependencyFailure})
 		}
 	}()
 	resp, err = next(ctx, request)
 	done = true
-	b.DoneAt(t, b.cfg.clock(), b.cfg.outcome(ctx, resp, err))
+	b.DoneAt(t, time.Now(), b.cfg.outcome(ctx, resp, err))
 	return resp, err
 }

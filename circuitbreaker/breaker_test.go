@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/endpointkit/kit/circuitbreaker"
@@ -149,8 +150,8 @@ func TestBreakerHooksOutsideLock(t *testing.T) {
 	var got []string
 	g := &recGauge{}
 	b = circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, OpenFor: time.Second, Probes: 1},
-		circuitbreaker.WithStateGauge(g),
-		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+		circuitbreaker.BreakerStateGauge(g),
+		circuitbreaker.BreakerStateChange(func(from, to circuitbreaker.State) {
 			// Calling back into the breaker would deadlock under its lock.
 			_ = b.State(t0)
 			got = append(got, from.String()+">"+to.String())
@@ -177,27 +178,12 @@ func TestBreakerHooksOutsideLock(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// The middleware reads time.Now; the bubble's fake clock moves only when
+// the test sleeps.
+func TestBreakerMiddlewareClassifies(t *testing.T) { synctest.Test(t, testBreakerMiddlewareClassifies) }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func TestBreakerMiddlewareClassifies(t *testing.T) {
-	clock := &fakeClock{now: t0}
-	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 5}, circuitbreaker.WithClock(clock.Now))
+func testBreakerMiddlewareClassifies(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 5})
 	var fail error
 	e := b.Middleware(func(ctx context.Context, req any) (any, error) {
 		if fail != nil {
@@ -217,7 +203,7 @@ func TestBreakerMiddlewareClassifies(t *testing.T) {
 	for range 50 {
 		e(ctx, nil)
 	}
-	if got := b.State(clock.Now()); got != circuitbreaker.Closed {
+	if got := b.State(time.Now()); got != circuitbreaker.Closed {
 		t.Fatalf("State after business errors and cancellations = %v, want closed", got)
 	}
 	// Real failures do: 50 successes + 50 failures is 50%.
@@ -228,24 +214,26 @@ func TestBreakerMiddlewareClassifies(t *testing.T) {
 	if _, err := e(context.Background(), nil); !errors.Is(err, circuitbreaker.ErrOpen) {
 		t.Errorf("call after 50%% failures: err = %v, want ErrOpen", err)
 	}
-	clock.Add(5 * time.Second)
+	time.Sleep(5 * time.Second)
 	fail = nil
 	for range 5 {
 		if _, err := e(context.Background(), nil); err != nil {
 			t.Fatalf("probe after OpenFor: err = %v", err)
 		}
 	}
-	if got := b.State(clock.Now()); got != circuitbreaker.Closed {
+	if got := b.State(time.Now()); got != circuitbreaker.Closed {
 		t.Errorf("State after 5 good probes = %v, want closed", got)
 	}
 }
 
 func TestBreakerMiddlewarePanicReturnsProbe(t *testing.T) {
-	clock := &fakeClock{now: t0}
-	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, Probes: 1, OpenFor: time.Second},
-		circuitbreaker.WithClock(clock.Now))
-	feed(t, b, t0, 1, failure) // opens
-	clock.Add(time.Second)
+	synctest.Test(t, testBreakerMiddlewarePanicReturnsProbe)
+}
+
+func testBreakerMiddlewarePanicReturnsProbe(t *testing.T) {
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1, Probes: 1, OpenFor: time.Second})
+	feed(t, b, time.Now(), 1, failure) // opens
+	time.Sleep(time.Second)
 	e := b.Middleware(func(context.Context, any) (any, error) { panic("boom") })
 	func() {
 		defer func() { recover() }()
@@ -253,10 +241,10 @@ func TestBreakerMiddlewarePanicReturnsProbe(t *testing.T) {
 	}()
 	// The panicking probe counted as a failure: open again, not stuck
 	// half-open waiting for a probe that will never report.
-	if got := b.State(clock.Now()); got != circuitbreaker.Open {
+	if got := b.State(time.Now()); got != circuitbreaker.Open {
 		t.Errorf("State after a panicking probe = %v, want open", got)
 	}
-	clock.Add(time.Second)
+	time.Sleep(time.Second)
 	if _, err := b.Middleware(endpoint.Nop)(context.Background(), nil); err != nil {
 		t.Errorf("probe after the next open period: err = %v, want nil", err)
 	}
@@ -274,7 +262,7 @@ func TestBreakerConcurrent(t *testing.T) {
 		transitions = map[[2]circuitbreaker.State]int{}
 	)
 	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{Window: 200 * time.Millisecond, Buckets: 10, MinRequests: 10, OpenFor: 20 * time.Millisecond},
-		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+		circuitbreaker.BreakerStateChange(func(from, to circuitbreaker.State) {
 			mu.Lock()
 			transitions[[2]circuitbreaker.State{from, to}]++
 			mu.Unlock()

@@ -68,10 +68,10 @@ type namedBreaker struct {
 func breakers(classify endpoint.Classifier) []namedBreaker {
 	var opts []circuitbreaker.Option
 	if classify != nil {
-		opts = append(opts, circuitbreaker.WithClassifier(classify))
+		opts = append(opts, circuitbreaker.BreakerClassifier(classify))
 	}
 	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{MaxReject: 2},
-		append(opts, circuitbreaker.WithRandom(func() float64 { return 0 }))...)
+		append(opts, circuitbreaker.ThrottleRandom(func() float64 { return 0 }))...)
 	return []namedBreaker{
 		{"Breaker", circuitbreaker.NewBreaker(circuitbreaker.Settings{}, opts...).Middleware},
 		{"Throttle", th.Middleware},

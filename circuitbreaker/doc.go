@@ -17,7 +17,7 @@
 // # Outcomes
 //
 // Every breaker asks kit's one [endpoint.Classifier] what a call says about
-// the dependency; [endpoint.Classify] unless [WithClassifier] says
+// the dependency; [endpoint.Classify] unless [BreakerClassifier] says
 // otherwise, so that breakers, outlier ejection, retries and adaptive
 // limits agree. A Success or a BusinessError (a response that implements
 // endpoint.Failer) counts as a success; a DependencyFailure (a 5xx, gRPC
@@ -34,19 +34,22 @@
 //
 // # Observing
 //
-// [WithStateChange] installs a hook called on every state change, outside
-// any lock, and [WithStateGauge] a metrics.Gauge that holds the numeric
+// [BreakerStateChange] installs a hook called on every state change, outside
+// any lock, and [BreakerStateGauge] a metrics.Gauge that holds the numeric
 // [State]. A rejected call returns an error for which errors.Is(err,
 // [ErrOpen]) holds.
 //
 // # Use
 //
 //	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{}, // sensible defaults
-//		circuitbreaker.WithStateGauge(stateGauge))
+//		circuitbreaker.BreakerStateGauge(stateGauge))
 //	e = b.Middleware(e)
 //
-// Time comes from [WithClock] in the middlewares and from explicit instants
-// in the AllowAt/DoneAt methods, so tests need no sleeps.
+// Time: the middlewares read time.Now; the explicit-instant methods
+// (AllowAt, DoneAt, State, RejectProbability) take the instant from their
+// caller, as x/time/rate's AllowN(t, n) does. There is no clock option:
+// tests drive time with explicit instants or run in a testing/synctest
+// bubble, whose fake clock the middlewares read too.
 //
 // # Concurrency
 //

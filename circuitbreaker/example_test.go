@@ -11,11 +11,9 @@ import (
 )
 
 func ExampleBreaker() {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b := circuitbreaker.NewBreaker(
 		circuitbreaker.Settings{MinRequests: 4, FailureRatio: 0.5, OpenFor: 10 * time.Second},
-		circuitbreaker.WithClock(func() time.Time { return now }),
-		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+		circuitbreaker.BreakerStateChange(func(from, to circuitbreaker.State) {
 			fmt.Println("breaker:", from, "->", to)
 		}),
 	)
@@ -35,10 +33,17 @@ func ExampleBreaker() {
 	_, err := e(context.Background(), nil)
 	fmt.Println(errors.Is(err, circuitbreaker.ErrOpen))
 
-	now = now.Add(10 * time.Second)
-	healthy = true
+	// Ten seconds on, the breaker lets probes through. The middleware reads
+	// time.Now; code that has the instant already (or a test that wants
+	// one) uses the explicit-instant methods, as here.
+	later := time.Now().Add(10 * time.Second)
 	for range 5 { // the default number of probes
-		e(context.Background(), nil)
+		tk, err := b.AllowAt(later)
+		if err != nil {
+			fmt.Println("probe refused:", err)
+			continue
+		}
+		b.DoneAt(tk, later, endpoint.Outcome{Kind: endpoint.Success})
 	}
 	// Output:
 	// breaker: closed -> open
@@ -69,7 +74,7 @@ func ExampleThrottle() {
 // One Classifier, kit's failure model with one change, for every breaker of
 // a service: here a business error counts as a failure too (the dependency
 // answers, but with an error it should not give).
-func ExampleWithClassifier() {
+func ExampleBreakerClassifier() {
 	classify := func(ctx context.Context, resp any, err error) endpoint.Outcome {
 		o := endpoint.Classify(ctx, resp, err)
 		if o.Kind == endpoint.BusinessError {
@@ -77,7 +82,7 @@ func ExampleWithClassifier() {
 		}
 		return o
 	}
-	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 3}, circuitbreaker.WithClassifier(classify))
+	b := circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 3}, circuitbreaker.BreakerClassifier(classify))
 	e := b.Middleware(func(context.Context, any) (any, error) {
 		return failerResp{errors.New("quota table missing")}, nil
 	})

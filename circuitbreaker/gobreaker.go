@@ -15,7 +15,7 @@ import (
 // github.com/sony/gobreaker/v2 breaker, as Go kit's adapter of the same name
 // does, with three differences:
 //
-//   - outcomes are classified (see [WithClassifier]; by default
+//   - outcomes are classified (see [BreakerClassifier]; by default
 //     [endpoint.Classify]): a business error or a caller error (a 4xx, an
 //     InvalidArgument, the caller's own cancellation or deadline) reaches
 //     cb as a success, so it cannot trip it; a DependencyFailure or an
@@ -27,7 +27,7 @@ import (
 //     the response and a nil error;
 //   - a call cb refuses returns an error that wraps both [ErrOpen] and
 //     gobreaker's own (ErrOpenState or ErrTooManyRequests);
-//   - with [WithStateChange] or [WithStateGauge], the state is read after
+//   - with [BreakerStateChange] or [BreakerStateGauge], the state is read after
 //     each call and changes are reported outside gobreaker's lock. Settings.
 //     OnStateChange, by contrast, runs under that lock and must not call
 //     back into cb.

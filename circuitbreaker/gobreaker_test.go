@@ -16,8 +16,8 @@ func TestGobreaker(t *testing.T) {
 	var changes []string
 	g := &recGauge{}
 	mw := circuitbreaker.Gobreaker(cb,
-		circuitbreaker.WithStateGauge(g),
-		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+		circuitbreaker.BreakerStateGauge(g),
+		circuitbreaker.BreakerStateChange(func(from, to circuitbreaker.State) {
 			_ = cb.State() // safe: not under gobreaker's lock
 			changes = append(changes, from.String()+">"+to.String())
 		}))
@@ -95,7 +95,7 @@ func TestGobreakerClassifier(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cb := gobreaker.NewCircuitBreaker[any](gobreaker.Settings{})
-			e := circuitbreaker.Gobreaker(cb, circuitbreaker.WithClassifier(classify))(
+			e := circuitbreaker.Gobreaker(cb, circuitbreaker.BreakerClassifier(classify))(
 				func(ctx context.Context, req any) (any, error) { return tt.resp, tt.err })
 			for i := range 6 {
 				resp, err := e(context.Background(), nil)

@@ -2,7 +2,6 @@ package circuitbreaker
 
 import (
 	"context"
-	"time"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/metrics"
@@ -42,6 +41,13 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Option configures the behaviour and instruments of a breaker: a
 // [Breaker], a [Throttle] or the [Gobreaker] middleware.
+//
+// Options are named after what they configure, as everywhere in kit
+// (ServerBefore, ClientFinalizer): one Option type serves all three
+// breakers, and "breaker" is this package's word for all of them, so the
+// options every breaker reads are named Breaker… ([BreakerClassifier],
+// [BreakerStateChange], [BreakerStateGauge]) and the one only a Throttle
+// reads is named Throttle… ([ThrottleRandom]).
 type Option func(*config)
 
 type config struct {
@@ -49,8 +55,6 @@ type config struct {
 	customClass   bool // classify is not endpoint.Classify
 	onStateChange func(from, to State)
 	gauge         metrics.Gauge
-	now           func() time.Time
-	clockSet      bool // now is not time.Now
 	random        func() float64
 	watchGauge    bool // a gauge was set
 }
@@ -59,7 +63,6 @@ func newConfig(opts []Option) config {
 	c := config{
 		classify: endpoint.Classify,
 		gauge:    discard.NewGauge(),
-		now:      time.Now,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -67,11 +70,11 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WithClassifier sets how call outcomes are classified: kit's one
+// BreakerClassifier sets how call outcomes are classified: kit's one
 // [endpoint.Classifier], which a service passes to each of its breakers,
 // outlier ejection, retries and adaptive limits alike. By default,
 // [endpoint.Classify] is used. A nil c means the default.
-func WithClassifier(c endpoint.Classifier) Option {
+func BreakerClassifier(c endpoint.Classifier) Option {
 	return func(cfg *config) {
 		if c == nil {
 			cfg.classify, cfg.customClass = endpoint.Classify, false
@@ -81,36 +84,20 @@ func WithClassifier(c endpoint.Classifier) Option {
 	}
 }
 
-// WithStateChange sets a hook called after every state change. It is called
+// BreakerStateChange sets a hook called after every state change. It is called
 // outside any lock, so it may call back into the breaker, but it runs on the
 // goroutine of the call that caused the change: keep it short. Hooks for
 // consecutive changes may run concurrently and out of order; the gauge and
 // the breaker's State method are the authority on the current state.
-func WithStateChange(hook func(from, to State)) Option {
+func BreakerStateChange(hook func(from, to State)) Option {
 	return func(cfg *config) { cfg.onStateChange = hook }
 }
 
-// WithStateGauge sets a gauge that is set to the numeric [State] on every
+// BreakerStateGauge sets a gauge that is set to the numeric [State] on every
 // change (0 closed, 1 half-open, 2 open), and to 0 at construction. By
 // default, the state is discarded.
-func WithStateGauge(g metrics.Gauge) Option {
+func BreakerStateGauge(g metrics.Gauge) Option {
 	return func(cfg *config) { cfg.gauge, cfg.watchGauge = g, true }
-}
-
-// WithClock sets the clock the middleware reads; tests pass a fake one. By
-// default, time.Now is used. The explicit-instant methods (AllowAt, DoneAt)
-// ignore it.
-func WithClock(now func() time.Time) Option {
-	return func(cfg *config) { cfg.now, cfg.clockSet = now, true }
-}
-
-// clock reads the clock: time.Now called directly unless WithClock set
-// another, which saves an indirect call on the hot path.
-func (c *config) clock() time.Time {
-	if c.clockSet {
-		return c.now()
-	}
-	return time.Now()
 }
 
 // outcome classifies a call. endpoint.Classify calls every nil error a

@@ -78,10 +78,10 @@ func NewThrottle(s ThrottleSettings, opts ...Option) *Throttle {
 	return t
 }
 
-// WithRandom sets the source of uniform random numbers in [0, 1) a
+// ThrottleRandom sets the source of uniform random numbers in [0, 1) a
 // [Throttle] draws from; tests pass a fixed sequence. By default, the
 // top-level function of math/rand/v2 is used.
-func WithRandom(f func() float64) Option {
+func ThrottleRandom(f func() float64) Option {
 	return func(cfg *config) { cfg.random = f }
 }
 
@@ -150,11 +150,11 @@ func (t *Throttle) State() State {
 }
 
 // Middleware wraps next so that calls go through the throttle. It reads the
-// clock set by [WithClock] once per call: the accept counts in the period
+// clock (time.Now) once per call: the accept counts in the period
 // that is the newest when the call ends, without a second clock read.
 func (t *Throttle) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		if err := t.allow(t.cfg.now().UnixNano()); err != nil {
+		if err := t.allow(time.Now().UnixNano()); err != nil {
 			return nil, err
 		}
 		resp, err := next(ctx, request)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/endpointkit/kit/circuitbreaker"
@@ -28,7 +29,7 @@ func TestThrottleProbability(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{K: tc.k},
-				circuitbreaker.WithRandom(func() float64 { return 0.999999 })) // never reject
+				circuitbreaker.ThrottleRandom(func() float64 { return 0.999999 })) // never reject
 			for i := range tc.requests {
 				if err := th.AllowAt(t0); err != nil {
 					t.Fatalf("AllowAt: %v", err)
@@ -51,9 +52,9 @@ func TestThrottleRejectsAndRecovers(t *testing.T) {
 	g := &recGauge{}
 	draw := 0.5
 	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: time.Minute, Buckets: 6},
-		circuitbreaker.WithRandom(func() float64 { return draw }),
-		circuitbreaker.WithStateGauge(g),
-		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) { changes = append(changes, to.String()) }))
+		circuitbreaker.ThrottleRandom(func() float64 { return draw }),
+		circuitbreaker.BreakerStateGauge(g),
+		circuitbreaker.BreakerStateChange(func(from, to circuitbreaker.State) { changes = append(changes, to.String()) }))
 	// 10 requests, all failing: p rises to 9/10 before the 10th.
 	for range 10 {
 		if err := th.AllowAt(t0); err == nil {
@@ -82,10 +83,13 @@ func TestThrottleRejectsAndRecovers(t *testing.T) {
 	}
 }
 
-func TestThrottleMiddleware(t *testing.T) {
-	clock := &fakeClock{now: t0}
+// In a bubble every call happens at one instant, as the middleware reads
+// time.Now and the fake clock stands still.
+func TestThrottleMiddleware(t *testing.T) { synctest.Test(t, testThrottleMiddleware) }
+
+func testThrottleMiddleware(t *testing.T) {
 	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{},
-		circuitbreaker.WithClock(clock.Now), circuitbreaker.WithRandom(func() float64 { return 0 }))
+		circuitbreaker.ThrottleRandom(func() float64 { return 0 }))
 	down := errors.New("unavailable")
 	e := th.Middleware(func(context.Context, any) (any, error) { return nil, down })
 	var reached, throttled int
@@ -121,7 +125,7 @@ func TestThrottleConcurrent(t *testing.T) {
 	)
 	const maxReject = 0.9
 	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second, MaxReject: maxReject},
-		circuitbreaker.WithStateChange(func(from, to circuitbreaker.State) {
+		circuitbreaker.BreakerStateChange(func(from, to circuitbreaker.State) {
 			mu.Lock()
 			transitions[[2]circuitbreaker.State{from, to}]++
 			mu.Unlock()
@@ -191,7 +195,7 @@ func TestThrottleConcurrent(t *testing.T) {
 
 func TestThrottleUncapped(t *testing.T) {
 	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{MaxReject: 2},
-		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+		circuitbreaker.ThrottleRandom(func() float64 { return 0.999999 }))
 	for range 100 {
 		th.AllowAt(t0)
 		th.DoneAt(t0, failure)
@@ -206,7 +210,7 @@ func TestThrottleUncapped(t *testing.T) {
 // it is left in the running sums.
 func TestThrottleConcurrentWindowExact(t *testing.T) {
 	th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: time.Second, Buckets: 10, MaxReject: 2},
-		circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+		circuitbreaker.ThrottleRandom(func() float64 { return 0.999999 }))
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -248,7 +252,7 @@ func TestThrottleWindowSlides(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{Window: 10 * time.Second, Buckets: 10, MaxReject: 2},
-				circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+				circuitbreaker.ThrottleRandom(func() float64 { return 0.999999 }))
 			start := t0.Truncate(time.Second)
 			// 10 failures in the first period, 10 successes 5 s later.
 			for range 10 {
@@ -276,7 +280,7 @@ func TestThrottleInstantsBefore1970(t *testing.T) {
 	// one period rather than panicking on a negative index.
 	for _, at := range []time.Time{{}, time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)} {
 		th := circuitbreaker.NewThrottle(circuitbreaker.ThrottleSettings{MaxReject: 2},
-			circuitbreaker.WithRandom(func() float64 { return 0.999999 }))
+			circuitbreaker.ThrottleRandom(func() float64 { return 0.999999 }))
 		for range 10 {
 			th.AllowAt(at)
 			th.DoneAt(at, failure)

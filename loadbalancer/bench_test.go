@@ -49,17 +49,36 @@ func TestPickDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// benchBalancers are the balancers with their real clocks.
-var benchBalancers = []balancerCase{
-	balancers[0], balancers[1],
-	{"p2c", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
-		return loadbalancer.NewP2C(s, loadbalancer.P2CSettings{})
-	}},
-	balancers[3],
-	{"p2c_outlier", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
-		return loadbalancer.NewP2C(loadbalancer.NewOutlierEndpointer(s, loadbalancer.OutlierSettings{}), loadbalancer.P2CSettings{})
-	}},
-	{"latency_weighted", func(s loadbalancer.Endpointer) loadbalancer.Balancer {
-		return loadbalancer.NewLatencyWeighted(s, loadbalancer.LatencyWeightedSettings{})
-	}},
+// benchBalancers are the balancers measured: all of them, each reading
+// the real clock.
+var benchBalancers = balancers
+
+// BenchmarkRetryWith measures RetryWith's success path (one attempt) over
+// each balancer and 3 instances, unnamed (a FixedEndpointer, named by
+// position) and named (a TargetEndpointer): the first pick goes through the
+// same naming pick as the retries.
+func BenchmarkRetryWith(b *testing.B) {
+	ctx := context.Background()
+	eps := loadbalancer.FixedEndpointer{endpoint.Nop, endpoint.Nop, endpoint.Nop}
+	ts := []loadbalancer.Target{{"a", eps[0]}, {"b", eps[1]}, {"c", eps[2]}}
+	sources := []struct {
+		name string
+		src  loadbalancer.Endpointer
+	}{
+		{"unnamed", eps},
+		{"named", targetsFunc(func() ([]loadbalancer.Target, error) { return ts, nil })},
+	}
+	for _, src := range sources {
+		for _, bc := range benchBalancers {
+			b.Run(fmt.Sprintf("src=%s/impl=%s", src.name, bc.name), func(b *testing.B) {
+				call := loadbalancer.RetryWith(bc.new(src.src), loadbalancer.RetrySettings{})
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := call(ctx, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

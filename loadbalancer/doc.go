@@ -24,7 +24,8 @@
 // Endpointer and a Balancer and leaves out instances that keep failing.
 // [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
-// classifier, and retries on another instance.
+// classifier, and retries on an instance not tried yet, told apart by name
+// (see [RetryWith] and the contract on [Endpointer]).
 //
 // # Failures
 //
@@ -56,6 +57,14 @@
 // Everything here is safe for concurrent use. Picks read immutable snapshots
 // and atomics: no lock, no allocation. The Endpointer from NewEndpointer owns
 // one goroutine, stopped by its Close; balancers, the outlier Endpointer and
-// the retries start none. Time-dependent types take their clock in their
-// settings (or use time.Now), so tests can drive them with explicit instants.
+// the retries start none.
+//
+// # Time
+//
+// Types that need the time read it themselves (time.Now, or the monotonic
+// clock alone where a duration is all they need); none takes a clock in its
+// settings. Where a caller may have the instant already, a method takes it
+// explicitly ([Budget.DepositAt] and [Budget.TryWithdrawAt] beside Deposit
+// and TryWithdraw). Tests that need time to pass run in a testing/synctest
+// bubble, whose fake clock these types read too.
 package loadbalancer

@@ -17,7 +17,6 @@ type EndpointerOption func(*endpointerOptions)
 type endpointerOptions struct {
 	invalidateOnError bool
 	invalidateTimeout time.Duration
-	now               func() time.Time // time.Now; tests use testing/synctest
 }
 
 // InvalidateOnError makes the Endpointer give up its endpoints once discovery
@@ -115,7 +114,6 @@ func NewEndpointer(instancer Instancer, factory Factory, logger log.Logger, opti
 		instancer: instancer,
 		factory:   factory,
 		logger:    logger,
-		opts:      endpointerOptions{now: time.Now},
 		ch:        make(chan Event, 1),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -158,7 +156,7 @@ func (e *DefaultEndpointer) run() {
 				timer, expire = nil, nil
 			}
 			if e.opts.invalidateOnError && !e.errSince.IsZero() && e.snap.Load().err == nil {
-				wait := e.opts.invalidateTimeout - e.opts.now().Sub(e.errSince)
+				wait := e.opts.invalidateTimeout - time.Since(e.errSince)
 				timer = time.NewTimer(max(wait, 0))
 				expire = timer.C
 			}
@@ -188,7 +186,7 @@ func (e *DefaultEndpointer) armRetry(t *time.Timer) <-chan time.Time {
 		t.Stop()
 		return nil
 	}
-	t.Reset(max(next.Sub(e.opts.now()), 0))
+	t.Reset(max(time.Until(next), 0))
 	return t.C
 }
 
@@ -196,7 +194,7 @@ func (e *DefaultEndpointer) armRetry(t *time.Timer) <-chan time.Time {
 // and publishes the set if any of them now has an endpoint. Called only by
 // the run goroutine.
 func (e *DefaultEndpointer) retryFactory() {
-	now := e.opts.now()
+	now := time.Now()
 	changed := false
 	for inst, r := range e.failed {
 		if now.Before(r.at) {
@@ -224,7 +222,7 @@ func (e *DefaultEndpointer) build(inst string) bool {
 		}
 		r.failures++
 		wait := factoryBackoff(r.failures)
-		r.at = e.opts.now().Add(wait)
+		r.at = time.Now().Add(wait)
 		e.logger.Log("component", "loadbalancer", "instance", inst, "err", err, "retry_in", wait)
 		return false
 	}
@@ -239,7 +237,7 @@ func (e *DefaultEndpointer) apply(ev Event) {
 	if ev.Err != nil {
 		e.logger.Log("component", "loadbalancer", "err", ev.Err)
 		if e.errSince.IsZero() {
-			e.errSince = e.opts.now()
+			e.errSince = time.Now()
 		}
 		e.lastError = ev.Err
 		e.invalidateIfDue()
@@ -262,7 +260,7 @@ func (e *DefaultEndpointer) apply(ev Event) {
 			delete(e.failed, inst)
 		}
 	}
-	now := e.opts.now()
+	now := time.Now()
 	for inst := range want {
 		if _, ok := e.live[inst]; ok {
 			continue
@@ -283,7 +281,7 @@ func (e *DefaultEndpointer) invalidateIfDue() {
 	if !e.opts.invalidateOnError || e.errSince.IsZero() {
 		return
 	}
-	if e.opts.now().Sub(e.errSince) < e.opts.invalidateTimeout {
+	if time.Since(e.errSince) < e.opts.invalidateTimeout {
 		return
 	}
 	for inst, le := range e.live {

@@ -2,6 +2,7 @@ package loadbalancer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -38,23 +39,32 @@ func Example() {
 }
 
 func ExampleNewP2C() {
-	// A manual clock makes the latencies exact here; in a program, leave
-	// Now nil and P2C times the calls itself.
-	var now time.Time
-	fast := func(context.Context, any) (any, error) { now = now.Add(10 * time.Millisecond); return "fast", nil }
-	slow := func(context.Context, any) (any, error) { now = now.Add(time.Second); return "slow", nil }
-	b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{fast, slow}, loadbalancer.P2CSettings{
-		Now: func() time.Time { return now },
-	})
-	counts := map[any]int{}
-	for range 100 {
-		e, _ := b.Endpoint()
-		resp, _ := e(context.Background(), nil)
-		counts[resp]++
+	// One of two instances refuses connections. P2C times the calls made
+	// through the endpoints it hands out (with the monotonic clock; see
+	// TestP2CPrefersFastInstances for what it does with latencies), and
+	// RetryWith sends the retry of a failed attempt to the other instance,
+	// which it tells apart by name: the addresses discovery gave.
+	factory := func(instance string) (endpoint.Endpoint, io.Closer, error) {
+		return func(context.Context, any) (any, error) {
+			if instance == "10.0.0.2:80" {
+				return nil, errors.New("connection refused")
+			}
+			return "hello from " + instance, nil
+		}, nil, nil
 	}
-	// Each instance is probed once; then the slow one is avoided.
-	fmt.Println(counts["fast"], counts["slow"])
-	// Output: 99 1
+	var instancer loadbalancer.Broadcaster
+	instancer.Update(loadbalancer.Event{Instances: []string{"10.0.0.1:80", "10.0.0.2:80"}})
+	endpointer := loadbalancer.NewEndpointer(&instancer, factory, log.NewNopLogger())
+	defer endpointer.Close()
+	call := loadbalancer.RetryWith(loadbalancer.NewP2C(endpointer, loadbalancer.P2CSettings{}),
+		loadbalancer.RetrySettings{MaxAttempts: 2, BackoffBase: -1})
+	for range 3 {
+		fmt.Println(call(context.Background(), nil))
+	}
+	// Output:
+	// hello from 10.0.0.1:80 <nil>
+	// hello from 10.0.0.1:80 <nil>
+	// hello from 10.0.0.1:80 <nil>
 }
 
 func ExampleRetryWith() {
@@ -80,22 +90,21 @@ func ExampleRetryWith() {
 }
 
 func ExampleNewLatencyWeighted() {
-	// A manual clock makes the latencies exact here; in a program, leave
-	// Now nil and the balancer times the calls itself.
-	var now time.Time
-	fast := func(context.Context, any) (any, error) { now = now.Add(10 * time.Millisecond); return "fast", nil }
-	slow := func(context.Context, any) (any, error) { now = now.Add(30 * time.Millisecond); return "slow", nil }
-	b := loadbalancer.NewLatencyWeighted(loadbalancer.FixedEndpointer{fast, slow}, loadbalancer.LatencyWeightedSettings{
-		Now: func() time.Time { return now },
-	})
-	counts := map[any]int{}
-	for range 4000 {
-		e, _ := b.Endpoint()
-		resp, _ := e(context.Background(), nil)
-		counts[resp]++
+	// The balancer times the calls made through the endpoints it hands out
+	// (with the monotonic clock) and weights each instance by the inverse of
+	// its latency; TestLatencyWeightedFollowsLatency shows the weights it
+	// reaches. Until it has measured anything, every instance weighs the
+	// same.
+	b := loadbalancer.NewLatencyWeighted(loadbalancer.FixedEndpointer{
+		func(context.Context, any) (any, error) { return "a", nil },
+		func(context.Context, any) (any, error) { return "b", nil },
+	}, loadbalancer.LatencyWeightedSettings{Decay: 30 * time.Second})
+	e, err := b.Endpoint()
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	// Weights 1/10ms and 1/30ms: about three calls to fast for one to slow.
-	ratio := float64(counts["fast"]) / float64(counts["slow"])
-	fmt.Println(ratio > 2.5 && ratio < 3.5)
+	resp, _ := e(context.Background(), nil)
+	fmt.Println(resp == "a" || resp == "b")
 	// Output: true
 }

@@ -194,3 +194,40 @@ func BenchmarkRandom(b *testing.B) {
 		})
 	}
 }
+
+// TestRandomSeedThroughRetries checks that a seeded Random stays
+// reproducible when RetryWith asks it for instances not tried yet: the same
+// seed visits the instances in the same order.
+func TestRandomSeedThroughRetries(t *testing.T) {
+	order := func(seed int64) []string {
+		var visited []string
+		var eps loadbalancer.FixedEndpointer
+		for _, name := range []string{"a", "b", "c", "d", "e", "f"} {
+			eps = append(eps, func(context.Context, any) (any, error) {
+				visited = append(visited, name)
+				return nil, errors.New("unavailable")
+			})
+		}
+		call := loadbalancer.RetryWith(loadbalancer.NewRandom(eps, seed), loadbalancer.RetrySettings{MaxAttempts: 6, BackoffBase: -1})
+		for range 4 {
+			if _, err := call(context.Background(), nil); err == nil {
+				t.Fatal("every instance fails, yet the call succeeded")
+			}
+		}
+		return visited
+	}
+	first := order(7)
+	if len(first) != 24 {
+		t.Fatalf("%d attempts, want 24: %v", len(first), first)
+	}
+	for i := 0; i < len(first); i += 6 {
+		seen := slices.Clone(first[i : i+6])
+		slices.Sort(seen)
+		if !slices.Equal(seen, []string{"a", "b", "c", "d", "e", "f"}) {
+			t.Errorf("call %d visited %v, want each instance once", i/6, first[i:i+6])
+		}
+	}
+	if again := order(7); !slices.Equal(first, again) {
+		t.Errorf("seed 7 visited %v, then %v", first, again)
+	}
+}

@@ -2,9 +2,8 @@ package loadbalancer_test
 
 import (
 	"context"
-	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/internal/testenv"
@@ -12,24 +11,12 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// clock is a manual clock for settings' Now fields.
-type clock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// inBubble runs f in a testing/synctest bubble, for t.Run: the balancers
+// and outlier ejection read the clock themselves, and in a bubble time
+// stands still until every goroutine of the bubble is blocked, while
+// time.Sleep moves it by exactly its argument at once.
+func inBubble(f func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
 }
 
 // named returns an endpoint that answers its name.

@@ -2,8 +2,6 @@ package loadbalancer
 
 import (
 	"math"
-	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,8 +25,6 @@ type LatencyWeightedSettings struct {
 	// weight, so that a slow instance still gets probes and its recovery is
 	// seen. Zero means 0.05; a negative value means no floor.
 	Floor float64
-	// Now is the clock, for tests. Nil means the monotonic clock.
-	Now func() time.Time
 }
 
 func (s LatencyWeightedSettings) withDefaults() LatencyWeightedSettings {
@@ -92,7 +88,7 @@ type latencyTable struct {
 func NewLatencyWeighted(s Endpointer, settings LatencyWeightedSettings) *LatencyWeighted {
 	settings = settings.withDefaults()
 	b := &LatencyWeighted{
-		t:       newTracker(s, settings.Now, settings.Decay, true),
+		t:       newTracker(s, settings.Decay, true),
 		refresh: int64(settings.Refresh),
 		floor:   settings.Floor,
 	}
@@ -112,13 +108,7 @@ func (b *LatencyWeighted) Endpoint() (endpoint.Endpoint, error) {
 	case 1:
 		return tab.nodes[0].e, nil
 	}
-	x := rand.Float64() * tab.cum[len(tab.cum)-1]
-	i, _ := slices.BinarySearch(tab.cum, x)
-	// An x equal to a boundary belongs to the next instance.
-	for i < len(tab.cum)-1 && tab.cum[i] <= x {
-		i++
-	}
-	return tab.nodes[i].e, nil
+	return tab.nodes[drawCumulative(tab.cum)].e, nil
 }
 
 // current returns a table for the tracker's current node set, rebuilding it
@@ -130,10 +120,10 @@ func (b *LatencyWeighted) current() (*latencyTable, error) {
 		return nil, err
 	}
 	tab := b.table.Load()
-	if !sameNodes(nodes, tab.nodes) {
+	if !sameSet(nodes, tab.nodes) {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if tab = b.table.Load(); !sameNodes(nodes, tab.nodes) {
+		if tab = b.table.Load(); !sameSet(nodes, tab.nodes) {
 			tab = b.rebuild(nodes, b.t.clock())
 		}
 		return tab, nil
@@ -143,15 +133,11 @@ func (b *LatencyWeighted) current() (*latencyTable, error) {
 	}
 	if now := b.t.clock(); now-tab.at >= b.refresh && b.mu.TryLock() {
 		defer b.mu.Unlock()
-		if tab = b.table.Load(); sameNodes(nodes, tab.nodes) && now-tab.at >= b.refresh {
+		if tab = b.table.Load(); sameSet(nodes, tab.nodes) && now-tab.at >= b.refresh {
 			tab = b.rebuild(nodes, now)
 		}
 	}
 	return tab, nil
-}
-
-func sameNodes(a, b []*node) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // rebuild computes the weights of nodes at now and publishes the table.
@@ -199,34 +185,21 @@ func (b *LatencyWeighted) rebuild(nodes []*node, now int64) *latencyTable {
 	return tab
 }
 
-// endpointAvoiding picks by weight among the endpoints not in tried (or
-// among all, when every one was tried); see avoider.
-func (b *LatencyWeighted) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+// pick implements namedPicker: it picks by weight among the instances not
+// in tried (or among all, when every one was tried).
+func (b *LatencyWeighted) pick(tried []string) (Target, error) {
 	tab, err := b.current()
 	if err != nil {
-		return nil, err
+		return Target{}, err
 	}
 	if len(tab.nodes) == 0 {
-		return nil, ErrNoEndpoints
+		return Target{}, ErrNoEndpoints
 	}
-	var idx []int
-	var total float64
-	for i, n := range tab.nodes {
-		if !seen(n.e, tried) {
-			idx = append(idx, i)
-			total += tab.weightOf(i)
-		}
+	i, ok := drawUntried(len(tab.nodes), func(i int) string { return tab.nodes[i].instance }, tab.weightOf, tried)
+	if !ok {
+		i = drawCumulative(tab.cum)
 	}
-	if len(idx) == 0 || total <= 0 {
-		return b.Endpoint()
-	}
-	x := rand.Float64() * total
-	for _, i := range idx {
-		if x -= tab.weightOf(i); x < 0 {
-			return tab.nodes[i].e, nil
-		}
-	}
-	return tab.nodes[idx[len(idx)-1]].e, nil // rounding left x at the very end
+	return tab.nodes[i].target(), nil
 }
 
 // weightOf returns the weight of nodes[i].

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -28,22 +29,46 @@ func shares(t *testing.T, b loadbalancer.Balancer, n int) map[string]float64 {
 }
 
 func TestLatencyWeightedFollowsLatency(t *testing.T) {
-	// Weights 1/10ms : 1/10ms : 1/40ms = 4 : 4 : 1.
-	c := newClock()
-	eps := loadbalancer.FixedEndpointer{
-		latencyEndpoint(c, "a", 10*time.Millisecond),
-		latencyEndpoint(c, "b", 10*time.Millisecond),
-		latencyEndpoint(c, "slow", 40*time.Millisecond),
-	}
-	b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{Now: c.Now})
-	shares(t, b, 100) // learn
-	got := shares(t, b, 20000)
-	want := map[string]float64{"a": 4.0 / 9, "b": 4.0 / 9, "slow": 1.0 / 9}
-	for name, share := range want {
-		if math.Abs(got[name]-share) > 0.02 {
-			t.Errorf("%s got %.3f of the calls, want %.3f±0.02 (shares %v)", name, got[name], share, got)
+	synctest.Test(t, func(t *testing.T) {
+		// Weights 1/10ms : 1/10ms : 1/40ms = 4 : 4 : 1.
+		eps := loadbalancer.FixedEndpointer{
+			latencyEndpoint("a", 10*time.Millisecond),
+			latencyEndpoint("b", 10*time.Millisecond),
+			latencyEndpoint("slow", 40*time.Millisecond),
 		}
-	}
+		b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{})
+		shares(t, b, 100) // learn
+		got := shares(t, b, 20000)
+		want := map[string]float64{"a": 4.0 / 9, "b": 4.0 / 9, "slow": 1.0 / 9}
+		for name, share := range want {
+			if math.Abs(got[name]-share) > 0.02 {
+				t.Errorf("%s got %.3f of the calls, want %.3f±0.02 (shares %v)", name, got[name], share, got)
+			}
+		}
+	})
+}
+
+// TestLatencyWeightedThreeToOne: weights 1/10ms and 1/30ms give about
+// three calls to fast for one to slow (it was ExampleNewLatencyWeighted's
+// output when the balancer took a clock).
+func TestLatencyWeightedThreeToOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := loadbalancer.NewLatencyWeighted(loadbalancer.FixedEndpointer{
+			latencyEndpoint("fast", 10*time.Millisecond),
+			latencyEndpoint("slow", 30*time.Millisecond),
+		}, loadbalancer.LatencyWeightedSettings{})
+		counts := map[string]float64{}
+		for range 4000 {
+			e, err := b.Endpoint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[call(t, e)]++
+		}
+		if ratio := counts["fast"] / counts["slow"]; ratio <= 2.5 || ratio >= 3.5 {
+			t.Errorf("4000 picks of fast (10ms) and slow (30ms): ratio %.2f (counts %v), want 3±0.5", ratio, counts)
+		}
+	})
 }
 
 func TestLatencyWeightedFloor(t *testing.T) {
@@ -59,126 +84,128 @@ func TestLatencyWeightedFloor(t *testing.T) {
 		{"no_floor", -1, 0.002, 0.02},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newClock()
+		t.Run(tc.name, inBubble(func(t *testing.T) {
 			eps := loadbalancer.FixedEndpointer{
-				latencyEndpoint(c, "fast", time.Millisecond),
-				latencyEndpoint(c, "slow", 100*time.Millisecond),
+				latencyEndpoint("fast", time.Millisecond),
+				latencyEndpoint("slow", 100*time.Millisecond),
 			}
 			b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{
-				Now: c.Now, Floor: tc.floor, Refresh: 10 * time.Millisecond, Decay: time.Hour,
+				Floor: tc.floor, Refresh: 10 * time.Millisecond, Decay: time.Hour,
 			})
 			shares(t, b, 100)
 			got := shares(t, b, 20000)
 			if got["slow"] < tc.min || got["slow"] > tc.max {
 				t.Errorf("slow got %.4f of the calls, want within [%v, %v] (shares %v)", got["slow"], tc.min, tc.max, got)
 			}
-		})
+		}))
 	}
 }
 
 func TestLatencyWeightedDecaysToMean(t *testing.T) {
-	// After a long silence, what was learned is forgotten: both instances
-	// drift back to the mean and share equally until new samples arrive.
-	c := newClock()
-	var timed atomic.Bool
-	timed.Store(true)
-	ep := func(name string, d time.Duration) endpoint.Endpoint {
-		return func(context.Context, any) (any, error) {
-			if timed.Load() {
-				c.Add(d)
+	synctest.Test(t, func(t *testing.T) {
+		// After a long silence, what was learned is forgotten: both instances
+		// drift back to the mean and share equally until new samples arrive.
+		var timed atomic.Bool
+		timed.Store(true)
+		ep := func(name string, d time.Duration) endpoint.Endpoint {
+			return func(context.Context, any) (any, error) {
+				if timed.Load() {
+					time.Sleep(d)
+				}
+				return name, nil
 			}
-			return name, nil
 		}
-	}
-	eps := loadbalancer.FixedEndpointer{ep("fast", time.Millisecond), ep("slow", 50*time.Millisecond)}
-	b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{Now: c.Now, Decay: time.Second})
-	shares(t, b, 200)
-	timed.Store(false) // the clock stands still: one table serves every pick
-	c.Add(time.Millisecond)
-	if got := shares(t, b, 5000); got["slow"] > 0.1 {
-		t.Fatalf("right after learning: slow got %.3f of the calls, want < 0.1", got["slow"])
-	}
-	c.Add(time.Minute) // 60 Decays
-	if got := shares(t, b, 10000); math.Abs(got["slow"]-0.5) > 0.03 {
-		t.Errorf("a minute later: slow got %.3f of the calls, want 0.5±0.03 (forgotten)", got["slow"])
-	}
+		eps := loadbalancer.FixedEndpointer{ep("fast", time.Millisecond), ep("slow", 50*time.Millisecond)}
+		b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{Decay: time.Second})
+		shares(t, b, 200)
+		timed.Store(false) // calls take no time: one table serves every pick
+		time.Sleep(time.Millisecond)
+		if got := shares(t, b, 5000); got["slow"] > 0.1 {
+			t.Fatalf("right after learning: slow got %.3f of the calls, want < 0.1", got["slow"])
+		}
+		time.Sleep(time.Minute) // 60 Decays
+		if got := shares(t, b, 10000); math.Abs(got["slow"]-0.5) > 0.03 {
+			t.Errorf("a minute later: slow got %.3f of the calls, want 0.5±0.03 (forgotten)", got["slow"])
+		}
+	})
 }
 
 func TestLatencyWeightedNewInstanceStartsAtMean(t *testing.T) {
-	c := newClock()
-	var timed atomic.Bool
-	timed.Store(true)
-	lat := map[string]time.Duration{"fast": 10 * time.Millisecond, "slow": 30 * time.Millisecond, "new": 10 * time.Millisecond}
-	factory := func(inst string) (endpoint.Endpoint, io.Closer, error) {
-		return func(context.Context, any) (any, error) {
-			if timed.Load() {
-				c.Add(lat[inst])
-			}
-			return inst, nil
-		}, nil, nil
-	}
-	var bc loadbalancer.Broadcaster
-	bc.Update(loadbalancer.Event{Instances: []string{"fast", "slow"}})
-	e := loadbalancer.NewEndpointer(&bc, factory, nil)
-	defer e.Close()
-	b := loadbalancer.NewLatencyWeighted(e, loadbalancer.LatencyWeightedSettings{Now: c.Now})
-	shares(t, b, 200)
-	timed.Store(false) // the table built on the update serves every pick
-	bc.Update(loadbalancer.Event{Instances: []string{"fast", "slow", "new"}})
-	waitFor(t, "new to join", func() bool { eps, _ := e.Endpoints(); return len(eps) == 3 })
-	// Weights 1/10ms, 1/30ms and, for new, their mean 1/15ms: 3 : 1 : 2.
-	got := shares(t, b, 20000)
-	want := map[string]float64{"fast": 0.5, "slow": 1.0 / 6, "new": 1.0 / 3}
-	for name, share := range want {
-		if math.Abs(got[name]-share) > 0.02 {
-			t.Errorf("%s got %.3f of the calls, want %.3f±0.02 (shares %v)", name, got[name], share, got)
+	synctest.Test(t, func(t *testing.T) {
+		var timed atomic.Bool
+		timed.Store(true)
+		lat := map[string]time.Duration{"fast": 10 * time.Millisecond, "slow": 30 * time.Millisecond, "new": 10 * time.Millisecond}
+		factory := func(inst string) (endpoint.Endpoint, io.Closer, error) {
+			return func(context.Context, any) (any, error) {
+				if timed.Load() {
+					time.Sleep(lat[inst])
+				}
+				return inst, nil
+			}, nil, nil
 		}
-	}
+		var bc loadbalancer.Broadcaster
+		bc.Update(loadbalancer.Event{Instances: []string{"fast", "slow"}})
+		e := loadbalancer.NewEndpointer(&bc, factory, nil)
+		defer e.Close()
+		b := loadbalancer.NewLatencyWeighted(e, loadbalancer.LatencyWeightedSettings{})
+		shares(t, b, 200)
+		timed.Store(false) // the table built on the update serves every pick
+		bc.Update(loadbalancer.Event{Instances: []string{"fast", "slow", "new"}})
+		waitFor(t, "new to join", func() bool { eps, _ := e.Endpoints(); return len(eps) == 3 })
+		// Weights 1/10ms, 1/30ms and, for new, their mean 1/15ms: 3 : 1 : 2.
+		got := shares(t, b, 20000)
+		want := map[string]float64{"fast": 0.5, "slow": 1.0 / 6, "new": 1.0 / 3}
+		for name, share := range want {
+			if math.Abs(got[name]-share) > 0.02 {
+				t.Errorf("%s got %.3f of the calls, want %.3f±0.02 (shares %v)", name, got[name], share, got)
+			}
+		}
+	})
 }
 
 func TestLatencyWeightedAvoidsStuckInstance(t *testing.T) {
-	// Calls in flight count at their age: an instance whose calls hang
-	// loses its share at the next refresh, before any of them returns.
-	c := newClock()
-	block := make(chan struct{})
-	var stuck atomic.Bool
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer close(block)
-	started := make(chan struct{}, 100)
-	eps := loadbalancer.FixedEndpointer{
-		latencyEndpoint(c, "ok", 10*time.Millisecond),
-		func(context.Context, any) (any, error) {
-			if stuck.CompareAndSwap(true, false) { // only one call hangs
-				started <- struct{}{}
-				<-block
-			} else {
-				c.Add(10 * time.Millisecond)
-			}
-			return "stuck", nil
-		},
-	}
-	b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{Now: c.Now, Refresh: time.Millisecond})
-	shares(t, b, 100)
-	stuck.Store(true)
-	for { // leave one call hanging on "stuck"
-		e, _ := b.Endpoint()
-		done := make(chan struct{})
-		wg.Add(1)
-		go func() { defer wg.Done(); defer close(done); e(context.Background(), nil) }()
-		select {
-		case <-started:
-		case <-done:
-			continue
+	synctest.Test(t, func(t *testing.T) {
+		// Calls in flight count at their age: an instance whose calls hang
+		// loses its share at the next refresh, before any of them returns.
+		block := make(chan struct{})
+		var stuck atomic.Bool
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer close(block)
+		started := make(chan struct{}, 100)
+		eps := loadbalancer.FixedEndpointer{
+			latencyEndpoint("ok", 10*time.Millisecond),
+			func(context.Context, any) (any, error) {
+				if stuck.CompareAndSwap(true, false) { // only one call hangs
+					started <- struct{}{}
+					<-block
+				} else {
+					time.Sleep(10 * time.Millisecond)
+				}
+				return "stuck", nil
+			},
 		}
-		break
-	}
-	c.Add(10 * time.Second) // the hanging call is 10s old: weight 1/10s
-	got := shares(t, b, 2000)
-	if got["stuck"] > 0.05 {
-		t.Errorf("while its call hangs for 10s: stuck got %.3f of the calls, want < 0.05", got["stuck"])
-	}
+		b := loadbalancer.NewLatencyWeighted(eps, loadbalancer.LatencyWeightedSettings{Refresh: time.Millisecond})
+		shares(t, b, 100)
+		stuck.Store(true)
+		for { // leave one call hanging on "stuck"
+			e, _ := b.Endpoint()
+			done := make(chan struct{})
+			wg.Add(1)
+			go func() { defer wg.Done(); defer close(done); e(context.Background(), nil) }()
+			select {
+			case <-started:
+			case <-done:
+				continue
+			}
+			break
+		}
+		time.Sleep(10 * time.Second) // the hanging call is 10s old: weight 1/10s
+		got := shares(t, b, 2000)
+		if got["stuck"] > 0.05 {
+			t.Errorf("while its call hangs for 10s: stuck got %.3f of the calls, want < 0.05", got["stuck"])
+		}
+	})
 }
 
 // TestLatencyWeightedHammer races picks, calls, refreshes on every pick and

@@ -2,7 +2,7 @@ package loadbalancer
 
 import (
 	"context"
-	"strconv"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -32,8 +32,7 @@ type LocalitySettings struct {
 //
 // It is safe for concurrent use; a pick takes no lock and does not allocate.
 type Locality struct {
-	src      Endpointer
-	tsrc     TargetEndpointer
+	src      source
 	s        LocalitySettings
 	headroom float64
 
@@ -44,9 +43,7 @@ type Locality struct {
 }
 
 type localitySet struct {
-	firstT        *Target
-	firstE        *endpoint.Endpoint
-	n             int
+	from          endpointSet // the set it was built from (see sameSet)
 	local, remote []*node
 }
 
@@ -55,8 +52,7 @@ func NewLocality(s Endpointer, settings LocalitySettings) *Locality {
 	if settings.Headroom <= 0 {
 		settings.Headroom = 4
 	}
-	l := &Locality{src: s, s: settings, headroom: float64(settings.Headroom), byName: map[string]*stats{}}
-	l.tsrc, _ = s.(TargetEndpointer)
+	l := &Locality{src: newSource(s), s: settings, headroom: float64(settings.Headroom), byName: map[string]*stats{}}
 	l.set.Store(&localitySet{})
 	return l
 }
@@ -67,76 +63,75 @@ func (l *Locality) Endpoint() (endpoint.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case len(set.local) == 0 && len(set.remote) == 0:
+	n := l.choose(set)
+	if n == nil {
 		return nil, ErrNoEndpoints
-	case len(set.local) == 0:
-		return lessBusy(set.remote), nil
-	case len(set.remote) == 0:
-		return lessBusy(set.local), nil
 	}
-	perLocal := float64(l.local.Load()) / float64(len(set.local))
-	if perLocal < l.headroom {
-		return lessBusy(set.local), nil
-	}
-	if perRemote := float64(l.remote.Load()) / float64(len(set.remote)); perRemote < perLocal {
-		return lessBusy(set.remote), nil
-	}
-	return lessBusy(set.local), nil
+	return n.e, nil
 }
 
-// lessBusy returns the endpoint of the less busy of two random nodes.
-func lessBusy(nodes []*node) endpoint.Endpoint {
-	if len(nodes) == 1 {
-		return nodes[0].e
+// choose returns the node for one call from set, or nil when it is empty:
+// the less busy of two random nodes of the group the call goes to. (One
+// function, with no call but pickTwo's, as the pick path had before it was
+// shared with pick.)
+func (l *Locality) choose(set *localitySet) *node {
+	g := set.local
+	switch {
+	case len(set.local) == 0:
+		g = set.remote
+	case len(set.remote) == 0:
+	default:
+		// Spill over once the local instances run out of headroom, if the
+		// other zones' instances are less busy.
+		perLocal := float64(l.local.Load()) / float64(len(set.local))
+		if perLocal >= l.headroom && float64(l.remote.Load())/float64(len(set.remote)) < perLocal {
+			g = set.remote
+		}
 	}
-	i, j := pickTwo(len(nodes))
-	if nodes[j].st.inflight.Load() < nodes[i].st.inflight.Load() {
+	switch len(g) {
+	case 0:
+		return nil
+	case 1:
+		return g[0]
+	}
+	i, j := pickTwo(len(g))
+	if g[j].st.inflight.Load() < g[i].st.inflight.Load() {
 		i = j
 	}
-	return nodes[i].e
+	return g[i]
 }
 
 func (l *Locality) current() (*localitySet, error) {
 	set := l.set.Load()
-	if l.tsrc != nil {
-		ts, err := l.tsrc.Targets()
+	// The two branches of source.read spelled out, which saves a call on
+	// every pick (see read).
+	if l.src.tsrc != nil {
+		ts, err := l.src.tsrc.Targets()
 		if err != nil {
 			return nil, err
 		}
-		if len(ts) == set.n && (len(ts) == 0 || &ts[0] == set.firstT) {
+		if sameSet(ts, set.from.targets) {
 			return set, nil
 		}
-		return l.rebuild(ts, nil), nil
+		return l.rebuild(endpointSet{targets: ts, named: true}), nil
 	}
-	eps, err := l.src.Endpoints()
+	eps, err := l.src.src.Endpoints()
 	if err != nil {
 		return nil, err
 	}
-	if len(eps) == set.n && (len(eps) == 0 || &eps[0] == set.firstE) {
+	if sameSet(eps, set.from.endpoints) {
 		return set, nil
 	}
-	return l.rebuild(nil, eps), nil
+	return l.rebuild(endpointSet{endpoints: eps}), nil
 }
 
-func (l *Locality) rebuild(ts []Target, eps []endpoint.Endpoint) *localitySet {
+func (l *Locality) rebuild(s endpointSet) *localitySet {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	set := &localitySet{}
-	if ts != nil {
-		set.n = len(ts)
-		if len(ts) > 0 {
-			set.firstT = &ts[0]
-		}
-	} else {
-		set.n = len(eps)
-		if len(eps) > 0 {
-			set.firstE = &eps[0]
-		}
-		ts = make([]Target, len(eps))
-		for i, e := range eps {
-			ts[i] = Target{Instance: strconv.Itoa(i), Endpoint: e}
-		}
+	set := &localitySet{from: s}
+	ts := make([]Target, s.len())
+	for i := range ts {
+		ts[i] = s.target(i)
 	}
 	next := make(map[string]*stats, len(ts))
 	for _, tg := range ts {
@@ -169,26 +164,30 @@ func (l *Locality) instrument(instance string, st *stats, group *atomic.Int64, n
 	}}
 }
 
-// endpointAvoiding picks like Endpoint among the instances not yet tried,
-// when there are any; see avoider.
-func (l *Locality) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
-	for range 3 {
-		e, err := l.Endpoint()
-		if err != nil || !seen(e, tried) {
-			return e, err
-		}
-	}
+// pick implements namedPicker: it picks like Endpoint among the instances
+// not yet tried, when there are any.
+func (l *Locality) pick(tried []string) (Target, error) {
 	set, err := l.current()
 	if err != nil {
-		return nil, err
+		return Target{}, err
+	}
+	n := l.choose(set)
+	if n == nil {
+		return Target{}, ErrNoEndpoints
+	}
+	for range 3 {
+		if !slices.Contains(tried, n.instance) {
+			return n.target(), nil
+		}
+		n = l.choose(set)
 	}
 	// The preferred group is exhausted: any untried instance will do.
 	for _, group := range [][]*node{set.local, set.remote} {
-		for _, n := range group {
-			if !seen(n.e, tried) {
-				return n.e, nil
+		for _, g := range group {
+			if !slices.Contains(tried, g.instance) {
+				return g.target(), nil
 			}
 		}
 	}
-	return l.Endpoint()
+	return n.target(), nil
 }

@@ -3,7 +3,6 @@ package loadbalancer
 import (
 	"context"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,8 +53,6 @@ type OutlierSettings struct {
 	// ejecting would pile onto the others. Neither counts as a success
 	// either: they leave an instance's record as it was.
 	Classifier endpoint.Classifier
-	// Now is the clock. Nil means time.Now.
-	Now func() time.Time
 }
 
 func (s OutlierSettings) withDefaults() OutlierSettings {
@@ -83,9 +80,6 @@ func (s OutlierSettings) withDefaults() OutlierSettings {
 	if s.PanicThreshold == 0 {
 		s.PanicThreshold = 0.5
 	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
 	return s
 }
 
@@ -109,9 +103,8 @@ func (s OutlierSettings) withDefaults() OutlierSettings {
 // It is safe for concurrent use. Endpoints takes no lock unless the set
 // changed or an ejection is due to end; it starts no goroutine.
 type OutlierEndpointer struct {
-	src  Endpointer
-	tsrc TargetEndpointer
-	s    OutlierSettings
+	src source
+	s   OutlierSettings
 
 	classify endpoint.Classifier
 	custom   bool // classify is not endpoint.Classify
@@ -125,9 +118,7 @@ type OutlierEndpointer struct {
 }
 
 type outlierSnapshot struct {
-	firstT    *Target
-	firstE    *endpoint.Endpoint
-	n         int
+	from      endpointSet // the source's set it was built from (see sameSet)
 	all       []*health
 	endpoints []endpoint.Endpoint
 	targets   []Target
@@ -146,12 +137,11 @@ type health struct {
 
 // NewOutlierEndpointer returns an OutlierEndpointer over src.
 func NewOutlierEndpointer(src Endpointer, settings OutlierSettings) *OutlierEndpointer {
-	o := &OutlierEndpointer{src: src, s: settings.withDefaults(), byName: map[string]*health{}}
+	o := &OutlierEndpointer{src: newSource(src), s: settings.withDefaults(), byName: map[string]*health{}}
 	o.classify, o.custom = o.s.Classifier, o.s.Classifier != nil
 	if !o.custom {
 		o.classify = endpoint.Classify
 	}
-	o.tsrc, _ = src.(TargetEndpointer)
 	o.snap.Store(&outlierSnapshot{})
 	return o
 }
@@ -175,62 +165,56 @@ func (o *OutlierEndpointer) Targets() ([]Target, error) {
 }
 
 func (o *OutlierEndpointer) current() (*outlierSnapshot, error) {
+	// The two branches of source.read spelled out, which saves a call on
+	// every read (see source.read).
+	s := o.snap.Load()
 	var ts []Target
 	var eps []endpoint.Endpoint
-	var err error
-	if o.tsrc != nil {
-		ts, err = o.tsrc.Targets()
-	} else {
-		eps, err = o.src.Endpoints()
-	}
-	if err != nil {
-		return nil, err
-	}
-	s := o.snap.Load()
 	var same bool
-	switch {
-	case len(ts) > 0:
-		same = len(ts) == s.n && &ts[0] == s.firstT
-	case len(eps) > 0:
-		same = len(eps) == s.n && &eps[0] == s.firstE
-	default:
-		same = s.n == 0
+	if o.src.tsrc != nil {
+		var err error
+		if ts, err = o.src.tsrc.Targets(); err != nil {
+			return nil, err
+		}
+		same = sameSet(ts, s.from.targets)
+	} else {
+		var err error
+		if eps, err = o.src.src.Endpoints(); err != nil {
+			return nil, err
+		}
+		same = sameSet(eps, s.from.endpoints)
 	}
 	if same && !o.dirty.Load() {
 		r := o.reentry.Load()
-		if r == 0 || o.s.Now().UnixNano() < r {
+		if r == 0 || time.Now().UnixNano() < r {
 			return s, nil
 		}
 	}
-	return o.rebuild(ts, eps), nil
+	return o.rebuild(endpointSet{targets: ts, endpoints: eps, named: o.src.tsrc != nil}), nil
 }
 
 // rebuild publishes a new snapshot of the instances that are in.
-func (o *OutlierEndpointer) rebuild(ts []Target, eps []endpoint.Endpoint) *outlierSnapshot {
+func (o *OutlierEndpointer) rebuild(set endpointSet) *outlierSnapshot {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.dirty.Store(false)
 	byName := o.byName
-	if ts == nil {
+	if !set.named && !set.same(o.snap.Load().from) {
 		// Unnamed instances are named by position, and their records
 		// start afresh when the set changes: the instance at a position
 		// may not be the one that was there. (A rebuild of the same set,
 		// after an ejection or at the end of one, keeps them.)
-		if old := o.snap.Load(); len(eps) == 0 || len(eps) != old.n || &eps[0] != old.firstE {
-			byName = nil
-		}
-		ts = make([]Target, len(eps))
-		for i, e := range eps {
-			ts[i] = Target{Instance: "#" + strconv.Itoa(i), Endpoint: e}
+		byName = nil
+	}
+	ts := make([]Target, set.len())
+	for i := range ts {
+		ts[i] = set.target(i)
+		if !set.named {
+			ts[i].Instance = "#" + ts[i].Instance
 		}
 	}
-	now := o.s.Now()
-	s := &outlierSnapshot{n: len(ts)}
-	if o.tsrc != nil && len(ts) > 0 {
-		s.firstT = &ts[0]
-	} else if len(eps) > 0 {
-		s.firstE = &eps[0]
-	}
+	now := time.Now()
+	s := &outlierSnapshot{from: set}
 	next := map[string]*health{}
 	var in []Target
 	var all []Target
@@ -295,7 +279,7 @@ func (o *OutlierEndpointer) instrument(h *health, next endpoint.Endpoint) endpoi
 
 // record counts one call's outcome and ejects the instance if it must.
 func (o *OutlierEndpointer) record(h *health, failed bool) {
-	now := o.s.Now()
+	now := time.Now()
 	h.mu.Lock()
 	if !h.ejectedUntil.IsZero() {
 		h.mu.Unlock() // a call that started before the ejection

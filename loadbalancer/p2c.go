@@ -3,6 +3,7 @@ package loadbalancer
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -19,8 +20,6 @@ type P2CSettings struct {
 	// and then waits for its answer instead of taking a flood of requests on
 	// the strength of knowing nothing. Zero means 1s.
 	Penalty time.Duration
-	// Now is the clock, for tests. Nil means the monotonic clock.
-	Now func() time.Time
 }
 
 func (s P2CSettings) withDefaults() P2CSettings {
@@ -51,7 +50,7 @@ type P2C struct {
 // NewP2C returns a power-of-two-choices balancer over peak-EWMA latency.
 func NewP2C(s Endpointer, settings P2CSettings) *P2C {
 	settings = settings.withDefaults()
-	return &P2C{t: newTracker(s, settings.Now, settings.Decay, true), penalty: float64(settings.Penalty)}
+	return &P2C{t: newTracker(s, settings.Decay, true), penalty: float64(settings.Penalty)}
 }
 
 // Endpoint implements Balancer.
@@ -124,7 +123,7 @@ type LeastInFlight struct {
 
 // NewLeastInFlight returns a least-in-flight balancer over s.
 func NewLeastInFlight(s Endpointer) *LeastInFlight {
-	return &LeastInFlight{t: newTracker(s, nil, 10*time.Second, false)}
+	return &LeastInFlight{t: newTracker(s, 10*time.Second, false)}
 }
 
 // Endpoint implements Balancer.
@@ -146,51 +145,50 @@ func (b *LeastInFlight) Endpoint() (endpoint.Endpoint, error) {
 	return nodes[i].e, nil
 }
 
-// avoider is implemented by the load-aware balancers, whose pick would
-// otherwise keep returning the cheapest instance to a retry that just saw it
-// fail. RetryWith uses it; other balancers get re-drawn a few times.
-type avoider interface {
-	endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error)
-}
-
-// pickAvoiding draws two distinct nodes among those not in tried (or among
-// all, when every node was tried) and returns the better by less. It
-// allocates, which is fine on the retry path.
-func pickAvoiding(nodes []*node, tried []endpoint.Endpoint, less func(a, b *node) bool) (endpoint.Endpoint, error) {
+// pickAvoiding draws two distinct nodes among those whose instance is not
+// in tried (or among all, when every node was tried) and returns the better
+// by less. With nothing tried it picks as Endpoint does, without
+// allocating; otherwise it allocates, which is fine on the retry path.
+func pickAvoiding(nodes []*node, tried []string, less func(a, b *node) bool) (Target, error) {
 	if len(nodes) == 0 {
-		return nil, ErrNoEndpoints
+		return Target{}, ErrNoEndpoints
 	}
-	cands := make([]*node, 0, len(nodes))
-	for _, n := range nodes {
-		if !seen(n.e, tried) {
-			cands = append(cands, n)
+	cands := nodes
+	if len(tried) > 0 {
+		cands = make([]*node, 0, len(nodes))
+		for _, n := range nodes {
+			if !slices.Contains(tried, n.instance) {
+				cands = append(cands, n)
+			}
+		}
+		if len(cands) == 0 {
+			cands = nodes
 		}
 	}
-	if len(cands) == 0 {
-		cands = nodes
-	}
 	if len(cands) == 1 {
-		return cands[0].e, nil
+		return cands[0].target(), nil
 	}
 	i, j := pickTwo(len(cands))
 	if less(cands[j], cands[i]) {
 		i = j
 	}
-	return cands[i].e, nil
+	return cands[i].target(), nil
 }
 
-func (b *P2C) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+// pick implements namedPicker.
+func (b *P2C) pick(tried []string) (Target, error) {
 	nodes, err := b.t.nodes()
 	if err != nil {
-		return nil, err
+		return Target{}, err
 	}
 	return pickAvoiding(nodes, tried, b.less)
 }
 
-func (b *LeastInFlight) endpointAvoiding(tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
+// pick implements namedPicker.
+func (b *LeastInFlight) pick(tried []string) (Target, error) {
 	nodes, err := b.t.nodes()
 	if err != nil {
-		return nil, err
+		return Target{}, err
 	}
 	return pickAvoiding(nodes, tried, func(x, y *node) bool { return x.st.inflight.Load() < y.st.inflight.Load() })
 }

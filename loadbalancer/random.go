@@ -45,13 +45,19 @@ func (r *Random) Endpoint() (endpoint.Endpoint, error) {
 	if len(eps) == 0 {
 		return nil, ErrNoEndpoints
 	}
+	return eps[r.intN(len(eps))], nil
+}
+
+// intN returns a uniform draw from [0, n): from the balancer's own seeded
+// source when it has one, else from the runtime's.
+func (r *Random) intN(n int) int {
 	if !r.seeded {
-		return eps[rand.IntN(len(eps))], nil
+		return rand.IntN(n)
 	}
 	// Lemire's multiply-shift maps 64 random bits onto [0, n); its bias,
 	// at most n/2^64, is far below anything a balancer could notice.
-	i, _ := bits.Mul64(r.src.Uint64(), uint64(len(eps)))
-	return eps[i], nil
+	i, _ := bits.Mul64(r.src.Uint64(), uint64(n))
+	return int(i)
 }
 
 // splitMix is the SplitMix64 generator with its state in an atomic, so that

@@ -2,52 +2,10 @@ package loadbalancer
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/endpoint"
 )
-
-// RetryError is returned by the retrying endpoints when every attempt failed
-// or retrying stopped. RawErrors holds each attempt's error in order; Final
-// is the error that ended the retries (the last attempt's error, a context
-// error, or the reason retrying stopped). Unwrap exposes all of them, so
-// errors.Is and errors.As see through a RetryError to any attempt.
-type RetryError struct {
-	RawErrors []error
-	Final     error
-}
-
-// Error implements error.
-func (e *RetryError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "loadbalancer: %d attempt(s) failed", len(e.RawErrors))
-	if e.Final != nil {
-		fmt.Fprintf(&b, ": %v", e.Final)
-	}
-	if len(e.RawErrors) > 1 {
-		b.WriteString(" (attempts:")
-		for i, err := range e.RawErrors {
-			if i > 0 {
-				b.WriteByte(';')
-			}
-			fmt.Fprintf(&b, " %v", err)
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
-// Unwrap returns Final followed by every attempt's error.
-func (e *RetryError) Unwrap() []error {
-	out := make([]error, 0, len(e.RawErrors)+1)
-	if e.Final != nil {
-		out = append(out, e.Final)
-	}
-	return append(out, e.RawErrors...)
-}
 
 // Callback decides after the n-th failed attempt (n counts from 1) whether
 // to try again. A non-nil replacement becomes the Final error of the
@@ -102,11 +60,3 @@ func RetryWithCallback(timeout time.Duration, b Balancer, cb Callback) endpoint.
 		}
 	}
 }
-
-// ErrBudgetExhausted is the Final error of a RetryError when the retry budget
-// refused a retry.
-var ErrBudgetExhausted = errors.New("loadbalancer: retry budget exhausted")
-
-// ErrDeadlineTooClose is the Final error of a RetryError when the time left
-// before the deadline was too short for another attempt.
-var ErrDeadlineTooClose = errors.New("loadbalancer: too little time left for another attempt")

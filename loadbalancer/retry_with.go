@@ -2,9 +2,12 @@ package loadbalancer
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/endpointkit/kit/endpoint"
 )
@@ -73,10 +76,22 @@ func (s RetrySettings) withDefaults() RetrySettings {
 
 // RetryWith returns an Endpoint that calls an endpoint from b and retries
 // failures as settings say: up to MaxAttempts, each retry after a jittered
-// exponential backoff, on a different instance where b offers one, each
+// exponential backoff, on an instance not tried yet where b offers one, each
 // attempt under AttemptTimeout, only while the Budget allows, and never
 // starting an attempt that the deadline would cut short. It returns the first
 // success, or a *RetryError holding every attempt's error.
+//
+// Retries tell instances apart by name. Every Balancer of this package
+// names its picks: with the names of a [TargetEndpointer] (the Endpointer
+// of [NewEndpointer], an [OutlierEndpointer]) or, over a plain Endpointer,
+// with each endpoint's position in the set ("0", "1"...). A position names
+// an instance only within one published set: if discovery changes the set
+// between two attempts, a retry may land on the instance that just failed,
+// which is what a retry without avoidance does anyway; it never picks an
+// endpoint outside the current set. A Balancer of your own (a
+// [BalancerFunc]) cannot name its picks, and each retry takes a fresh pick
+// from it, as Go kit's Retry does. When every instance has been tried, the
+// balancer picks among all of them again.
 //
 // Attempts run on the caller's goroutine: endpoints must return when their
 // context is done. The Endpoint is safe for concurrent use.
@@ -91,41 +106,38 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 		if s.Budget != nil {
 			s.Budget.Deposit()
 		}
-		var final RetryError
-		var tried []endpoint.Endpoint
+		// The RetryError is built only on failure, so that a call that
+		// succeeds at once allocates nothing here.
+		var raws []error
+		var tried []string // the instances tried, by name
 		for n := 1; ; n++ {
-			e, err := pickOther(b, tried)
+			tg, err := pickUntried(b, tried)
 			if err != nil {
-				final.RawErrors = append(final.RawErrors, err)
-				final.Final = err
-				return nil, &final
+				return nil, &RetryError{RawErrors: append(raws, err), Final: err}
 			}
-			tried = append(tried, e)
-			resp, retryable, err := attempt(ctx, e, req, s.AttemptTimeout, s.Classifier)
+			resp, retryable, err := attempt(ctx, tg.Endpoint, req, s.AttemptTimeout, s.Classifier)
 			if err == nil {
 				return resp, nil
 			}
-			final.RawErrors = append(final.RawErrors, err)
-			final.Final = err
+			raws = append(raws, err)
 			switch {
 			case ctx.Err() != nil:
-				final.Final = ctx.Err()
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: ctx.Err()}
 			case n >= s.MaxAttempts || !retryable:
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: err}
 			}
 			wait := backoff(s.BackoffBase, s.BackoffMax, n)
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+s.MinAttemptTime {
-				final.Final = ErrDeadlineTooClose
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: ErrDeadlineTooClose}
 			}
 			if s.Budget != nil && !s.Budget.TryWithdraw() {
-				final.Final = ErrBudgetExhausted
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: ErrBudgetExhausted}
 			}
 			if err := sleep(ctx, wait); err != nil {
-				final.Final = err
-				return nil, &final
+				return nil, &RetryError{RawErrors: raws, Final: err}
+			}
+			if tg.Instance != "" {
+				tried = append(tried, tg.Instance)
 			}
 		}
 	}
@@ -173,38 +185,95 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// pickOther asks b for an endpoint not yet tried, a few times, and settles
-// for a repeat when b keeps offering one (it may have only one instance).
-func pickOther(b Balancer, tried []endpoint.Endpoint) (endpoint.Endpoint, error) {
-	if a, ok := b.(avoider); ok && len(tried) > 0 {
-		return a.endpointAvoiding(tried)
-	}
-	const picks = 3
-	var e endpoint.Endpoint
-	var err error
-	for range picks {
-		e, err = b.Endpoint()
-		if err != nil || !seen(e, tried) {
-			return e, err
-		}
-	}
-	return e, nil
+// namedPicker is implemented by the Balancers of this package: pick returns
+// the endpoint Endpoint would return together with the name of its instance
+// (see [RetryWith]), and avoids the instances named in tried while an
+// untried one is left. With nothing tried it picks as Endpoint does.
+type namedPicker interface {
+	pick(tried []string) (Target, error)
 }
 
-func seen(e endpoint.Endpoint, tried []endpoint.Endpoint) bool {
-	for _, t := range tried {
-		if sameFunc(e, t) {
-			return true
-		}
+// pickUntried asks b for an instance not in tried; a Balancer that cannot
+// name its picks gives a fresh pick, with no name.
+func pickUntried(b Balancer, tried []string) (Target, error) {
+	if p, ok := b.(namedPicker); ok {
+		return p.pick(tried)
 	}
-	return false
+	e, err := b.Endpoint()
+	return Target{Endpoint: e}, err
 }
 
-// sameFunc reports whether a and b are the same function value. Go does not
-// compare funcs; a func value is a pointer to its closure, and the balancers
-// hand out the same closure for an instance until the set changes, so
-// comparing those pointers tells instances apart. A false "different" only
-// costs a repeat attempt on the same instance, never a wrong answer.
-func sameFunc(a, b endpoint.Endpoint) bool {
-	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
+// pick implements namedPicker for Random, here rather than in random.go: a
+// uniform draw among the instances not tried yet, or among all when every
+// one was.
+func (r *Random) pick(tried []string) (Target, error) {
+	set, err := newSource(r.s).read()
+	if err != nil {
+		return Target{}, err
+	}
+	n := set.len()
+	if n == 0 {
+		return Target{}, ErrNoEndpoints
+	}
+	if len(tried) > 0 {
+		var untried []int
+		for i := range n {
+			if !slices.Contains(tried, set.target(i).Instance) {
+				untried = append(untried, i)
+			}
+		}
+		if len(untried) > 0 {
+			return set.target(untried[r.intN(len(untried))]), nil
+		}
+	}
+	return set.target(r.intN(n)), nil
 }
+
+// RetryError is returned by the retrying endpoints ([RetryWith], [Retry],
+// [RetryWithCallback]) when every attempt failed or retrying stopped.
+// RawErrors holds each attempt's error in order; Final is the error that
+// ended the retries (the last attempt's error, a context error, or the
+// reason retrying stopped: [ErrBudgetExhausted], [ErrDeadlineTooClose]).
+// Unwrap exposes all of them, so errors.Is and errors.As see through a
+// RetryError to any attempt.
+type RetryError struct {
+	RawErrors []error
+	Final     error
+}
+
+// Error implements error.
+func (e *RetryError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "loadbalancer: %d attempt(s) failed", len(e.RawErrors))
+	if e.Final != nil {
+		fmt.Fprintf(&b, ": %v", e.Final)
+	}
+	if len(e.RawErrors) > 1 {
+		b.WriteString(" (attempts:")
+		for i, err := range e.RawErrors {
+			if i > 0 {
+				b.WriteByte(';')
+			}
+			fmt.Fprintf(&b, " %v", err)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Unwrap returns Final followed by every attempt's error.
+func (e *RetryError) Unwrap() []error {
+	out := make([]error, 0, len(e.RawErrors)+1)
+	if e.Final != nil {
+		out = append(out, e.Final)
+	}
+	return append(out, e.RawErrors...)
+}
+
+// ErrBudgetExhausted is the Final error of a RetryError when the retry budget
+// refused a retry.
+var ErrBudgetExhausted = errors.New("loadbalancer: retry budget exhausted")
+
+// ErrDeadlineTooClose is the Final error of a RetryError when the time left
+// before the deadline was too short for another attempt.
+var ErrDeadlineTooClose = errors.New("loadbalancer: too little time left for another attempt")

@@ -1,6 +1,7 @@
 package loadbalancer
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -33,4 +34,26 @@ func (r *RoundRobin) Endpoint() (endpoint.Endpoint, error) {
 	}
 	i := r.n.Add(1) - 1
 	return eps[i%uint64(len(eps))], nil
+}
+
+// pick implements namedPicker: the next instance in turn that was not tried
+// yet, or the next in turn when every one was. Like Endpoint it reads
+// Endpoints, and the names of a TargetEndpointer (in the same order) when s
+// is one.
+func (r *RoundRobin) pick(tried []string) (Target, error) {
+	set, err := newSource(r.s).read()
+	if err != nil {
+		return Target{}, err
+	}
+	n := uint64(set.len())
+	if n == 0 {
+		return Target{}, ErrNoEndpoints
+	}
+	for range n {
+		tg := set.target(int((r.n.Add(1) - 1) % n))
+		if !slices.Contains(tried, tg.Instance) {
+			return tg, nil
+		}
+	}
+	return set.target(int((r.n.Add(1) - 1) % n)), nil
 }

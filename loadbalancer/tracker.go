@@ -80,117 +80,98 @@ func (s *stats) pendingAge(now int64) float64 {
 }
 
 type node struct {
-	instance string
+	instance string // the instance's name, or its position in an unnamed set
 	st       *stats
 	e        endpoint.Endpoint // instrumented: counts in-flight calls, records latency
 }
 
+// target returns the node's instrumented endpoint with its instance name.
+func (n *node) target() Target { return Target{Instance: n.instance, Endpoint: n.e} }
+
 // nodeSet is an immutable view of the Endpointer's current set.
 type nodeSet struct {
-	// first and n identify the source slice this set was built from: the
-	// Endpointers of this package publish a new slice on every change.
-	firstT *Target
-	firstE *endpoint.Endpoint
-	n      int
-	nodes  []*node
+	from  endpointSet // the set it was built from (see sameSet)
+	nodes []*node
 }
 
 // tracker turns an Endpointer into instrumented nodes. Its nodes method is
 // lock-free unless the source changed since the last call.
 type tracker struct {
-	src     Endpointer
-	tsrc    TargetEndpointer // src, when it names its instances; else nil
-	now     func() time.Time // nil means the monotonic clock
-	epoch   time.Time
-	tau     float64 // EWMA decay time in nanoseconds
-	latency bool    // whether calls are timed (P2C) or only counted (LeastInFlight)
+	src     source
+	epoch   time.Time // the clock reads the monotonic time since epoch
+	tau     float64   // EWMA decay time in nanoseconds
+	latency bool      // whether calls are timed (P2C) or only counted (LeastInFlight)
 
 	set atomic.Pointer[nodeSet]
 	mu  sync.Mutex // serialises rebuilds
 }
 
-func newTracker(src Endpointer, now func() time.Time, decay time.Duration, latency bool) *tracker {
-	t := &tracker{src: src, now: now, epoch: time.Now(), tau: float64(decay), latency: latency}
-	if now != nil {
-		t.epoch = now()
-	}
-	t.tsrc, _ = src.(TargetEndpointer)
+func newTracker(src Endpointer, decay time.Duration, latency bool) *tracker {
+	t := &tracker{src: newSource(src), epoch: time.Now(), tau: float64(decay), latency: latency}
 	t.set.Store(&nodeSet{})
 	return t
 }
 
-// clock returns nanoseconds since the tracker's epoch. By default it reads
-// only the monotonic clock (time.Since), which costs about half of time.Now.
+// clock returns nanoseconds since the tracker's epoch. It reads only the
+// monotonic clock (time.Since), which costs about half of time.Now. There is
+// no clock to inject: tests run in a testing/synctest bubble, whose fake
+// clock time.Since reads too.
 func (t *tracker) clock() int64 {
-	if t.now == nil {
-		return int64(time.Since(t.epoch))
-	}
-	return int64(t.now().Sub(t.epoch))
+	return int64(time.Since(t.epoch))
 }
 
 func (t *tracker) nodes() ([]*node, error) {
 	cur := t.set.Load()
-	if t.tsrc != nil {
-		ts, err := t.tsrc.Targets()
+	// The two branches of source.read spelled out, which saves a call on
+	// every pick (see read).
+	var s endpointSet
+	if t.src.tsrc != nil {
+		ts, err := t.src.tsrc.Targets()
 		if err != nil {
 			return nil, err
 		}
-		if len(ts) == cur.n && (len(ts) == 0 || &ts[0] == cur.firstT) {
+		if sameSet(ts, cur.from.targets) {
 			return cur.nodes, nil
 		}
-		return t.rebuild(ts, nil).nodes, nil
+		s = endpointSet{targets: ts, named: true}
+	} else {
+		eps, err := t.src.src.Endpoints()
+		if err != nil {
+			return nil, err
+		}
+		if sameSet(eps, cur.from.endpoints) {
+			return cur.nodes, nil
+		}
+		s = endpointSet{endpoints: eps}
 	}
-	eps, err := t.src.Endpoints()
-	if err != nil {
-		return nil, err
-	}
-	if len(eps) == cur.n && (len(eps) == 0 || &eps[0] == cur.firstE) {
-		return cur.nodes, nil
-	}
-	return t.rebuild(nil, eps).nodes, nil
+	return t.rebuild(s).nodes, nil
 }
 
-// rebuild makes a nodeSet from targets (or, for an Endpointer that does not
-// name its instances, from eps, keyed by position), keeping the stats of
-// instances that stay.
-func (t *tracker) rebuild(ts []Target, eps []endpoint.Endpoint) *nodeSet {
+// rebuild makes a nodeSet from s, keeping the stats of instances that stay
+// when s names them; an unnamed set starts afresh, as a record kept by
+// position would pass to whichever instance moved into it.
+func (t *tracker) rebuild(s endpointSet) *nodeSet {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := t.set.Load()
 	// Another picker may have rebuilt from the same source meanwhile.
-	if ts != nil && len(ts) == old.n && (len(ts) == 0 || &ts[0] == old.firstT) {
-		return old
-	}
-	if ts == nil && len(eps) == old.n && (len(eps) == 0 || &eps[0] == old.firstE) {
+	if s.same(old.from) {
 		return old
 	}
 	byName := make(map[string]*stats, len(old.nodes))
-	if ts != nil {
+	if s.named {
 		for _, n := range old.nodes {
 			byName[n.instance] = n.st
 		}
 	}
-	ns := &nodeSet{}
-	if ts != nil {
-		ns.n = len(ts)
-		if len(ts) > 0 {
-			ns.firstT = &ts[0]
+	ns := &nodeSet{from: s, nodes: make([]*node, 0, s.len())}
+	for i := range s.len() {
+		tg := s.target(i)
+		st := byName[tg.Instance]
+		if st == nil {
+			st = new(stats)
 		}
-		for _, tg := range ts {
-			st := byName[tg.Instance]
-			if st == nil {
-				st = new(stats)
-			}
-			ns.nodes = append(ns.nodes, t.instrument(tg.Instance, st, tg.Endpoint))
-		}
-	} else {
-		ns.n = len(eps)
-		if len(eps) > 0 {
-			ns.firstE = &eps[0]
-		}
-		for _, e := range eps {
-			ns.nodes = append(ns.nodes, t.instrument("", new(stats), e))
-		}
+		ns.nodes = append(ns.nodes, t.instrument(tg.Instance, st, tg.Endpoint))
 	}
 	t.set.Store(ns)
 	return ns

@@ -57,8 +57,6 @@ type Adaptive struct {
 	gauged            bool // a gauge was set: keep it up to date
 	classify          endpoint.Classifier
 	customClass       bool // classify is not endpoint.Classify
-	now               func() time.Time
-	fakeClock         bool // now is not time.Now
 
 	// The count in flight, written by every call, on cache lines of its
 	// own, so that the fields around it, read by every call and seldom
@@ -99,11 +97,6 @@ func AdaptiveClassifier(c endpoint.Classifier) AdaptiveOption {
 	}
 }
 
-// AdaptiveClock sets the clock the middleware reads. By default, time.Now.
-func AdaptiveClock(now func() time.Time) AdaptiveOption {
-	return func(a *Adaptive) { a.now, a.fakeClock = now, true }
-}
-
 // NewAdaptive returns an Adaptive limit configured by s and opts.
 func NewAdaptive(s AdaptiveSettings, opts ...AdaptiveOption) *Adaptive {
 	if s.Initial <= 0 {
@@ -126,7 +119,7 @@ func NewAdaptive(s AdaptiveSettings, opts ...AdaptiveOption) *Adaptive {
 	if s.Backoff <= 0 || s.Backoff >= 1 {
 		s.Backoff = 0.9
 	}
-	a := &Adaptive{s: s, limitG: discard.NewGauge(), inflightG: discard.NewGauge(), classify: endpoint.Classify, now: time.Now}
+	a := &Adaptive{s: s, limitG: discard.NewGauge(), inflightG: discard.NewGauge(), classify: endpoint.Classify}
 	for _, o := range opts {
 		o(a)
 	}
@@ -280,33 +273,19 @@ func (a *Adaptive) InFlight() int {
 //     whose latency says nothing about queueing.
 //
 // It reads the
-// wall and monotonic clocks once per admitted call, and the monotonic clock
-// alone (time.Since) once more for the latency; a clock set with
-// [AdaptiveClock] is read twice.
+// wall and monotonic clocks once per admitted call (time.Now), and the
+// monotonic clock alone (time.Since) once more for the latency; callers that
+// have the instants already use AcquireAt and ReleaseAt.
 func (a *Adaptive) Middleware(next endpoint.Endpoint) endpoint.Endpoint {
-	// The usual clock is called directly, not through a.now: a direct
-	// call, and time.Since reads only the monotonic clock.
-	wall := !a.fakeClock
 	return func(ctx context.Context, request any) (any, error) {
-		var start time.Time
-		if wall {
-			start = time.Now()
-		} else {
-			start = a.now()
-		}
-		t, err := a.AcquireAt(start)
+		t, err := a.AcquireAt(time.Now())
 		if err != nil {
 			return nil, err
 		}
 		outcome := Ignored // a panic in next releases without a sample
 		defer func() {
-			var rtt time.Duration
-			if wall {
-				rtt = time.Since(t.start)
-			} else {
-				rtt = a.now().Sub(t.start)
-			}
-			a.release(t, rtt, outcome)
+			// time.Since reads only the monotonic clock.
+			a.release(t, time.Since(t.start), outcome)
 		}()
 		resp, err := next(ctx, request)
 		if err == nil && !a.customClass {

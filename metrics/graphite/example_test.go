@@ -11,11 +11,11 @@ import (
 func Example() {
 	// In main: graphite.New("127.0.0.1:2003", ...) flushes every
 	// FlushInterval and on Stop. Here, with no address, the example flushes
-	// by hand, with a fixed clock for the timestamps.
+	// by hand, at a fixed instant (WriteToAt; WriteTo stamps the current
+	// time).
 	g, err := graphite.New("", graphite.Settings{
 		Prefix:    "addsvc.",
 		Quantiles: []float64{0.5, 0.99},
-		Now:       func() time.Time { return time.Unix(1700000000, 0) },
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -28,7 +28,7 @@ func Example() {
 	latency.Observe(0.2)
 
 	var b strings.Builder
-	_, _ = g.WriteTo(&b)
+	_, _ = g.WriteToAt(&b, time.Unix(1700000000, 0))
 	fmt.Print(b.String())
 	// Output:
 	// addsvc.requests.method.sum 3 1700000000

@@ -15,11 +15,11 @@ func FuzzLabelsCannotBreakLines(f *testing.F) {
 	f.Add("a.b", "c d\ne 1 2")
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, name, value string) {
-		g, _ := graphite.New("", graphite.Settings{Now: func() time.Time { return time.Unix(1, 0) }})
+		g, _ := graphite.New("", graphite.Settings{})
 		c, _ := g.NewCounter("requests")
 		c.With(name, value).Add(1)
 		var b strings.Builder
-		_, _ = g.WriteTo(&b)
+		_, _ = g.WriteToAt(&b, time.Unix(1, 0))
 		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 		if len(lines) != 1 {
 			t.Fatalf("With(%q, %q) wrote %q, want one line", name, value, b.String())

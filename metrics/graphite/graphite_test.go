@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/endpointkit/kit/internal/testenv"
@@ -109,13 +110,13 @@ func TestHistogram(t *testing.T) {
 
 func TestLinesAndWindows(t *testing.T) {
 	at := time.Unix(1700000000, 0)
-	g, _ := graphite.New("", graphite.Settings{Prefix: "svc.", Quantiles: []float64{0.5}, Now: func() time.Time { return at }})
+	g, _ := graphite.New("", graphite.Settings{Prefix: "svc.", Quantiles: []float64{0.5}})
 	c, _ := g.NewCounter("requests")
 	h, _ := g.NewHistogram("latency")
 	c.With("path", "/a b.c").Add(2)
 	h.Observe(3)
 	var b strings.Builder
-	if _, err := g.WriteTo(&b); err != nil {
+	if _, err := g.WriteToAt(&b, at); err != nil {
 		t.Fatal(err)
 	}
 	want := "svc.requests.path._a_b_c 2 1700000000\nsvc.latency.p50 3 1700000000\nsvc.latency.count 1 1700000000\n"
@@ -124,10 +125,30 @@ func TestLinesAndWindows(t *testing.T) {
 	}
 	// The histogram window is empty now; the counter is still sent.
 	b.Reset()
-	_, _ = g.WriteTo(&b)
+	_, _ = g.WriteToAt(&b, at)
 	if want := "svc.requests.path._a_b_c 2 1700000000\n"; b.String() != want {
 		t.Errorf("second flush =\n%s\nwant\n%s", b.String(), want)
 	}
+}
+
+// WriteTo stamps its lines with time.Now, which in a testing/synctest bubble
+// is the bubble's fake clock: 2000-01-01T00:00:00Z, then as the test sleeps.
+func TestWriteToStampsNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g, _ := graphite.New("", graphite.Settings{})
+		c, _ := g.NewCounter("requests")
+		c.Add(1)
+		time.Sleep(90 * time.Second)
+		var b strings.Builder
+		if _, err := g.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		want := "requests 1 " + strconv.FormatInt(time.Now().Unix(), 10) + "\n"
+		if b.String() != want || !strings.HasSuffix(want, " 946684890\n") {
+			t.Errorf("WriteTo 90s into the bubble = %q, want %q (stamped 946684890)", b.String(), want)
+		}
+	})
+
 }
 
 func TestConstructionErrors(t *testing.T) {
