@@ -1,5 +1,5 @@
 # make check is kit's one test command; see scripts/check.sh.
-.PHONY: check test bench
+.PHONY: check test bench fuzz
 
 check:
 	./scripts/check.sh
@@ -10,3 +10,7 @@ test:
 
 bench:
 	cd benchmarks && go test -run '^$$' -bench . -count 6 | tee bench.out
+
+# fuzz runs every fuzz target for FUZZTIME (60s) each; see scripts/fuzz.sh.
+fuzz:
+	./scripts/fuzz.sh
