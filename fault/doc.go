@@ -23,6 +23,9 @@
 //		injector.Middleware(),
 //	)(e)
 //
+// [Injector.Handler] is the same Injector as a func(http.Handler)
+// http.Handler, for an HTTP server as a whole.
+//
 // Injected errors implement [endpoint.Classified], so [endpoint.Classify]
 // and every kit middleware that reads it see the Outcome the Settings chose
 // ([Failure]). A dropped call returns [ErrDropped], a retryable
