@@ -45,6 +45,8 @@ func (t Trigger) validate() error {
 		return errors.New("set Probability or Every, not both")
 	case t.Window.On < 0 || t.Window.Off < 0:
 		return fmt.Errorf("window %v on, %v off has a negative phase", t.Window.On, t.Window.Off)
+	case t.Window.On > math.MaxInt64-t.Window.Off:
+		return fmt.Errorf("window %v on, %v off is too long", t.Window.On, t.Window.Off)
 	case (t.Window.On > 0) != (t.Window.Off > 0):
 		return fmt.Errorf("window %v on, %v off: set both phases or neither", t.Window.On, t.Window.Off)
 	}

@@ -116,6 +116,7 @@ func TestSetRefusesBadSettings(t *testing.T) {
 		{fault.Settings{Drop: fault.Drop{Trigger: fault.Trigger{Probability: 0.5, Every: 2}}}, "drop: set Probability or Every, not both"},
 		{fault.Settings{Hang: fault.Trigger{Every: 1, Window: fault.Window{On: time.Second}}}, "set both phases or neither"},
 		{fault.Settings{Hang: fault.Trigger{Every: 1, Window: fault.Window{On: -time.Second, Off: time.Second}}}, "negative phase"},
+		{fault.Settings{Hang: fault.Trigger{Every: 1, Window: fault.Window{On: math.MaxInt64 / 2, Off: math.MaxInt64/2 + 2}}}, "too long"},
 		{fault.Settings{Latency: fault.Latency{Trigger: always, Fixed: -time.Second}}, "must not be negative"},
 		{fault.Settings{Latency: fault.Latency{Trigger: always, TailProbability: 2}}, "tail probability 2"},
 		{fault.Settings{Latency: fault.Latency{Trigger: always, TailProbability: 0.1, TailFactor: 0.5}}, "tail factor 0.5"},
