@@ -52,8 +52,8 @@ func Middleware(mw endpoint.Middleware, opts ...Option) func(http.Handler) http.
 			ex.rec.ResponseWriter = w
 			ctx := r.Context()
 			_, err := ep(ctx, ex)
-			if ex.panicked {
-				panic(ex.panicValue)
+			if ex.panic != nil {
+				panic(ex.panic.Value)
 			}
 			if err != nil && !ex.rec.wrote {
 				ee(ctx, err, w)
@@ -80,12 +80,10 @@ type Response struct {
 // exchange is the request value the middleware sees, and what the Endpoint
 // reports back through.
 type exchange struct {
-	rec        recorder
-	r          *http.Request
-	called     bool
-	panicked   bool
-	panicValue any
-	resp       Response
+	rec    recorder
+	r      *http.Request
+	panic  *kithttp.PanicError // the handler's panic, re-raised after the middleware
+	called bool
 }
 
 // serve returns the Endpoint that runs next for one exchange.
@@ -109,17 +107,17 @@ func serve(next http.Handler) endpoint.Endpoint {
 			// the request the adapter received.
 			ex.r.Pattern = r.Pattern
 		}
-		ex.resp = Response{Status: ex.rec.status, Bytes: ex.rec.bytes}
-		if ex.resp.Status == 0 {
-			ex.resp.Status = http.StatusOK
+		resp := &ex.rec.resp
+		if resp.Status == 0 {
+			resp.Status = http.StatusOK // as net/http sends it
 		}
 		if err != nil {
-			return &ex.resp, err
+			return resp, err
 		}
-		if ex.resp.Status >= 400 {
-			return &ex.resp, statusError(ex.resp.Status)
+		if resp.Status >= 400 {
+			return resp, statusError(resp.Status)
 		}
-		return &ex.resp, nil
+		return resp, nil
 	}
 }
 
@@ -128,8 +126,8 @@ func serve(next http.Handler) endpoint.Endpoint {
 func (ex *exchange) run(next http.Handler, r *http.Request) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			ex.panicked, ex.panicValue = true, v
-			err = &kithttp.PanicError{Value: v, Stack: debug.Stack()}
+			ex.panic = &kithttp.PanicError{Value: v, Stack: debug.Stack()}
+			err = ex.panic
 		}
 	}()
 	next.ServeHTTP(&ex.rec, r)

@@ -12,23 +12,22 @@ import (
 // writer beneath.
 type recorder struct {
 	http.ResponseWriter
-	status int   // the first final status written, 0 before
-	bytes  int64 // body bytes written
-	wrote  bool  // anything sent (a final status, a body, a flush, a hijack)
+	resp  Response // Status 0 until a final status is written
+	wrote bool     // anything sent (a final status, a body, a flush, a hijack)
 }
 
 // WriteHeader records the first final status. Informational statuses (103
 // Early Hints) pass through without being recorded.
 func (w *recorder) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
-	if w.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
-		w.status, w.wrote = code, true
+	if w.resp.Status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		w.resp.Status, w.wrote = code, true
 	}
 }
 
 func (w *recorder) implicitOK() {
-	if w.status == 0 {
-		w.status, w.wrote = http.StatusOK, true
+	if w.resp.Status == 0 {
+		w.resp.Status, w.wrote = http.StatusOK, true
 	}
 }
 
@@ -37,7 +36,7 @@ func (w *recorder) implicitOK() {
 func (w *recorder) Write(b []byte) (int, error) {
 	w.implicitOK()
 	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
+	w.resp.Bytes += int64(n)
 	return n, err
 }
 
@@ -46,7 +45,7 @@ func (w *recorder) Write(b []byte) (int, error) {
 func (w *recorder) WriteString(s string) (int, error) {
 	w.implicitOK()
 	n, err := io.WriteString(w.ResponseWriter, s)
-	w.bytes += int64(n)
+	w.resp.Bytes += int64(n)
 	return n, err
 }
 
@@ -62,7 +61,7 @@ func (w *recorder) ReadFrom(r io.Reader) (int64, error) {
 	} else {
 		n, err = io.Copy(writerOnly{w.ResponseWriter}, r)
 	}
-	w.bytes += n
+	w.resp.Bytes += n
 	return n, err
 }
 
@@ -95,8 +94,8 @@ func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err == nil {
 		w.wrote = true
-		if w.status == 0 {
-			w.status = http.StatusSwitchingProtocols
+		if w.resp.Status == 0 {
+			w.resp.Status = http.StatusSwitchingProtocols
 		}
 	}
 	return c, rw, err
