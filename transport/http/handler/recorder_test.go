@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/transport/http/handler"
@@ -59,7 +60,10 @@ func TestFlushThroughWrapper(t *testing.T) {
 			srv := httptest.NewServer(handler.Middleware(observed(&resp, &err))(h))
 			defer srv.Close()
 
-			res, gerr := http.Get(srv.URL)
+			// The client's timeout turns a flush that never happens into
+			// a failure rather than a hung test.
+			client := &http.Client{Timeout: 10 * time.Second}
+			res, gerr := client.Get(srv.URL)
 			if gerr != nil {
 				t.Fatal(gerr)
 			}
