@@ -33,9 +33,8 @@
 //     A 4xx is an error rather than a successful response with a Failer
 //     (a BusinessError) on purpose: a breaker counts a BusinessError as a
 //     success, so a flood of bad requests would dilute real failures and
-//     keep a breaker from opening. Logging middleware sees a 4xx as an error,
-//     which kit's log error handler writes at warn level, as transport/http
-//     does for its own 4xx.
+//     keep a breaker from opening. A logging or metrics middleware sees a 4xx
+//     as an error, and endpoint.Classify tells it that it is the caller's.
 //
 // The response has been written by then; the adapter writes nothing more.
 //
@@ -46,7 +45,7 @@
 // refusal, 504 for a deadline, the status an error chooses itself (StatusCode
 // int), 500 otherwise. More generally, an error the middleware returns is
 // written whenever nothing has been written to the response yet. A
-// middleware that returns neither an error nor calls the handler leaves the
+// middleware that neither calls the handler nor returns an error leaves the
 // response empty (net/http sends 200 with no body).
 //
 // # Panics

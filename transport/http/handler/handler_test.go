@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -355,7 +354,7 @@ func TestConcurrentRequests(t *testing.T) {
 				}
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != 200 || !strings.EqualFold(string(b), "body") {
+				if resp.StatusCode != 200 || string(b) != "body" {
 					bad.Add(1)
 				}
 			}
