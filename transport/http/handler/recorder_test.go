@@ -214,3 +214,25 @@ func TestStatusErrorText(t *testing.T) {
 		t.Errorf("error %v, want \"handler: status 404 Not Found\"", err)
 	}
 }
+
+func TestReadFromCountsBytes(t *testing.T) {
+	payload := strings.Repeat("x", 100_000)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := w.(io.ReaderFrom); !ok {
+			t.Error("the wrapper is not an io.ReaderFrom")
+		}
+		_, _ = io.Copy(w, strings.NewReader(payload)) // net/http's ReadFrom beneath
+	})
+	var resp *handler.Response
+	var err error
+	srv := httptest.NewServer(handler.Middleware(observed(&resp, &err))(h))
+	defer srv.Close()
+	code, body := get(t, srv.URL)
+	srv.Close() // waits for the handler, so resp is set
+	if code != 200 || body != payload {
+		t.Fatalf("GET: %d, %d bytes; want 200 and the payload", code, len(body))
+	}
+	if err != nil || resp == nil || resp.Status != 200 || resp.Bytes != int64(len(payload)) {
+		t.Errorf("middleware saw %+v, %v; want status 200, %d bytes", resp, err, len(payload))
+	}
+}
