@@ -347,3 +347,49 @@ func TestHedgedNeverBackupToTheSameInstance(t *testing.T) {
 		}
 	})
 }
+
+// TestHedgedConcurrent runs many callers at once through one Hedged
+// endpoint in percentile mode (under -race, the latency window and the
+// budget are shared): every call is answered, and backups stay within the
+// budget.
+func TestHedgedConcurrent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		rng := rand.New(rand.NewPCG(3, 4))
+		draw := func() time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			return time.Millisecond + time.Duration(rng.Int64N(int64(10*time.Millisecond)))
+		}
+		var ss []*sleeper
+		for range 4 {
+			ss = append(ss, &sleeper{delay: draw})
+		}
+		e := loadbalancer.Hedged(loadbalancer.NewP2C(over(ss...), loadbalancer.P2CSettings{}), loadbalancer.HedgeSettings{})
+		ctx := loadbalancer.WithIdempotent(context.Background())
+		const callers, each = 8, 250
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for range callers {
+			wg.Go(func() {
+				for range each {
+					if _, err := e(ctx, nil); err != nil {
+						failed.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		synctest.Wait()
+		if failed.Load() != 0 {
+			t.Errorf("%d calls failed, want none", failed.Load())
+		}
+		var attempts int64
+		for _, s := range ss {
+			attempts += s.calls.Load()
+		}
+		if extra := attempts - callers*each; extra <= 0 || float64(extra) > 0.05*callers*each {
+			t.Errorf("%d backups for %d calls, want some and at most 5%%", extra, callers*each)
+		}
+	})
+}
