@@ -113,10 +113,12 @@ func IsIdempotent(ctx context.Context) bool {
 // [BalancerFunc] cannot name its picks, and its backup is a fresh pick that
 // may land on the same instance.
 //
-// When both attempts fail, or one fails in a way that is not Retryable, it
-// returns a *RetryError holding the attempts' errors. When the caller's
-// context is done first, the attempts are canceled and its error is
-// returned.
+// When a hedged call fails (both attempts failed, or one failed in a way
+// that is not Retryable, or the caller's context was done first, which
+// cancels the attempts) it returns a *RetryError holding the attempts'
+// errors. A call that makes a single attempt (not idempotent, or in
+// percentile mode before MinSamples latencies) returns the Balancer's or
+// the endpoint's error as it is.
 //
 // Each attempt of a hedged call runs on a goroutine of its own; an attempt
 // that lost keeps its goroutine until its endpoint returns, which endpoints
@@ -124,9 +126,10 @@ func IsIdempotent(ctx context.Context) bool {
 // HedgeSettings.AllIdempotent) run on the caller's goroutine, as b's
 // endpoint alone. The Endpoint is safe for concurrent use.
 //
-// Hedged composes under a retry as an attempt does: to retry calls whose
-// both attempts failed, wrap it with endpoint middleware of your own, or
-// prefer RetryWith's AttemptTimeout for calls that are not idempotent.
+// Hedged is not a retry: when both attempts fail it does not try a third.
+// To retry as well, wrap its Endpoint in a retrying middleware of your own,
+// or use [RetryWith] over the same Balancer for the calls that are not
+// idempotent; HedgeSettings.Budget says how a shared Budget bounds both.
 func Hedged(b Balancer, settings HedgeSettings) endpoint.Endpoint {
 	h := &hedger{b: b, s: settings.withDefaults()}
 	if h.s.Delay <= 0 {
@@ -162,14 +165,14 @@ func (h *hedger) call(ctx context.Context, req any) (any, error) {
 	if !h.s.AllIdempotent && !IsIdempotent(ctx) {
 		tg, err := pickUntried(h.b, nil)
 		if err != nil {
-			return nil, &RetryError{RawErrors: []error{err}, Final: err}
+			return nil, err
 		}
 		return h.timed(ctx, tg.Endpoint, req)
 	}
 	h.s.Budget.Deposit()
 	first, err := pickUntried(h.b, nil)
 	if err != nil {
-		return nil, &RetryError{RawErrors: []error{err}, Final: err}
+		return nil, err
 	}
 	delay := h.delay()
 	if delay <= 0 { // no latency known yet

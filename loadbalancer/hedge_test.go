@@ -393,3 +393,12 @@ func TestHedgedConcurrent(t *testing.T) {
 		}
 	})
 }
+
+func TestHedgedNoEndpoints(t *testing.T) {
+	e := loadbalancer.Hedged(loadbalancer.NewRoundRobin(loadbalancer.FixedEndpointer{}), loadbalancer.HedgeSettings{Delay: time.Millisecond})
+	for _, ctx := range []context.Context{context.Background(), loadbalancer.WithIdempotent(context.Background())} {
+		if _, err := e(ctx, nil); !errors.Is(err, loadbalancer.ErrNoEndpoints) {
+			t.Errorf("no endpoints: %v, want ErrNoEndpoints", err)
+		}
+	}
+}
