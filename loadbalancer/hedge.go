@@ -53,6 +53,14 @@ type HedgeSettings struct {
 	// context is marked with [WithIdempotent]; the others make one
 	// attempt, as the Balancer's endpoint would alone.
 	AllIdempotent bool
+	// OnBackup, when set, is called on the caller's goroutine, with the
+	// call's context, each time a backup attempt is sent, with the name of
+	// its instance (empty when the Balancer cannot name its picks): for an
+	// event on the caller's trace span, or a metric of backups. Each
+	// attempt is a call of its own to an endpoint from the Balancer, so a
+	// tracing middleware on those endpoints (the Factory's) shows each
+	// attempt as its own span; the loser's ends canceled.
+	OnBackup func(ctx context.Context, instance string)
 	// Classifier classifies each failed attempt, with its own context.
 	// Nil means endpoint.Classify. A failure that is not Retryable ends
 	// the call at once with that failure (a 4xx says the same from any
@@ -200,6 +208,9 @@ func (h *hedger) call(ctx context.Context, req any) (any, error) {
 		}
 		if !h.s.Budget.TryWithdraw() {
 			return
+		}
+		if h.s.OnBackup != nil {
+			h.s.OnBackup(ctx, tg.Instance)
 		}
 		var ctx2 context.Context
 		ctx2, cancel2 = context.WithCancel(ctx)

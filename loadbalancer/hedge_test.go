@@ -59,8 +59,10 @@ func TestHedgedBackupWinsAgainstSlowInstance(t *testing.T) {
 		slow := &sleeper{name: "slow", delay: fixedDelay(time.Second)}
 		fast := &sleeper{name: "fast", delay: fixedDelay(10 * time.Millisecond)}
 		// Round robin picks slow first, then fast as the backup.
+		var backups []string
 		e := loadbalancer.Hedged(loadbalancer.NewRoundRobin(over(slow, fast)),
-			loadbalancer.HedgeSettings{Delay: 50 * time.Millisecond, Budget: generous()})
+			loadbalancer.HedgeSettings{Delay: 50 * time.Millisecond, Budget: generous(),
+				OnBackup: func(_ context.Context, instance string) { backups = append(backups, instance) }})
 		began := time.Now()
 		resp, err := e(loadbalancer.WithIdempotent(context.Background()), nil)
 		if err != nil || resp != "fast" {
@@ -75,6 +77,9 @@ func TestHedgedBackupWinsAgainstSlowInstance(t *testing.T) {
 		}
 		if slow.canceled.Load() != 1 {
 			t.Errorf("the losing attempt's context was not canceled")
+		}
+		if !slices.Equal(backups, []string{"1"}) {
+			t.Errorf("OnBackup saw %q, want one backup, to instance \"1\" (fast's position)", backups)
 		}
 	})
 }
