@@ -25,7 +25,11 @@
 // [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
 // classifier, and retries on an instance not tried yet, told apart by name
-// (see [RetryWith] and the contract on [Endpointer]).
+// (see [RetryWith] and the contract on [Endpointer]). [Hedged] sends a
+// backup attempt of an idempotent call ([WithIdempotent]) to another
+// instance when the first is slower than a delay (fixed, or a percentile of
+// recent latency), within a [Budget] of extra load (5% by default): the
+// hedged requests of "The Tail at Scale".
 //
 // # Failures
 //

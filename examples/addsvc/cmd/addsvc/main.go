@@ -33,6 +33,10 @@
 // ResourceExhausted over gRPC, and the declared exception Limited over
 // Thrift. Request counts and latencies per method are served in the
 // Prometheus format at the debug listener's /metrics.
+//
+// Faults can be injected on purpose (-fault.latency, -fault.error-p and the
+// other -fault.* flags, off by default), and switched at run time with PUT
+// /debug/fault on the debug listener; see fault.go.
 package main
 
 import (
@@ -98,8 +102,13 @@ func serve(args []string, stderr io.Writer) error {
 		maxInFlight     = fs.Int("maxinflight", 0, "calls in flight per endpoint, beyond which calls are refused (0: no limit)")
 		adaptive        = fs.Bool("maxinflight.adaptive", false, "find each endpoint's concurrency limit from its latency (-maxinflight is then the ceiling, 0 meaning 1000)")
 	)
+	faults := registerFaultFlags(fs) // fault.go
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	injector, err := faults.injector()
+	if err != nil {
 		return err
 	}
 	allowed, err := level.Parse(*logLevel)
@@ -162,6 +171,9 @@ func serve(args []string, stderr io.Writer) error {
 	// counted too. Every endpoint gets limiters of its own.
 	service := addservice.New()
 	endpoints := addendpoint.New(service, level.Info(logger))
+	// Fault injection innermost, so that an injected fault looks to every
+	// middleware and transport above it as the service's own (fault.go).
+	endpoints = endpoints.Wrap(func(string) endpoint.Middleware { return faultMiddleware(injector) })
 	switch {
 	case *adaptive:
 		endpoints = endpoints.Wrap(func(method string) endpoint.Middleware {
@@ -249,6 +261,7 @@ func serve(args []string, stderr io.Writer) error {
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/debug/fault", faultHandler(injector)) // fault.go
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 		// pprof's profile and trace stream for as long as asked: no write
 		// timeout on the debug listener.
