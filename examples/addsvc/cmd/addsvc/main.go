@@ -98,6 +98,7 @@ func serve(args []string, stderr io.Writer) error {
 		maxInFlight     = fs.Int("maxinflight", 0, "calls in flight per endpoint, beyond which calls are refused (0: no limit)")
 		adaptive        = fs.Bool("maxinflight.adaptive", false, "find each endpoint's concurrency limit from its latency (-maxinflight is then the ceiling, 0 meaning 1000)")
 	)
+	tlsFlags := registerTLSFlags(fs)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -198,6 +199,10 @@ func serve(args []string, stderr io.Writer) error {
 		thriftHandler  = addtransport.NewThriftServer(endpoints, logger)
 	)
 	infoLogger := level.Info(logger)
+	tlsConf, err := tlsFlags.settings(level.Error(logger))
+	if err != nil {
+		return err
+	}
 
 	// Bind every listener before serving any, so that a port in use fails
 	// the start cleanly.
@@ -232,6 +237,7 @@ func serve(args []string, stderr io.Writer) error {
 	if lnErr != nil {
 		return lnErr
 	}
+	httpLn, jsonrpcLn = tlsConf.listener(httpLn), tlsConf.listener(jsonrpcLn)
 
 	// Each server runs as an actor of the group: when one stops, all are
 	// interrupted, and Run returns when every actor has returned. The
@@ -259,7 +265,7 @@ func serve(args []string, stderr io.Writer) error {
 	{
 		healthSrv := health.NewServer()
 		d.onBegin(healthSrv.Shutdown) // report NOT_SERVING to health checkers first
-		srv := grpc.NewServer(grpcServerOptions(*idleTimeout, logger)...)
+		srv := grpc.NewServer(append(grpcServerOptions(*idleTimeout, logger), tlsConf.grpcOptions()...)...)
 		pb.RegisterAddServer(srv, grpcServer)
 		healthpb.RegisterHealthServer(srv, healthSrv)
 		reflection.Register(srv)
