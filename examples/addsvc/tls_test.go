@@ -13,7 +13,7 @@ import (
 // -tls.client-ca, and calls it with curl and addcli: with a client
 // certificate from the trusted CA, HTTP, JSON-RPC and gRPC answer; without
 // one, or with one from another CA, or in plaintext, the call is refused
-// and a good call follows.
+// and a good call follows. grpcurl does the same over gRPC.
 func TestMutualTLS(t *testing.T) {
 	curl := testenv.LookPath(t, "curl")
 	addsvcBin, addcli := build(t)
@@ -78,4 +78,19 @@ func TestMutualTLS(t *testing.T) {
 		}
 	}
 	good("addcli")
+
+	// grpcurl over mTLS, and refused without a client certificate.
+	grpcurl := testenv.LookPath(t, "grpcurl")
+	g := p.addr("grpc")
+	if out, code := run(t, grpcurl, "-cacert", ca.File, "-cert", client.CertFile, "-key", client.KeyFile,
+		"-d", `{"a":1,"b":2}`, g, "addsvc.Add/Sum"); code != 0 || !strings.Contains(out, `"v": "3"`) {
+		t.Errorf("grpcurl Sum over mTLS: exit %d, %q; want v 3", code, out)
+	}
+	if out, code := run(t, grpcurl, "-cacert", ca.File, "-max-time", "10", "-d", `{"a":1,"b":2}`, g, "addsvc.Add/Sum"); code == 0 {
+		t.Errorf("grpcurl Sum without a client certificate: exit 0, %q; want a refusal", out)
+	}
+	if out, code := run(t, grpcurl, "-cacert", ca.File, "-cert", client.CertFile, "-key", client.KeyFile,
+		"-d", `{"a":"x","b":"y"}`, g, "addsvc.Add/Concat"); code != 0 || !strings.Contains(out, `"v": "xy"`) {
+		t.Errorf("grpcurl Concat over mTLS after the refusal: exit %d, %q", code, out)
+	}
 }
