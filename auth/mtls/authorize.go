@@ -84,8 +84,19 @@ func AllowNames(names ...string) func(Identity) bool {
 		set[n] = struct{}{}
 	}
 	return func(id Identity) bool {
-		for _, n := range id.Names() {
-			if _, ok := set[n]; ok {
+		// The fields of Names, without building its slice: no allocation
+		// per call.
+		has := func(n string) bool { _, ok := set[n]; return ok && n != "" }
+		if has(id.SPIFFEID) || has(id.CommonName) {
+			return true
+		}
+		for _, n := range id.URIs {
+			if has(n) {
+				return true
+			}
+		}
+		for _, n := range id.DNSNames {
+			if has(n) {
 				return true
 			}
 		}

@@ -2,13 +2,10 @@ package mtls_test
 
 import (
 	"bytes"
-	"crypto/x509"
 	"strings"
 	"sync"
 	"time"
 )
-
-type x509HostnameError = x509.HostnameError
 
 // syncBuffer is a bytes.Buffer safe for the server's log and the test.
 type syncBuffer struct {

@@ -51,7 +51,7 @@ func TestPeerIdentity(t *testing.T) {
 // TestAuthorizeErrors: 401/Unauthenticated without an identity,
 // 403/PermissionDenied for a refused one, both caller errors.
 func TestAuthorizeErrors(t *testing.T) {
-	e := mtls.Authorize(mtls.AllowNames(goodID, "trusted-cn"))(func(context.Context, any) (any, error) { return "ok", nil })
+	e := mtls.Authorize(mtls.AllowNames(goodID, "trusted-cn", "api.example.org", "https://example.org/svc"))(func(context.Context, any) (any, error) { return "ok", nil })
 	for _, tc := range []struct {
 		name     string
 		ctx      context.Context
@@ -62,6 +62,9 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"no identity", context.Background(), mtls.ErrNoIdentity, http.StatusUnauthorized, codes.Unauthenticated},
 		{"other", mtls.NewContext(context.Background(), mtls.Identity{SPIFFEID: otherID, URIs: []string{otherID}}), mtls.ErrForbidden, http.StatusForbidden, codes.PermissionDenied},
 		{"allowed spiffe", mtls.NewContext(context.Background(), mtls.Identity{SPIFFEID: goodID}), nil, 0, codes.OK},
+		{"allowed dns SAN", mtls.NewContext(context.Background(), mtls.Identity{DNSNames: []string{"x.example", "api.example.org"}}), nil, 0, codes.OK},
+		{"allowed URI SAN", mtls.NewContext(context.Background(), mtls.Identity{URIs: []string{"https://example.org/svc"}}), nil, 0, codes.OK},
+		{"empty identity", mtls.NewContext(context.Background(), mtls.Identity{}), mtls.ErrForbidden, http.StatusForbidden, codes.PermissionDenied},
 		{"allowed cn", mtls.NewContext(context.Background(), mtls.Identity{CommonName: "trusted-cn"}), nil, 0, codes.OK},
 	} {
 		resp, err := e(tc.ctx, nil)

@@ -3,6 +3,7 @@ package mtls_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log"
@@ -188,7 +189,7 @@ func TestHTTPWrongServerSAN(t *testing.T) {
 	p := newPKI(t)
 	srv := startHTTP(t, p, p.wrongSAN)
 	_, _, err := get(t, srv.URL, p.clientConfig(t, p.good))
-	var hostErr x509HostnameError
+	var hostErr x509.HostnameError
 	if err == nil || !errors.As(err, &hostErr) {
 		t.Fatalf("GET from a server certified for another name: err = %v, want a hostname error", err)
 	}
@@ -293,5 +294,47 @@ func TestGRPC(t *testing.T) {
 				t.Errorf("good call after %s: %q, %v", tc.name, got, err)
 			}
 		})
+	}
+}
+
+// TestPlaintextIsUnauthenticated: over plaintext HTTP there is no peer
+// identity, and Authorize answers 401.
+func TestPlaintextIsUnauthenticated(t *testing.T) {
+	h := kithttp.NewServer(mtls.Authorize(mtls.AllowNames(goodID))(whoami),
+		func(context.Context, *http.Request) (any, error) { return nil, nil },
+		func(_ context.Context, w http.ResponseWriter, resp any) error {
+			_, err := io.WriteString(w, resp.(string))
+			return err
+		},
+		kithttp.ServerBefore(mtls.HTTPToContext()))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("plaintext GET: status %d, want 401", resp.StatusCode)
+	}
+}
+
+func BenchmarkHTTPToContext(b *testing.B) {
+	dir := b.TempDir()
+	ca := testcerts.NewCA(b, dir, "ca")
+	pair := ca.Issue(b, dir, "c", testcerts.Leaf{CommonName: "c", URIs: []string{goodID}, Client: true})
+	c, err := tls.X509KeyPair(pair.CertPEM, pair.KeyPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.TLS = &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{c.Leaf, ca.Cert}}}
+	before := mtls.HTTPToContext()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := mtls.FromContext(before(ctx, r)); !ok {
+			b.Fatal("no identity")
+		}
 	}
 }

@@ -22,9 +22,10 @@ type ReloaderSettings struct {
 	// means DefaultCheckInterval; a negative value checks on every
 	// handshake.
 	CheckInterval time.Duration
-	// OnError is called with every error of a reload after the first load
-	// (the old pair stays in use). It is called without any lock held.
-	// Nil means errors are only kept for [Reloader.Err].
+	// OnError is called with the error of every failed check after the
+	// first load (the old pair stays in use), so a file left broken is
+	// reported once per CheckInterval. It is called without any lock
+	// held. Nil means errors are only kept for [Reloader.Err].
 	OnError func(error)
 	// Now returns the current time. Nil means time.Now; tests replace it.
 	Now func() time.Time
@@ -41,6 +42,9 @@ type ReloaderSettings struct {
 // in the background, so there is nothing to stop. A new pair that does not
 // load (a half-written file, a key that does not match) is refused: the old
 // pair stays in use, and the error goes to OnError and [Reloader.Err].
+//
+// Handshakes that arrive while the files are being read wait for that
+// read (two small files, at most once per CheckInterval).
 //
 // A Reloader is safe for concurrent use. Make one with [NewReloader].
 type Reloader struct {

@@ -22,8 +22,11 @@ import (
 
 // CA is a certificate authority that issues leaves.
 type CA struct {
-	Cert    *x509.Certificate
-	Key     *ecdsa.PrivateKey
+	// Cert is the CA's certificate.
+	Cert *x509.Certificate
+	// Key signs the leaves.
+	Key *ecdsa.PrivateKey
+	// CertPEM is Cert in PEM.
 	CertPEM []byte
 	// File is the path of the CA certificate's PEM file.
 	File string
@@ -69,8 +72,10 @@ type Leaf struct {
 
 // Pair is an issued certificate and its key, as PEM files.
 type Pair struct {
+	// CertFile and KeyFile are the paths of the PEM files.
 	CertFile, KeyFile string
-	CertPEM, KeyPEM   []byte
+	// CertPEM and KeyPEM are their contents (the key in PKCS #8).
+	CertPEM, KeyPEM []byte
 }
 
 // Issue signs a certificate for l and writes it to dir/name.pem and
