@@ -30,6 +30,14 @@
 // and for gRPC, grpc.NewServer(grpc.Creds(credentials.NewTLS(cfg))) with
 // grpc.ServerBefore(mtls.GRPCToContext()) on the kit servers.
 //
+// # Services not built around Endpoints
+//
+// [HTTPHandler] wraps a plain http.Handler, and [UnaryServerInterceptor]
+// and [StreamServerInterceptor] a grpc-go server, with the same middleware:
+//
+//	mux.Handle("/orders", mtls.HTTPHandler(allow)(ordersHandler))
+//	grpc.NewServer(grpc.Creds(credentials.NewTLS(cfg)), grpc.UnaryInterceptor(mtls.UnaryServerInterceptor(allow)))
+//
 // # Concurrency
 //
 // A Reloader is safe for concurrent use and starts no goroutine: the

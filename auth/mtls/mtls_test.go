@@ -206,12 +206,18 @@ var echoDesc = grpc.ServiceDesc{
 	HandlerType: (*echoServer)(nil),
 	Methods: []grpc.MethodDesc{{
 		MethodName: "Upper",
-		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+		Handler: func(srv any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
 			in := new(wrapperspb.StringValue)
 			if err := dec(in); err != nil {
 				return nil, err
 			}
-			return srv.(echoServer).Upper(ctx, in)
+			h := func(ctx context.Context, req any) (any, error) {
+				return srv.(echoServer).Upper(ctx, req.(*wrapperspb.StringValue))
+			}
+			if icpt == nil {
+				return h(ctx, in)
+			}
+			return icpt(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: "/test.Echo/Upper"}, h)
 		},
 	}},
 }
