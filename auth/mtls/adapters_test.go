@@ -6,7 +6,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -34,11 +33,7 @@ func TestHTTPHandler(t *testing.T) {
 		id, _ := mtls.FromContext(r.Context())
 		_, _ = io.WriteString(w, id.SPIFFEID)
 	}))
-	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = cfg
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
+	srv := serveTLS(t, h, cfg, log.New(io.Discard, "", 0))
 	if code, body, err := get(t, srv.URL, p.clientConfig(t, p.good)); err != nil || code != 200 || body != goodID {
 		t.Errorf("GET as %s: %d %q %v; want 200 and the SPIFFE ID", goodID, code, body, err)
 	}

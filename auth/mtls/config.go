@@ -29,6 +29,11 @@ func LoadCertPool(file string) (*x509.CertPool, error) {
 //
 // A client without a certificate, or with one that is expired, not valid
 // yet or from another CA, fails the handshake: no request is read.
+//
+// Leave the result's Certificates empty: crypto/tls serves Certificates[0],
+// not GetCertificate's pair, to a client that sends no server name (one
+// dialling an IP address), and httptest.Server.StartTLS fills it with its
+// own certificate.
 func NewServerConfig(certs *Reloader, clientCAFile string) (*tls.Config, error) {
 	c := &tls.Config{
 		MinVersion:     tls.VersionTLS12,

@@ -95,7 +95,7 @@ func whoami(ctx context.Context, _ any) (any, error) {
 
 // startHTTP serves whoami over mTLS behind Authorize(goodID); serverPair
 // is the server's certificate.
-func startHTTP(t *testing.T, p *pki, serverPair testcerts.Pair) *httptest.Server {
+func startHTTP(t *testing.T, p *pki, serverPair testcerts.Pair) *tlsServer {
 	t.Helper()
 	cfg, err := mtls.NewServerConfig(reloader(t, serverPair), p.ca.File)
 	if err != nil {
@@ -108,23 +108,42 @@ func startHTTP(t *testing.T, p *pki, serverPair testcerts.Pair) *httptest.Server
 			return err
 		},
 		kithttp.ServerBefore(mtls.HTTPToContext()))
-	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = cfg
-	srv.Config.ErrorLog = log.New(&p.handshakeLog, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
+	return serveTLS(t, h, cfg, log.New(&p.handshakeLog, "", 0))
 }
 
 // newTLSServer serves 200 OK with cfg.
-func newTLSServer(t *testing.T, cfg *tls.Config) *httptest.Server {
+func newTLSServer(t *testing.T, cfg *tls.Config) *tlsServer {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	srv.TLS = cfg
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
+	return serveTLS(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), cfg, log.New(io.Discard, "", 0))
+}
+
+// tlsServer is an HTTPS server on a loopback port.
+type tlsServer struct {
+	URL  string // https://127.0.0.1:port
+	Addr string // 127.0.0.1:port
+}
+
+// serveTLS serves h with cfg until the test ends. Not httptest's StartTLS:
+// it adds its own certificate to cfg.Certificates, which a client sending
+// no SNI (openssl s_client to an IP address) would be given instead of
+// GetCertificate's.
+func serveTLS(t *testing.T, h http.Handler, cfg *tls.Config, errorLog *log.Logger) *tlsServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ErrorLog: errorLog, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(tls.NewListener(ln, cfg))
+	}()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		<-done
+	})
+	return &tlsServer{URL: "https://" + ln.Addr().String(), Addr: ln.Addr().String()}
 }
 
 func get(t *testing.T, url string, cfg *tls.Config) (int, string, error) {

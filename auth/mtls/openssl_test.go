@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/endpointkit/kit/internal/testcerts"
@@ -63,5 +64,22 @@ func TestOpenSSLCertificates(t *testing.T) {
 	}
 	if code, body, err := get(t, srv.URL, osslPKI.clientConfig(t, client)); err != nil || code != 200 || body != goodID {
 		t.Errorf("good GET after the refusal: %d %q %v", code, body, err)
+	}
+
+	// OpenSSL's TLS stack as the client: s_client with the openssl client
+	// certificate is answered; without one, the handshake is refused.
+	sClient := func(extra ...string) (string, error) {
+		args := append([]string{"s_client", "-connect", srv.Addr, "-CAfile", caFile,
+			"-verify_return_error", "-quiet", "-ign_eof"}, extra...)
+		cmd := exec.Command(testenv.LookPath(t, "openssl"), args...)
+		cmd.Stdin = strings.NewReader("GET / HTTP/1.0\r\n\r\n")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := sClient("-cert", client.CertFile, "-key", client.KeyFile); err != nil || !strings.Contains(out, "200 OK") || !strings.Contains(out, goodID) {
+		t.Errorf("openssl s_client with the client certificate: %v\n%s\nwant 200 and %s", err, out, goodID)
+	}
+	if out, err := sClient(); err == nil && strings.Contains(out, "200 OK") {
+		t.Errorf("openssl s_client without a client certificate was answered:\n%s", out)
 	}
 }
