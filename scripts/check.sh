@@ -26,6 +26,7 @@ APT_NEEDS=(
 	redis-server:redis-server
 	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
 	thrift:thrift-compiler  # transport/thrift and addsvc generate their Python peers' code
+	openssl:openssl         # auth/mtls: certificates made by a second X.509 implementation
 )
 
 # Python modules for Debian's /usr/bin/python3: "module:debian-package",

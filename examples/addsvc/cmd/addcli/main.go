@@ -80,6 +80,7 @@ func call(args []string, stdout, stderr io.Writer) int {
 		timeout       = fs.Duration("timeout", 5*time.Second, "deadline of each call, retries included")
 		logLevel      = fs.String("log.level", "warn", "lowest level logged to stderr: debug, info, warn or error")
 	)
+	tlsFlags := registerTLSFlags(fs)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: addcli [flags] a b")
@@ -107,6 +108,10 @@ func call(args []string, stdout, stderr io.Writer) int {
 		logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 	}
 
+	tlsConfig, err := tlsFlags.config()
+	if err != nil {
+		return fail(err)
+	}
 	thriftProtocol, err := kitthrift.ParseProtocol(*thriftProto)
 	if err != nil {
 		return fail(fmt.Errorf("-thrift-protocol: %w", err))
@@ -161,6 +166,7 @@ func call(args []string, stdout, stderr io.Writer) int {
 		BreakerOpenFor:      *breakerOpen,
 		RateLimit:           *rateLimit,
 		RateBurst:           *rateBurst,
+		TLS:                 tlsConfig,
 	}, logger)
 	if err != nil {
 		return fail(err)

@@ -30,6 +30,8 @@ func TestBadFlags(t *testing.T) {
 		{"unknown transport", []string{"-transport", "smtp", "1", "2"}, `unknown transport "smtp"`},
 		{"unknown balancer", []string{"-balancer", "fastest", "1", "2"}, `unknown balancer "fastest"`},
 		{"bad log level", []string{"-log.level", "loud", "1", "2"}, "-log.level"},
+		{"tls cert without key", []string{"-tls.cert", "c.pem", "1", "2"}, "-tls.cert and -tls.key go together"},
+		{"tls CA file missing", []string{"-tls.ca", "/nonexistent/ca.pem", "1", "2"}, "no such file"},
 		{"missing operands", []string{"1"}, "usage: addcli"},
 		{"unknown method", []string{"-addr", "127.0.0.1:1", "-method", "mul", "1", "2"}, `unknown method "mul"`},
 		{"not a number", []string{"-addr", "127.0.0.1:1", "one", "2"}, "invalid syntax"},

@@ -103,6 +103,7 @@ func serve(args []string, stderr io.Writer) error {
 		adaptive        = fs.Bool("maxinflight.adaptive", false, "find each endpoint's concurrency limit from its latency (-maxinflight is then the ceiling, 0 meaning 1000)")
 	)
 	faults := registerFaultFlags(fs) // fault.go
+	tlsFlags := registerTLSFlags(fs)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -210,6 +211,10 @@ func serve(args []string, stderr io.Writer) error {
 		thriftHandler  = addtransport.NewThriftServer(endpoints, logger)
 	)
 	infoLogger := level.Info(logger)
+	tlsConf, err := tlsFlags.settings(level.Error(logger))
+	if err != nil {
+		return err
+	}
 
 	// Bind every listener before serving any, so that a port in use fails
 	// the start cleanly.
@@ -244,6 +249,7 @@ func serve(args []string, stderr io.Writer) error {
 	if lnErr != nil {
 		return lnErr
 	}
+	httpLn, jsonrpcLn = tlsConf.listener(httpLn), tlsConf.listener(jsonrpcLn)
 
 	// Each server runs as an actor of the group: when one stops, all are
 	// interrupted, and Run returns when every actor has returned. The
@@ -272,7 +278,7 @@ func serve(args []string, stderr io.Writer) error {
 	{
 		healthSrv := health.NewServer()
 		d.onBegin(healthSrv.Shutdown) // report NOT_SERVING to health checkers first
-		srv := grpc.NewServer(grpcServerOptions(*idleTimeout, logger)...)
+		srv := grpc.NewServer(append(grpcServerOptions(*idleTimeout, logger), tlsConf.grpcOptions()...)...)
 		pb.RegisterAddServer(srv, grpcServer)
 		healthpb.RegisterHealthServer(srv, healthSrv)
 		reflection.Register(srv)

@@ -18,6 +18,9 @@ func TestBadFlags(t *testing.T) {
 		want string
 	}{
 		{"bad log level", []string{"-log.level", "loud"}, "-log.level"},
+		{"tls cert without key", []string{"-tls.cert", "c.pem"}, "-tls.cert and -tls.key go together"},
+		{"tls client CA alone", []string{"-tls.client-ca", "ca.pem"}, "-tls.cert and -tls.key go together"},
+		{"tls files missing", []string{"-debug-addr", "127.0.0.1:0", "-tls.cert", "/nonexistent/c.pem", "-tls.key", "/nonexistent/k.pem"}, "no such file"},
 		{"bad address", []string{"-debug-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:nope"}, "http listener"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

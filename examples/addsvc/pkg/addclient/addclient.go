@@ -13,10 +13,12 @@
 package addclient
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -69,6 +71,12 @@ type Settings struct {
 	// RateBurst is the calls this client may make at once above RateLimit.
 	// Zero means 1.
 	RateBurst int
+	// TLS, when not nil, makes the http, jsonrpc and grpc transports speak
+	// TLS with this configuration (an instance given as host:port is
+	// called https://host:port); with a certificate in it (Certificates or
+	// GetClientCertificate), mutual TLS. Nil means plaintext. Thrift
+	// ignores it.
+	TLS *tls.Config
 }
 
 // New returns the Add service's endpoints over the instances that
@@ -98,7 +106,7 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 
 	// One stack per method, built from the transport up. Over gRPC, the
 	// methods share one connection per instance.
-	conns := newGRPCConns()
+	conns := newGRPCConns(s.TLS)
 	var closers closeAll
 	build := func(method string) (endpoint.Endpoint, error) {
 		factory, err := newFactory(s, method, conns)
@@ -182,7 +190,14 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 		// One http.Client per instance, so that closing it drops that
 		// instance's idle connections.
 		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
-			client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			if s.TLS != nil {
+				tr.TLSClientConfig = s.TLS.Clone()
+				if !strings.Contains(instance, "://") {
+					instance = "https://" + instance
+				}
+			}
+			client := &http.Client{Transport: tr}
 			set, err := newClient(instance, client)
 			if err != nil {
 				return nil, nil, err

@@ -1,10 +1,12 @@
 package addclient
 
 import (
+	"crypto/tls"
 	"io"
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
@@ -15,7 +17,8 @@ import (
 // method's endpointer holds the instance any more (it left discovery, or the
 // client is closed). It is safe for concurrent use.
 type grpcConns struct {
-	mu    sync.Mutex // guards conns and each sharedConn's refs
+	creds credentials.TransportCredentials // TLS, or insecure
+	mu    sync.Mutex                       // guards conns and each sharedConn's refs
 	conns map[string]*sharedConn
 }
 
@@ -25,8 +28,14 @@ type sharedConn struct {
 	refs int
 }
 
-func newGRPCConns() *grpcConns {
-	return &grpcConns{conns: make(map[string]*sharedConn)}
+// newGRPCConns returns a grpcConns whose connections speak TLS with cfg,
+// or plaintext when cfg is nil.
+func newGRPCConns(cfg *tls.Config) *grpcConns {
+	creds := insecure.NewCredentials()
+	if cfg != nil {
+		creds = credentials.NewTLS(cfg)
+	}
+	return &grpcConns{creds: creds, conns: make(map[string]*sharedConn)}
 }
 
 // acquire returns the connection to instance, opening it if no one holds
@@ -38,7 +47,7 @@ func (p *grpcConns) acquire(instance string) (*grpc.ClientConn, io.Closer, error
 	sc := p.conns[instance]
 	if sc == nil {
 		// grpc.NewClient does not dial: it is cheap under the lock.
-		conn, err := grpc.NewClient(instance, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(instance, grpc.WithTransportCredentials(p.creds))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,0 +1,70 @@
+package mtls
+
+import (
+	"context"
+	"net/http"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/endpointkit/kit/endpoint"
+	kithttp "github.com/endpointkit/kit/transport/http"
+)
+
+// Services not built around Endpoints get the same middleware here: the
+// identity is put in the context as HTTPToContext and GRPCToContext do, and
+// mw (usually [Authorize]) decides.
+
+// HTTPHandler returns a net/http middleware that runs mw around next: next
+// serves the request, with the peer identity in its context, only when mw
+// lets it through; otherwise the refusal is written as transport/http's
+// DefaultErrorEncoder writes it (401 or 403 with a JSON body).
+func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
+	toCtx := HTTPToContext()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := toCtx(r.Context(), r)
+			_, err := mw(func(ctx context.Context, _ any) (any, error) {
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return nil, nil
+			})(ctx, nil)
+			if err != nil {
+				kithttp.DefaultErrorEncoder(ctx, err, w)
+			}
+		})
+	}
+}
+
+// UnaryServerInterceptor returns a grpc-go interceptor that runs mw around
+// each unary call, with the peer identity of the connection in the context.
+// A refusal reaches the client with its gRPC status (Unauthenticated,
+// PermissionDenied).
+func UnaryServerInterceptor(mw endpoint.Middleware) grpc.UnaryServerInterceptor {
+	toCtx := GRPCToContext()
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		return mw(endpoint.Endpoint(handler))(toCtx(ctx, md), req)
+	}
+}
+
+// StreamServerInterceptor returns a grpc-go interceptor that runs mw once
+// when a stream opens, and serves the stream with the peer identity in its
+// context only when mw lets it through.
+func StreamServerInterceptor(mw endpoint.Middleware) grpc.StreamServerInterceptor {
+	toCtx := GRPCToContext()
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		md, _ := metadata.FromIncomingContext(ss.Context())
+		_, err := mw(func(ctx context.Context, _ any) (any, error) {
+			return nil, handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
+		})(toCtx(ss.Context(), md), nil)
+		return err
+	}
+}
+
+// contextStream is a ServerStream whose Context is ctx.
+type contextStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *contextStream) Context() context.Context { return s.ctx }
