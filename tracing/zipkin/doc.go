@@ -5,13 +5,14 @@
 // [TraceEndpoint](tracer, name), and one option per transport that installs
 // its Before, After and Finalizer hooks together,
 //
-//	server  HTTPServerTrace, JSONRPCServerTrace, GRPCServerTrace   (a ServerOption)
-//	client  HTTPClientTrace, JSONRPCClientTrace, GRPCClientTrace   (a ClientOption)
+//	server  HTTPServerTrace, JSONRPCServerTrace, GRPCServerTrace, ThriftServerTrace  (a ServerOption)
+//	client  HTTPClientTrace, JSONRPCClientTrace, GRPCClientTrace, ThriftClientTrace  (a ClientOption)
 //
 // configured with Go kit's [TracerOption]s: [Name], [Tags], [Logger],
 // [AllowPropagation], [RequestSampler]; kit adds [InjectOptions],
-// [Classifier] and [ErrorWhen]. Thrift hooks are planned, once kit's Thrift
-// transport lands (B3 headers in THeader).
+// [Classifier] and [ErrorWhen]. Over Thrift the B3 headers travel in THeader
+// headers (written in lower case, read in any case); a server speaking
+// another protocol has none to read and starts a new trace per call.
 //
 //	reporter := zipkinhttp.NewReporter("http://zipkin:9411/api/v2/spans")
 //	defer reporter.Close() // after the servers have stopped
