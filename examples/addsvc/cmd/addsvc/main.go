@@ -33,6 +33,17 @@
 // ResourceExhausted over gRPC, and the declared exception Limited over
 // Thrift. Request counts and latencies per method are served in the
 // Prometheus format at the debug listener's /metrics.
+//
+// # Tracing
+//
+// -otlp-endpoint (OTLP/HTTP, host:port or URL) and -zipkin-url (a Zipkin v2
+// spans API) turn tracing on, with OpenTelemetry, Zipkin or both: a server
+// span per call on every transport and an endpoint span under it. Trace
+// context is read from the callers' headers (W3C Trace Context over HTTP,
+// JSON-RPC, gRPC metadata and THeader for OpenTelemetry; B3 for Zipkin).
+// -trace-sample (0 by default) is the fraction of the traces addsvc itself
+// starts that are recorded; a caller's sampled trace is always continued.
+// See package addtracing.
 package main
 
 import (
@@ -62,6 +73,7 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pb"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addtracing"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
@@ -98,6 +110,7 @@ func serve(args []string, stderr io.Writer) error {
 		maxInFlight     = fs.Int("maxinflight", 0, "calls in flight per endpoint, beyond which calls are refused (0: no limit)")
 		adaptive        = fs.Bool("maxinflight.adaptive", false, "find each endpoint's concurrency limit from its latency (-maxinflight is then the ceiling, 0 meaning 1000)")
 	)
+	tracing := addtracing.Flags(fs, "addsvc") // -zipkin-url, -otlp-endpoint, -trace-sample
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -188,14 +201,31 @@ func serve(args []string, stderr io.Writer) error {
 		return addendpoint.Instrumenting(requests, duration, method)
 	})
 
+	// Tracing (off without -zipkin-url or -otlp-endpoint): a span per
+	// endpoint call, outermost so that refused calls show too, under the
+	// server span of whichever transport the call came in by.
+	tracers, err := tracing.Start(context.Background())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracers.Shutdown(ctx); err != nil {
+			_ = level.Warn(logger).Log("msg", "flushing traces", "err", err)
+		}
+	}()
+	endpoints = endpoints.Wrap(tracers.Endpoint)
+	traced := addtransport.WithTracing(tracers.OTel(), tracers.ZipkinTracer())
+
 	// The transports, each logging its errors at level error, and the calls
 	// refused by a limiter at level warn: a flood of refusals is the limiter
 	// working, not the service failing.
 	var (
-		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger)
-		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger)
-		grpcServer     = addtransport.NewGRPCServer(endpoints, logger)
-		thriftHandler  = addtransport.NewThriftServer(endpoints, logger)
+		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger, traced)
+		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger, traced)
+		grpcServer     = addtransport.NewGRPCServer(endpoints, logger, traced)
+		thriftHandler  = addtransport.NewThriftServer(endpoints, logger, traced)
 	)
 	infoLogger := level.Info(logger)
 

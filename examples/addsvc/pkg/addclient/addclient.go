@@ -9,6 +9,9 @@
 //	→ circuit breaker per instance (unless NoBreaker)
 //	→ transport client
 //
+// With Settings.TracerProvider or Zipkin, a span covers each call, above
+// the rate limit, and the transport client's span each attempt.
+//
 // The returned Set is safe for concurrent use.
 package addclient
 
@@ -19,6 +22,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/openzipkin/zipkin-go"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/endpointkit/kit/circuitbreaker"
@@ -28,6 +33,8 @@ import (
 	"github.com/endpointkit/kit/loadbalancer"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/ratelimit"
+	kitotel "github.com/endpointkit/kit/tracing/otel"
+	kitzipkin "github.com/endpointkit/kit/tracing/zipkin"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
@@ -69,6 +76,11 @@ type Settings struct {
 	// RateBurst is the calls this client may make at once above RateLimit.
 	// Zero means 1.
 	RateBurst int
+	// TracerProvider and Zipkin, when not nil, trace each call: a span for
+	// the call as a whole ("addcli.sum"), and under it the transport's
+	// client span of every attempt, whose context travels to the server.
+	TracerProvider trace.TracerProvider
+	Zipkin         *zipkin.Tracer
 }
 
 // New returns the Add service's endpoints over the instances that
@@ -137,6 +149,8 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		if limiter != nil {
 			e = ratelimit.NewErroringLimiter(limiter)(e)
 		}
+		e = kitotel.TraceEndpoint(s.TracerProvider, "addcli."+method)(e)
+		e = kitzipkin.TraceEndpoint(s.Zipkin, "addcli."+method)(e)
 		return e, nil
 	}
 	var set addendpoint.Set
@@ -167,6 +181,7 @@ func (cs closeAll) Close() error {
 // from conns, which the methods' Factories share.
 func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Factory, error) {
 	transport := s.Transport
+	traced := addtransport.WithTracing(s.TracerProvider, s.Zipkin)
 	pick := func(set addendpoint.Set) endpoint.Endpoint {
 		if method == "concat" {
 			return set.ConcatEndpoint
@@ -183,7 +198,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 		// instance's idle connections.
 		return func(instance string) (endpoint.Endpoint, io.Closer, error) {
 			client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-			set, err := newClient(instance, client)
+			set, err := newClient(instance, client, traced)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -196,7 +211,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 			if s.ThriftFramed {
 				options = append(options, kitthrift.ClientFramed())
 			}
-			set, closer := addtransport.NewThriftClient(instance, options...)
+			set, closer := addtransport.NewThriftClientWith(instance, []addtransport.Option{traced}, options...)
 			return pick(set), closer, nil
 		}, nil
 	case "grpc":
@@ -205,7 +220,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 			if err != nil {
 				return nil, nil, err
 			}
-			return pick(addtransport.NewGRPCClient(conn)), release, nil
+			return pick(addtransport.NewGRPCClient(conn, traced)), release, nil
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown transport %q", transport)
