@@ -25,7 +25,8 @@
 // [Retry] and [RetryWithCallback] are Go kit's retries; [RetryWith] adds
 // jittered backoff, per-attempt timeouts, a shared retry [Budget], a
 // classifier, and retries on an instance not tried yet, told apart by name
-// (see [RetryWith] and the contract on [Endpointer]).
+// (see [RetryWith] and the contract on [Endpointer]); RetrySettings.Attempt
+// wraps each attempt, as tracing does to give each a span.
 //
 // # Failures
 //

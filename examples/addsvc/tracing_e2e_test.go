@@ -16,9 +16,10 @@ import (
 // each tracer, the tree
 //
 //	addcli.sum (addcli)
-//	└─ client span (addcli)
-//	   └─ server span (addsvc)
-//	      └─ sum (addsvc's endpoint span)
+//	└─ attempt (addcli; kit.retry.attempt=1, kit.retry.instance)
+//	   └─ client span (addcli)
+//	      └─ server span (addsvc)
+//	         └─ sum (addsvc's endpoint span)
 func TestTracingEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs binaries; skipped in -short mode")
@@ -56,8 +57,8 @@ func TestTracingEndToEnd(t *testing.T) {
 		t.Fatalf("addsvc: %v\n%s", err, p.log())
 	}
 
-	// 4 transports x 2 tracers x 4 spans.
-	spans := col.WaitCount(t, 32)
+	// 4 transports x 2 tracers x 5 spans.
+	spans := col.WaitCount(t, 40)
 	var roots otelcoltest.Spans
 	for _, s := range spans.Named("addcli.sum") {
 		if s.ParentSpanID == "" {
@@ -70,11 +71,12 @@ func TestTracingEndToEnd(t *testing.T) {
 	seen := map[string]int{}
 	for _, root := range roots {
 		tr := spans.Trace(root.TraceID)
-		if len(tr) != 4 {
-			t.Errorf("trace of %v has %d spans, want 4:\n%s", root, len(tr), tr)
+		if len(tr) != 5 {
+			t.Errorf("trace of %v has %d spans, want 5:\n%s", root, len(tr), tr)
 			continue
 		}
-		client := only(t, tr.Children(root))
+		attempt := only(t, tr.Children(root))
+		client := only(t, tr.Children(attempt))
 		server := only(t, tr.Children(client))
 		ep := only(t, tr.Children(server))
 		transport := ""
@@ -88,6 +90,10 @@ func TestTracingEndToEnd(t *testing.T) {
 			continue
 		}
 		seen[transport]++
+		if attempt.Name != "attempt" || attempt.Service != "addcli" || attempt.Attrs["kit.retry.attempt"] != "1" ||
+			attempt.Attrs["kit.retry.instance"] != p.addr(transport) {
+			t.Errorf("%s: attempt span %v, want attempt 1 on instance %s", transport, attempt, p.addr(transport))
+		}
 		if root.Service != "addcli" || client.Service != "addcli" || server.Service != "addsvc" || ep.Service != "addsvc" {
 			t.Errorf("%s: services %s, %s, %s, %s, want addcli, addcli, addsvc, addsvc",
 				transport, root.Service, client.Service, server.Service, ep.Service)

@@ -32,6 +32,11 @@
 //	sum := otel.TraceEndpoint(tp, "Sum")(endpoints.Sum)
 //	mux.Handle("POST /sum", kithttp.NewServer(sum, dec, enc, otel.HTTPServerTrace(tp)))
 //
+// [RetryAttempts] is a hook for loadbalancer.RetrySettings.Attempt: each
+// attempt of a retry gets an "attempt" span (kit.retry.attempt,
+// kit.retry.instance, its outcome) between the call's span and the
+// attempt's client span.
+//
 // A request that a server refuses before its Before hooks run (a malformed
 // Kit-Timeout header; for JSON-RPC, a method other than POST or a wrong
 // content type) gets no server span: the hooks never saw it.

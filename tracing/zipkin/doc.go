@@ -20,6 +20,10 @@
 //	sum := kitzipkin.TraceEndpoint(tracer, "Sum")(endpoints.Sum)
 //	mux.Handle("POST /sum", kithttp.NewServer(sum, dec, enc, kitzipkin.HTTPServerTrace(tracer)))
 //
+// [RetryAttempts] is a hook for loadbalancer.RetrySettings.Attempt: each
+// attempt of a retry gets an "attempt" span, tagged kit.retry.attempt,
+// kit.retry.instance and its outcome, above the attempt's client span.
+//
 // A call through a traced client into a traced server gives the tree client
 // span -> server span -> endpoint span. With zipkin-go's default of shared
 // spans the server joins the client's span (one span id reported by both

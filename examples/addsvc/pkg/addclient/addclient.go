@@ -10,7 +10,8 @@
 //	→ transport client
 //
 // With Settings.TracerProvider or Zipkin, a span covers each call, above
-// the rate limit, and the transport client's span each attempt.
+// the rate limit, an "attempt" span each attempt of the retry, and under it
+// the transport client's span.
 //
 // The returned Set is safe for concurrent use.
 package addclient
@@ -77,8 +78,9 @@ type Settings struct {
 	// Zero means 1.
 	RateBurst int
 	// TracerProvider and Zipkin, when not nil, trace each call: a span for
-	// the call as a whole ("addcli.sum"), and under it the transport's
-	// client span of every attempt, whose context travels to the server.
+	// the call as a whole ("addcli.sum"), under it a span per attempt
+	// ("attempt", tagged with its number and instance), and under that the
+	// transport's client span, whose context travels to the server.
 	TracerProvider trace.TracerProvider
 	Zipkin         *zipkin.Tracer
 }
@@ -145,6 +147,9 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 			// the extra load. endpoint.Classify is the default; it is
 			// named here to show where to put another policy.
 			Classifier: endpoint.Classify,
+			// With tracing, each attempt is a span, tagged with its
+			// number and instance, holding the transport's client span.
+			Attempt: attemptSpans(s),
 		})
 		if limiter != nil {
 			e = ratelimit.NewErroringLimiter(limiter)(e)
@@ -163,6 +168,21 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		return addendpoint.Set{}, nil, err
 	}
 	return set, closers, nil
+}
+
+// attemptSpans is the RetrySettings.Attempt hook giving each attempt a
+// span with every tracer s has, or nil without tracers.
+func attemptSpans(s Settings) func(int, string, endpoint.Endpoint) endpoint.Endpoint {
+	o, z := kitotel.RetryAttempts(s.TracerProvider), kitzipkin.RetryAttempts(s.Zipkin)
+	switch {
+	case o == nil:
+		return z
+	case z == nil:
+		return o
+	}
+	return func(n int, instance string, next endpoint.Endpoint) endpoint.Endpoint {
+		return o(n, instance, z(n, instance, next))
+	}
 }
 
 // closeAll closes each of its Closers, returning their errors joined.
