@@ -230,3 +230,24 @@ func TestThriftClientSpanCoversDial(t *testing.T) {
 		t.Errorf("client span status %s, want Error", got)
 	}
 }
+
+// FuzzThriftServerExtract: whatever trace context arrives in THeader
+// (W3C or B3), under whatever case of its keys, the call is served and
+// its server span starts.
+func FuzzThriftServerExtract(f *testing.F) {
+	f.Add("traceparent", goodParent, "tracestate", "a=b", "baggage", "k=v")
+	f.Add("Traceparent", "ff-"+goodTraceID, "b3", "garbage", "X-B3-TraceId", "xyz")
+	f.Add("traceparent", "", "baggage", "=;;==", "x-b3-spanid", "0000000000000000")
+	tp, rec := memoryProvider(f)
+	srv := kitthrift.NewServer(sum, passSum, encodeSumReply, otel.ThriftServerTrace(tp, otel.B3()))
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, k3, v3 string) {
+		before := len(rec.Ended())
+		ctx := thrift.AddReadTHeaderToContext(context.Background(), thrift.THeaderMap{k1: v1, k2: v2, k3: v3})
+		if _, reply, err := srv.ServeThrift(ctx, sumRequest{1, 2}); err != nil || reply.(*addthrift.SumReply).V != 3 {
+			t.Fatalf("ServeThrift = %v, %v", reply, err)
+		}
+		if len(rec.Ended()) != before+1 {
+			t.Fatalf("%d spans ended, want 1", len(rec.Ended())-before)
+		}
+	})
+}

@@ -201,3 +201,23 @@ func TestThriftBadB3StartsNewTrace(t *testing.T) {
 		})
 	}
 }
+
+// FuzzThriftServerExtract: whatever B3 headers arrive in THeader, under
+// whatever case of their keys, the call is served.
+func FuzzThriftServerExtract(f *testing.F) {
+	f.Add("b3", goodTraceID+"-"+goodSpanID+"-1", goodTraceID, goodSpanID, "1")
+	f.Add("B3", "garbage", "xyz", "0", "maybe")
+	f.Add("b3", strings.Repeat("0", 33), "", goodSpanID, "")
+	tracer, err := zipkin.NewTracer(nil, zipkin.WithExtractFailurePolicy(zipkin.ExtractFailurePolicyError), zipkin.WithNoopSpan(false))
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv := kitthrift.NewServer(sum, passSum, encodeSumReply, kitzipkin.ThriftServerTrace(tracer))
+	f.Fuzz(func(t *testing.T, singleKey, single, traceID, spanID, sampled string) {
+		h := thrift.THeaderMap{singleKey: single, "X-B3-TraceId": traceID, "x-b3-spanid": spanID, "x-b3-sampled": sampled}
+		ctx := thrift.AddReadTHeaderToContext(context.Background(), h)
+		if _, reply, err := srv.ServeThrift(ctx, sumRequest{1, 2}); err != nil || reply.(*addthrift.SumReply).V != 3 {
+			t.Fatalf("ServeThrift = %v, %v", reply, err)
+		}
+	})
+}
