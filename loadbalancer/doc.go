@@ -29,7 +29,8 @@
 // backup attempt of an idempotent call ([WithIdempotent]) to another
 // instance when the first is slower than a delay (fixed, or a percentile of
 // recent latency), within a [Budget] of extra load (5% by default): the
-// hedged requests of "The Tail at Scale".
+// hedged requests of "The Tail at Scale". RetrySettings.Attempt
+// wraps each attempt, as tracing does to give each a span.
 //
 // # Failures
 //

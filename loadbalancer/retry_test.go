@@ -356,3 +356,40 @@ func TestRetryErrorMessage(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// TestRetryWithAttemptHook: Attempt wraps every attempt, with its number
+// and the instance picked, and its endpoint is the one called.
+func TestRetryWithAttemptHook(t *testing.T) {
+	fail := func(context.Context, any) (any, error) {
+		return nil, endpoint.WithOutcome(errors.New("down"), endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true})
+	}
+	type call struct {
+		n        int
+		instance string
+		err      error
+	}
+	var calls []call
+	e := loadbalancer.RetryWith(loadbalancer.NewRoundRobin(loadbalancer.FixedEndpointer{fail, fail}),
+		loadbalancer.RetrySettings{MaxAttempts: 3, BackoffBase: -1,
+			Attempt: func(n int, instance string, next endpoint.Endpoint) endpoint.Endpoint {
+				return func(ctx context.Context, req any) (any, error) {
+					resp, err := next(ctx, req)
+					calls = append(calls, call{n, instance, err})
+					return resp, err
+				}
+			}})
+	if _, err := e(context.Background(), nil); err == nil {
+		t.Fatal("want an error: every attempt fails")
+	}
+	if len(calls) != 3 {
+		t.Fatalf("Attempt saw %d attempts, want 3: %v", len(calls), calls)
+	}
+	for i, c := range calls {
+		if c.n != i+1 || c.err == nil {
+			t.Errorf("attempt %d: %+v, want n=%d with the attempt's error", i, c, i+1)
+		}
+	}
+	if calls[0].instance == calls[1].instance {
+		t.Errorf("attempts 1 and 2 both on instance %q, want the retry on the other", calls[0].instance)
+	}
+}

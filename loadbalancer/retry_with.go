@@ -53,6 +53,13 @@ type RetrySettings struct {
 	// when the caller's context is done; business errors are not seen at
 	// all, as they travel inside responses (endpoint.Failer).
 	Classifier endpoint.Classifier
+	// Attempt, when set, wraps each attempt's endpoint: n is the attempt's
+	// number (1 for the first) and instance the name of the instance
+	// picked ("" when the Balancer names none). The returned Endpoint is
+	// called once, under the attempt's timeout. Tracing uses it to give
+	// each attempt a span of its own (tracing/otel and tracing/zipkin
+	// RetryAttempts). Nil means the attempts are called as they are.
+	Attempt func(n int, instance string, next endpoint.Endpoint) endpoint.Endpoint
 }
 
 func (s RetrySettings) withDefaults() RetrySettings {
@@ -115,7 +122,11 @@ func RetryWith(b Balancer, settings RetrySettings) endpoint.Endpoint {
 			if err != nil {
 				return nil, &RetryError{RawErrors: append(raws, err), Final: err}
 			}
-			resp, retryable, err := attempt(ctx, tg.Endpoint, req, s.AttemptTimeout, s.Classifier)
+			e := tg.Endpoint
+			if s.Attempt != nil {
+				e = s.Attempt(n, tg.Instance, e)
+			}
+			resp, retryable, err := attempt(ctx, e, req, s.AttemptTimeout, s.Classifier)
 			if err == nil {
 				return resp, nil
 			}

@@ -11,8 +11,8 @@
 // whatever span the context carries. The transport hooks start the spans at
 // the edges and carry the trace across the wire:
 //
-//	server  HTTPServerTrace, JSONRPCServerTrace, GRPCServerTrace   (a ServerOption)
-//	client  HTTPClientTrace, JSONRPCClientTrace, GRPCClientTrace   (a ClientOption)
+//	server  HTTPServerTrace, JSONRPCServerTrace, GRPCServerTrace, ThriftServerTrace  (a ServerOption)
+//	client  HTTPClientTrace, JSONRPCClientTrace, GRPCClientTrace, ThriftClientTrace  (a ClientOption)
 //
 // Each is one option that installs the transport's Before, After and
 // Finalizer hooks together. A call through a traced client into a traced
@@ -23,13 +23,19 @@
 //	   └─ endpoint span (internal)    TraceEndpoint on the server's endpoint
 //
 // and a TraceEndpoint around the client's endpoint makes an endpoint span
-// that parents the client span. Thrift hooks are planned, once kit's Thrift
-// transport lands: its headers travel in THeader, and a hook set for it is
-// a Before/Finalizer pair over a string-map carrier like the ones here.
+// that parents the client span. Over Thrift the trace context travels in
+// THeader headers (lower-case keys, read in any case): a server speaking
+// another protocol (binary, compact, JSON) has no headers to read, and
+// starts a new trace for every call.
 //
 //	tp := sdktrace.NewTracerProvider(...) // the application's SDK
 //	sum := otel.TraceEndpoint(tp, "Sum")(endpoints.Sum)
 //	mux.Handle("POST /sum", kithttp.NewServer(sum, dec, enc, otel.HTTPServerTrace(tp)))
+//
+// [RetryAttempts] is a hook for loadbalancer.RetrySettings.Attempt: each
+// attempt of a retry gets an "attempt" span (kit.retry.attempt,
+// kit.retry.instance, its outcome) between the call's span and the
+// attempt's client span.
 //
 // A request that a server refuses before its Before hooks run (a malformed
 // Kit-Timeout header; for JSON-RPC, a method other than POST or a wrong
@@ -68,6 +74,12 @@
 //	              server span with rpc.system.name=jsonrpc (its hooks run
 //	              before the body is read, so the method shows in the
 //	              endpoint spans: name them after it)
+//	Thrift        "{method}" ("Sum"); rpc.system.name=apache_thrift (the
+//	              conventions list no name for Thrift), rpc.method, and for a
+//	              failed call rpc.response.status_code and error.type: the
+//	              exception's type ("INTERNAL_ERROR", "OVERLOADED", see
+//	              kitthrift.ExceptionName) or a declared exception's Go type;
+//	              network.peer.address on the server
 //	endpoint      the name given; kit.outcome, kit.retryable, error.type
 //
 // Methods outside RFC 9110 are "_OTHER". Attributes are computed only when
@@ -84,7 +96,10 @@
 // (endpoint.Classify): DEADLINE_EXCEEDED on a server is not its error when
 // the deadline was the caller's own, and a client call that ended because
 // its own caller gave up (cancellation or deadline, endpoint.CallerError)
-// is recorded but not marked as an error.
+// is recorded but not marked as an error. A Thrift server span is an error
+// when the exception sent classifies as a dependency failure (an
+// INTERNAL_ERROR, a declared exception kit cannot classify otherwise), not
+// for a bad request, the caller's deadline or a refusal under load.
 //
 // An endpoint span records its outcome in kit.outcome and, by default,
 // is an error only when the call failed (endpoint.Outcome.Failed: a

@@ -57,7 +57,7 @@ func flush(t *testing.T, tps ...*sdktrace.TracerProvider) {
 // memoryProvider returns an SDK TracerProvider that samples every span
 // (whatever its parent says) and records ended spans in memory, for tests
 // that look at one process's spans only.
-func memoryProvider(t *testing.T) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
+func memoryProvider(t testing.TB) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
 	t.Helper()
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithSampler(sdktrace.AlwaysSample()))

@@ -5,19 +5,24 @@
 // [TraceEndpoint](tracer, name), and one option per transport that installs
 // its Before, After and Finalizer hooks together,
 //
-//	server  HTTPServerTrace, JSONRPCServerTrace, GRPCServerTrace   (a ServerOption)
-//	client  HTTPClientTrace, JSONRPCClientTrace, GRPCClientTrace   (a ClientOption)
+//	server  HTTPServerTrace, JSONRPCServerTrace, GRPCServerTrace, ThriftServerTrace  (a ServerOption)
+//	client  HTTPClientTrace, JSONRPCClientTrace, GRPCClientTrace, ThriftClientTrace  (a ClientOption)
 //
 // configured with Go kit's [TracerOption]s: [Name], [Tags], [Logger],
 // [AllowPropagation], [RequestSampler]; kit adds [InjectOptions],
-// [Classifier] and [ErrorWhen]. Thrift hooks are planned, once kit's Thrift
-// transport lands (B3 headers in THeader).
+// [Classifier] and [ErrorWhen]. Over Thrift the B3 headers travel in THeader
+// headers (written in lower case, read in any case); a server speaking
+// another protocol has none to read and starts a new trace per call.
 //
 //	reporter := zipkinhttp.NewReporter("http://zipkin:9411/api/v2/spans")
 //	defer reporter.Close() // after the servers have stopped
 //	tracer, _ := zipkin.NewTracer(reporter, zipkin.WithLocalEndpoint(ep))
 //	sum := kitzipkin.TraceEndpoint(tracer, "Sum")(endpoints.Sum)
 //	mux.Handle("POST /sum", kithttp.NewServer(sum, dec, enc, kitzipkin.HTTPServerTrace(tracer)))
+//
+// [RetryAttempts] is a hook for loadbalancer.RetrySettings.Attempt: each
+// attempt of a retry gets an "attempt" span, tagged kit.retry.attempt,
+// kit.retry.instance and its outcome, above the attempt's client span.
 //
 // A call through a traced client into a traced server gives the tree client
 // span -> server span -> endpoint span. With zipkin-go's default of shared

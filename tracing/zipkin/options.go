@@ -41,9 +41,10 @@ func newOptions(options []TracerOption) *tracerOptions {
 // Name sets the name of the spans a transport hook starts. By default an
 // HTTP server span is named after the request method and the ServeMux
 // route ("POST /sum"), an HTTP client span after the method, a gRPC
-// server span after the full method ("pkg.Service/Method"), and a gRPC
+// server span after the full method ("pkg.Service/Method"), a gRPC
 // client span "grpc" (kit's gRPC client does not put its method in the
-// context, so give each client its Name).
+// context, so give each client its Name), and Thrift spans after the
+// method ("Sum").
 func Name(name string) TracerOption {
 	return func(o *tracerOptions) { o.name = name }
 }
@@ -85,8 +86,9 @@ func RequestSampler(sample func(r *http.Request) bool) TracerOption {
 
 // InjectOptions sets how an HTTP client writes B3 headers; by default the
 // multiple headers (X-B3-TraceId...). b3.WithSingleAndMultiHeader() adds
-// the single b3 header, b3.WithSingleHeaderOnly() writes only it. (gRPC
-// clients always write the multiple headers.) Servers read both forms.
+// the single b3 header, b3.WithSingleHeaderOnly() writes only it; Thrift
+// clients follow them too. (gRPC clients always write the multiple
+// headers.) Servers read both forms.
 func InjectOptions(opts ...b3.InjectOption) TracerOption {
 	return func(o *tracerOptions) { o.inject = append(o.inject, opts...) }
 }

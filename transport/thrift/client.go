@@ -163,18 +163,21 @@ func (c *Client) Endpoint() endpoint.Endpoint {
 				}
 			}()
 		}
+		// The Before hooks run before a connection is taken, so that what
+		// they start (a trace's client span) also sees a failed dial.
+		var header thrift.THeaderMap
+		if len(c.before) > 0 {
+			header = thrift.THeaderMap{}
+			for _, f := range c.before {
+				ctx = f(ctx, header)
+			}
+		}
 		cc, err := c.get(ctx)
 		if err != nil {
 			return nil, err
 		}
 		defer c.put(cc)
-		cc.writeHeaders = nil
-		if len(c.before) > 0 {
-			cc.writeHeaders = thrift.THeaderMap{}
-			for _, f := range c.before {
-				ctx = f(ctx, cc.writeHeaders)
-			}
-		}
+		cc.writeHeaders = header
 		response, err = c.call(ctx, cc, request)
 		if err != nil {
 			return nil, err

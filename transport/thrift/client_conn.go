@@ -95,16 +95,27 @@ func (cc *clientConn) Call(ctx context.Context, method string, args, result thri
 	p := cc.proto
 	if cc.header != nil {
 		cc.header.ClearWriteHeaders()
+		n := 16 // protocol id, transforms, info-header type and count
+		set := func(k, v string) {
+			cc.header.SetWriteHeader(k, v)
+			n += len(k) + len(v) + 10 // each behind a varint length
+		}
 		for _, k := range thrift.GetWriteHeaderList(ctx) {
 			if v, ok := thrift.GetHeader(ctx, k); ok {
-				cc.header.SetWriteHeader(k, v)
+				set(k, v)
 			}
 		}
 		for k, v := range cc.writeHeaders {
-			cc.header.SetWriteHeader(k, v)
+			set(k, v)
 		}
 		if v, ok := timeoutValue(ctx, time.Now()); ok {
-			cc.header.SetWriteHeader(TimeoutHeader, v)
+			set(TimeoutHeader, v)
+		}
+		if n > maxHeaderBlock {
+			cc.header.ClearWriteHeaders()
+			return meta, fmt.Errorf("thrift: call %s: %w", method, endpoint.WithOutcome(
+				fmt.Errorf("%w: %d bytes of headers, THeader carries at most %d", ErrHeadersTooLarge, n, maxHeaderBlock),
+				endpoint.Outcome{Kind: endpoint.CallerError}))
 		}
 	}
 	typ := thrift.CALL
@@ -277,3 +288,15 @@ func (t *clientTransport) RemainingBytes() uint64 { return ^uint64(0) }
 func (t *clientTransport) Open() error            { return nil }
 func (t *clientTransport) IsOpen() bool           { return true }
 func (t *clientTransport) Close() error           { return t.nc.Close() }
+
+// maxHeaderBlock is the most a THeader frame's header block can hold: its
+// length travels as a 16-bit count of 4-byte words. The library would
+// write a longer block with a truncated length, a frame the server cannot
+// parse.
+const maxHeaderBlock = 0xffff * 4
+
+// ErrHeadersTooLarge is the error of a call over THeader whose headers
+// (from ClientBefore hooks or the context) exceed what the protocol can
+// carry, about 256 KiB; the call is not sent, and the connection stays
+// usable. It is the caller's error (endpoint.CallerError).
+var ErrHeadersTooLarge = errors.New("thrift: headers too large")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -325,6 +326,44 @@ func TestClientBoundsReplies(t *testing.T) {
 			}
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
 				t.Errorf("the client allocated %d MiB for it", grew>>20)
+			}
+		})
+	}
+}
+
+// TestClientHeadersTooLarge: headers past what a THeader frame can carry
+// (a 16-bit count of 4-byte words) fail the call with ErrHeadersTooLarge,
+// the caller's error, before anything is sent; the library would send a
+// frame with a truncated length, which the server cannot parse (the call
+// then failed with EOF). Headers just within the limit go through.
+func TestClientHeadersTooLarge(t *testing.T) {
+	addr, _ := startServer(t, newTestService(), kitthrift.ConnSettings{})
+	for _, tc := range []struct {
+		name string
+		size int
+		ok   bool
+	}{
+		{"200 KiB", 200 << 10, true},
+		{"300 KiB", 300 << 10, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			big := strings.Repeat("a", tc.size)
+			c := kitthrift.NewClient(addr, echoCall, kitthrift.ClientBefore(
+				func(ctx context.Context, h thrift.THeaderMap) context.Context { h["big"] = big; return ctx }))
+			defer c.Close()
+			ctx := context.Background()
+			resp, err := c.Endpoint()(ctx, "x")
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("call with %d bytes of headers: %v", tc.size, err)
+				}
+				return
+			}
+			if !errors.Is(err, kitthrift.ErrHeadersTooLarge) {
+				t.Fatalf("call = %v, %v; want ErrHeadersTooLarge", resp, err)
+			}
+			if o := endpoint.Classify(ctx, nil, err); o.Kind != endpoint.CallerError || o.Retryable {
+				t.Errorf("Classify = %v, want a caller_error, not retryable", o)
 			}
 		})
 	}

@@ -7,7 +7,12 @@
 // The shapes are those of kit's other transports: NewServer(e, dec, enc,
 // options...) with ServeThrift(ctx, req), ServerBefore/ServerAfter over THeader
 // headers, ServerErrorHandler, ServerFinalizer; NewClient(addr, call,
-// options...).Endpoint() with ClientBefore/ClientAfter and ClientFinalizer. A
+// options...).Endpoint() with ClientBefore/ClientAfter and ClientFinalizer
+// (a Client runs its Before hooks before it takes a connection, so what they
+// start covers a failed dial). Under a ConnServer, [MethodFromContext] and
+// [PeerFromContext] tell hooks the method and the caller; the tracing
+// packages' ThriftServerTrace and ThriftClientTrace (tracing/otel,
+// tracing/zipkin) carry trace context in THeader headers this way. A
 // generated service is implemented by a small struct holding one Server per
 // method, and served by a ConnServer:
 //

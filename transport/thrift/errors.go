@@ -224,6 +224,31 @@ var exceptionNames = map[int32]string{
 	ExceptionTimeout:                      "TIMEOUT",
 }
 
+// ExceptionName is the name of a TApplicationException type, as kit's logs
+// and traces spell it: "INTERNAL_ERROR", "PROTOCOL_ERROR", "OVERLOADED",
+// "TIMEOUT"; "UNKNOWN" for a type it does not know.
+func ExceptionName(typ int32) string {
+	if n, ok := exceptionNames[typ]; ok {
+		return n
+	}
+	return exceptionNames[thrift.UNKNOWN_APPLICATION_EXCEPTION]
+}
+
+// MethodFromContext returns the name of the method a ConnServer is serving
+// ("Sum"), from the context it hands the handler and so to a Server's
+// hooks; ok is false outside a ConnServer.
+func MethodFromContext(ctx context.Context) (method string, ok bool) {
+	method, ok = ctx.Value(methodKey{}).(string)
+	return method, ok
+}
+
+// PeerFromContext returns the caller's address ("host:port") from the
+// context a ConnServer hands the handler; ok is false outside a ConnServer.
+func PeerFromContext(ctx context.Context) (peer string, ok bool) {
+	peer, ok = ctx.Value(peerKey{}).(string)
+	return peer, ok
+}
+
 // methodKey and peerKey are where a ConnServer puts the method's name and
 // the caller's address, for the *transport.Call of error reports.
 type (

@@ -18,6 +18,11 @@
 //	→ circuit breaker per instance (-breaker)
 //	→ transport client
 //
+// -otlp-endpoint and -zipkin-url trace the calls (see package addtracing):
+// with -trace-sample 1, each call is one trace holding addcli's span for
+// the call, a client span per attempt and, with addsvc traced too, its
+// server and endpoint spans.
+//
 // -n repeats the call, printing each result. It exits 0 on success, 2 on a
 // business error (integer overflow, maximum length) and 1 when a call itself
 // fails.
@@ -37,6 +42,7 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addclient"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addtracing"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
@@ -81,6 +87,7 @@ func call(args []string, stdout, stderr io.Writer) int {
 		logLevel      = fs.String("log.level", "warn", "lowest level logged to stderr: debug, info, warn or error")
 	)
 	tlsFlags := registerTLSFlags(fs)
+	tracing := addtracing.Flags(fs, "addcli") // -zipkin-url, -otlp-endpoint, -trace-sample
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: addcli [flags] a b")
@@ -150,6 +157,20 @@ func call(args []string, stdout, stderr io.Writer) int {
 	}
 	defer stop.Close() // after the endpointers are closed (defers run last in, first out)
 
+	// Tracing (off without -zipkin-url or -otlp-endpoint); the spans are
+	// flushed when call returns, after the last call.
+	tracers, err := tracing.Start(context.Background())
+	if err != nil {
+		return fail(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracers.Shutdown(ctx); err != nil {
+			fmt.Fprintln(stderr, "addcli: flushing traces:", err)
+		}
+	}()
+
 	// The client stack over discovery (see package addclient). Its
 	// endpointers are closed (and with them every instance's connection)
 	// when call returns.
@@ -167,6 +188,8 @@ func call(args []string, stdout, stderr io.Writer) int {
 		RateLimit:           *rateLimit,
 		RateBurst:           *rateBurst,
 		TLS:                 tlsConfig,
+		TracerProvider:      tracers.OTel(),
+		Zipkin:              tracers.ZipkinTracer(),
 	}, logger)
 	if err != nil {
 		return fail(err)

@@ -37,6 +37,17 @@
 // Faults can be injected on purpose (-fault.latency, -fault.error-p and the
 // other -fault.* flags, off by default), and switched at run time with PUT
 // /debug/fault on the debug listener; see fault.go.
+//
+// # Tracing
+//
+// -otlp-endpoint (OTLP/HTTP, host:port or URL) and -zipkin-url (a Zipkin v2
+// spans API) turn tracing on, with OpenTelemetry, Zipkin or both: a server
+// span per call on every transport and an endpoint span under it. Trace
+// context is read from the callers' headers (W3C Trace Context over HTTP,
+// JSON-RPC, gRPC metadata and THeader for OpenTelemetry; B3 for Zipkin).
+// -trace-sample (0 by default) is the fraction of the traces addsvc itself
+// starts that are recorded; a caller's sampled trace is always continued.
+// See package addtracing.
 package main
 
 import (
@@ -66,6 +77,7 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pb"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addendpoint"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addtracing"
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addtransport"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
@@ -104,6 +116,7 @@ func serve(args []string, stderr io.Writer) error {
 	)
 	faults := registerFaultFlags(fs) // fault.go
 	tlsFlags := registerTLSFlags(fs)
+	tracing := addtracing.Flags(fs, "addsvc") // -zipkin-url, -otlp-endpoint, -trace-sample
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -201,14 +214,31 @@ func serve(args []string, stderr io.Writer) error {
 		return addendpoint.Instrumenting(requests, duration, method)
 	})
 
+	// Tracing (off without -zipkin-url or -otlp-endpoint): a span per
+	// endpoint call, outermost so that refused calls show too, under the
+	// server span of whichever transport the call came in by.
+	tracers, err := tracing.Start(context.Background())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracers.Shutdown(ctx); err != nil {
+			_ = level.Warn(logger).Log("msg", "flushing traces", "err", err)
+		}
+	}()
+	endpoints = endpoints.Wrap(tracers.Endpoint)
+	traced := addtransport.WithTracing(tracers.OTel(), tracers.ZipkinTracer())
+
 	// The transports, each logging its errors at level error, and the calls
 	// refused by a limiter at level warn: a flood of refusals is the limiter
 	// working, not the service failing.
 	var (
-		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger)
-		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger)
-		grpcServer     = addtransport.NewGRPCServer(endpoints, logger)
-		thriftHandler  = addtransport.NewThriftServer(endpoints, logger)
+		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger, traced)
+		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger, traced)
+		grpcServer     = addtransport.NewGRPCServer(endpoints, logger, traced)
+		thriftHandler  = addtransport.NewThriftServer(endpoints, logger, traced)
 	)
 	infoLogger := level.Info(logger)
 	tlsConf, err := tlsFlags.settings(level.Error(logger))

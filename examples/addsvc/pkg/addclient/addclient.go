@@ -9,6 +9,10 @@
 //	→ circuit breaker per instance (unless NoBreaker)
 //	→ transport client
 //
+// With Settings.TracerProvider or Zipkin, a span covers each call, above
+// the rate limit, an "attempt" span each attempt of the retry, and under it
+// the transport client's span.
+//
 // The returned Set is safe for concurrent use.
 package addclient
 
@@ -21,6 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openzipkin/zipkin-go"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/endpointkit/kit/circuitbreaker"
@@ -30,6 +36,8 @@ import (
 	"github.com/endpointkit/kit/loadbalancer"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/ratelimit"
+	kitotel "github.com/endpointkit/kit/tracing/otel"
+	kitzipkin "github.com/endpointkit/kit/tracing/zipkin"
 	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
@@ -77,6 +85,12 @@ type Settings struct {
 	// GetClientCertificate), mutual TLS. Nil means plaintext. Thrift
 	// ignores it.
 	TLS *tls.Config
+	// TracerProvider and Zipkin, when not nil, trace each call: a span for
+	// the call as a whole ("addcli.sum"), under it a span per attempt
+	// ("attempt", tagged with its number and instance), and under that the
+	// transport's client span, whose context travels to the server.
+	TracerProvider trace.TracerProvider
+	Zipkin         *zipkin.Tracer
 }
 
 // New returns the Add service's endpoints over the instances that
@@ -141,10 +155,15 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 			// the extra load. endpoint.Classify is the default; it is
 			// named here to show where to put another policy.
 			Classifier: endpoint.Classify,
+			// With tracing, each attempt is a span, tagged with its
+			// number and instance, holding the transport's client span.
+			Attempt: attemptSpans(s),
 		})
 		if limiter != nil {
 			e = ratelimit.NewErroringLimiter(limiter)(e)
 		}
+		e = kitotel.TraceEndpoint(s.TracerProvider, "addcli."+method)(e)
+		e = kitzipkin.TraceEndpoint(s.Zipkin, "addcli."+method)(e)
 		return e, nil
 	}
 	var set addendpoint.Set
@@ -157,6 +176,21 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		return addendpoint.Set{}, nil, err
 	}
 	return set, closers, nil
+}
+
+// attemptSpans is the RetrySettings.Attempt hook giving each attempt a
+// span with every tracer s has, or nil without tracers.
+func attemptSpans(s Settings) func(int, string, endpoint.Endpoint) endpoint.Endpoint {
+	o, z := kitotel.RetryAttempts(s.TracerProvider), kitzipkin.RetryAttempts(s.Zipkin)
+	switch {
+	case o == nil:
+		return z
+	case z == nil:
+		return o
+	}
+	return func(n int, instance string, next endpoint.Endpoint) endpoint.Endpoint {
+		return o(n, instance, z(n, instance, next))
+	}
 }
 
 // closeAll closes each of its Closers, returning their errors joined.
@@ -175,6 +209,7 @@ func (cs closeAll) Close() error {
 // from conns, which the methods' Factories share.
 func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Factory, error) {
 	transport := s.Transport
+	traced := addtransport.WithTracing(s.TracerProvider, s.Zipkin)
 	pick := func(set addendpoint.Set) endpoint.Endpoint {
 		if method == "concat" {
 			return set.ConcatEndpoint
@@ -198,7 +233,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 				}
 			}
 			client := &http.Client{Transport: tr}
-			set, err := newClient(instance, client)
+			set, err := newClient(instance, client, traced)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -211,7 +246,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 			if s.ThriftFramed {
 				options = append(options, kitthrift.ClientFramed())
 			}
-			set, closer := addtransport.NewThriftClient(instance, options...)
+			set, closer := addtransport.NewThriftClientWith(instance, []addtransport.Option{traced}, options...)
 			return pick(set), closer, nil
 		}, nil
 	case "grpc":
@@ -220,7 +255,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 			if err != nil {
 				return nil, nil, err
 			}
-			return pick(addtransport.NewGRPCClient(conn)), release, nil
+			return pick(addtransport.NewGRPCClient(conn, traced)), release, nil
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown transport %q", transport)

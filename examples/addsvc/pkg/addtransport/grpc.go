@@ -25,9 +25,10 @@ type grpcServer struct {
 // Errors are logged to logger as the HTTP transport's are (a refusal at
 // warn, anything else at error); a call refused by a limiter
 // (ratelimit.ErrLimited) fails with codes.ResourceExhausted.
-func NewGRPCServer(set addendpoint.Set, logger log.Logger) pb.AddServer {
+func NewGRPCServer(set addendpoint.Set, logger log.Logger, opts ...Option) pb.AddServer {
 	set = mapErrors(set)
-	options := []kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(errorHandler(logger))}
+	options := append([]kitgrpc.ServerOption{kitgrpc.ServerErrorHandler(errorHandler(logger))},
+		newOptions(opts).grpcServer()...)
 	return &grpcServer{
 		sum:    kitgrpc.NewServer(set.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumResponse, options...),
 		concat: kitgrpc.NewServer(set.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatResponse, options...),
@@ -51,12 +52,13 @@ func (s *grpcServer) Concat(ctx context.Context, req *pb.ConcatRequest) (*pb.Con
 }
 
 // NewGRPCClient returns a Set calling the Add service over conn.
-func NewGRPCClient(conn grpc.ClientConnInterface) addendpoint.Set {
+func NewGRPCClient(conn grpc.ClientConnInterface, opts ...Option) addendpoint.Set {
+	o := newOptions(opts)
 	return addendpoint.Set{
 		SumEndpoint: kitgrpc.NewClient(conn, "addsvc.Add", "Sum",
-			encodeGRPCSumRequest, decodeGRPCSumReply, &pb.SumReply{}).Endpoint(),
+			encodeGRPCSumRequest, decodeGRPCSumReply, &pb.SumReply{}, o.grpcClient("Sum")...).Endpoint(),
 		ConcatEndpoint: kitgrpc.NewClient(conn, "addsvc.Add", "Concat",
-			encodeGRPCConcatRequest, decodeGRPCConcatReply, &pb.ConcatReply{}).Endpoint(),
+			encodeGRPCConcatRequest, decodeGRPCConcatReply, &pb.ConcatReply{}, o.grpcClient("Concat")...).Endpoint(),
 	}
 }
 

@@ -16,12 +16,13 @@ import (
 // refused by a limiter (ratelimit.ErrLimited, answered 429 Too Many Requests
 // with Retry-After) at level warn, anything else at level error. Unknown paths (404) and
 // methods (405) are answered in JSON too.
-func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
+func NewHTTPHandler(set addendpoint.Set, logger log.Logger, opts ...Option) http.Handler {
 	set = mapErrors(set)
 	options := []kithttp.ServerOption{
 		kithttp.ServerErrorHandler(errorHandler(logger)),
 		kithttp.ServerMaxBodyBytes(64 << 10),
 	}
+	options = append(options, newOptions(opts).httpServer()...)
 	mux := http.NewServeMux()
 	mux.Handle("POST /sum", kithttp.NewServer(set.SumEndpoint,
 		kithttp.DecodeJSONRequest[addendpoint.SumRequest], kithttp.EncodeJSONResponse, options...))
@@ -33,7 +34,7 @@ func NewHTTPHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 
 // NewHTTPClient returns a Set calling the HTTP handler at instance (a URL,
 // or host:port for plain http) through client (http.DefaultClient when nil).
-func NewHTTPClient(instance string, client *http.Client) (addendpoint.Set, error) {
+func NewHTTPClient(instance string, client *http.Client, opts ...Option) (addendpoint.Set, error) {
 	if !strings.HasPrefix(instance, "http") {
 		instance = "http://" + instance
 	}
@@ -49,10 +50,11 @@ func NewHTTPClient(instance string, client *http.Client) (addendpoint.Set, error
 		v.Path = strings.TrimSuffix(v.Path, "/") + path
 		return &v
 	}
+	options := append([]kithttp.ClientOption{kithttp.SetClient(client)}, newOptions(opts).httpClient()...)
 	return addendpoint.Set{
 		SumEndpoint: kithttp.NewClient(http.MethodPost, at("/sum"), kithttp.EncodeJSONRequest,
-			kithttp.DecodeJSONResponse[addendpoint.SumResponse], kithttp.SetClient(client)).Endpoint(),
+			kithttp.DecodeJSONResponse[addendpoint.SumResponse], options...).Endpoint(),
 		ConcatEndpoint: kithttp.NewClient(http.MethodPost, at("/concat"), kithttp.EncodeJSONRequest,
-			kithttp.DecodeJSONResponse[addendpoint.ConcatResponse], kithttp.SetClient(client)).Endpoint(),
+			kithttp.DecodeJSONResponse[addendpoint.ConcatResponse], options...).Endpoint(),
 	}, nil
 }

@@ -16,8 +16,10 @@ import (
 // are (a caller's bad request and a refusal at warn, anything else at
 // error); a call refused by a limiter gets the error code LimitedErrorCode
 // and HTTP status 429.
-func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
+func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger, opts ...Option) http.Handler {
 	set = mapErrors(set)
+	options := append([]jsonrpc.ServerOption{jsonrpc.ServerErrorHandler(errorHandler(logger)),
+		jsonrpc.ServerMaxBodyBytes(64 << 10)}, newOptions(opts).jsonrpcServer()...)
 	return jsonrpc.NewServer(jsonrpc.EndpointCodecMap{
 		"sum": {
 			Endpoint: set.SumEndpoint,
@@ -29,13 +31,13 @@ func NewJSONRPCHandler(set addendpoint.Set, logger log.Logger) http.Handler {
 			Decode:   jsonrpc.DecodeParams[addendpoint.ConcatRequest],
 			Encode:   jsonrpc.EncodeResult,
 		},
-	}, jsonrpc.ServerErrorHandler(errorHandler(logger)), jsonrpc.ServerMaxBodyBytes(64<<10))
+	}, options...)
 }
 
 // NewJSONRPCClient returns a Set calling the JSON-RPC handler at instance (a
 // URL, or host:port for plain http) through client (http.DefaultClient when
 // nil).
-func NewJSONRPCClient(instance string, client *http.Client) (addendpoint.Set, error) {
+func NewJSONRPCClient(instance string, client *http.Client, opts ...Option) (addendpoint.Set, error) {
 	if !strings.HasPrefix(instance, "http") {
 		instance = "http://" + instance
 	}
@@ -46,10 +48,11 @@ func NewJSONRPCClient(instance string, client *http.Client) (addendpoint.Set, er
 	if client == nil {
 		client = http.DefaultClient
 	}
+	o := newOptions(opts)
 	return addendpoint.Set{
-		SumEndpoint: jsonrpc.NewClient(u, "sum", jsonrpc.SetClient(client),
-			jsonrpc.ClientResponseDecoder(jsonrpc.DecodeResult[addendpoint.SumResponse])).Endpoint(),
-		ConcatEndpoint: jsonrpc.NewClient(u, "concat", jsonrpc.SetClient(client),
-			jsonrpc.ClientResponseDecoder(jsonrpc.DecodeResult[addendpoint.ConcatResponse])).Endpoint(),
+		SumEndpoint: jsonrpc.NewClient(u, "sum", append([]jsonrpc.ClientOption{jsonrpc.SetClient(client),
+			jsonrpc.ClientResponseDecoder(jsonrpc.DecodeResult[addendpoint.SumResponse])}, o.jsonrpcClient("sum")...)...).Endpoint(),
+		ConcatEndpoint: jsonrpc.NewClient(u, "concat", append([]jsonrpc.ClientOption{jsonrpc.SetClient(client),
+			jsonrpc.ClientResponseDecoder(jsonrpc.DecodeResult[addendpoint.ConcatResponse])}, o.jsonrpcClient("concat")...)...).Endpoint(),
 	}, nil
 }

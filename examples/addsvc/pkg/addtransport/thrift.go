@@ -28,9 +28,10 @@ type thriftServer struct {
 // are logged to logger by kit's log error handler (a refusal by a limiter
 // at level warn); a refusal raises the declared exception addthrift.Limited.
 // Business errors travel in the replies' err fields.
-func NewThriftServer(set addendpoint.Set, logger log.Logger) addthrift.Add {
+func NewThriftServer(set addendpoint.Set, logger log.Logger, opts ...Option) addthrift.Add {
 	set = set.Wrap(func(string) endpoint.Middleware { return limitedToThrift })
-	options := []kitthrift.ServerOption{kitthrift.ServerErrorHandler(errorHandler(logger))}
+	options := append([]kitthrift.ServerOption{kitthrift.ServerErrorHandler(errorHandler(logger))},
+		newOptions(opts).thriftServer()...)
 	return &thriftServer{
 		sum:    kitthrift.NewServer(set.SumEndpoint, decodeThriftSumRequest, encodeThriftSumResponse, options...),
 		concat: kitthrift.NewServer(set.ConcatEndpoint, decodeThriftConcatRequest, encodeThriftConcatResponse, options...),
@@ -117,8 +118,16 @@ func encodeThriftConcatResponse(_ context.Context, resp any) (any, error) {
 // server's limiter (addthrift.Limited) comes back as an error wrapping
 // ratelimit.ErrLimited, classified as a retryable Overload.
 func NewThriftClient(addr string, options ...kitthrift.ClientOption) (addendpoint.Set, io.Closer) {
-	sum := kitthrift.NewClient(addr, callThriftSum, options...)
-	concat := kitthrift.NewClient(addr, callThriftConcat, options...)
+	return NewThriftClientWith(addr, nil, options...)
+}
+
+// NewThriftClientWith is NewThriftClient with this package's options
+// (WithTracing) besides the Thrift client's.
+func NewThriftClientWith(addr string, opts []Option, options ...kitthrift.ClientOption) (addendpoint.Set, io.Closer) {
+	o := newOptions(opts)
+	options = options[:len(options):len(options)]
+	sum := kitthrift.NewClient(addr, callThriftSum, append(options, o.thriftClient("Sum")...)...)
+	concat := kitthrift.NewClient(addr, callThriftConcat, append(options, o.thriftClient("Concat")...)...)
 	set := addendpoint.Set{SumEndpoint: sum.Endpoint(), ConcatEndpoint: concat.Endpoint()}
 	return set, closers{sum, concat}
 }

@@ -76,13 +76,13 @@ func generatePython(t *testing.T) (python, dir string) {
 }
 
 // serveThrift serves set over Thrift on a loopback port.
-func serveThrift(t *testing.T, set addendpoint.Set, settings kitthrift.ConnSettings) string {
+func serveThrift(t *testing.T, set addendpoint.Set, settings kitthrift.ConnSettings, opts ...addtransport.Option) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := kitthrift.NewConnServer(addthrift.NewAddProcessor(addtransport.NewThriftServer(set, log.NewNopLogger())), settings)
+	srv := kitthrift.NewConnServer(addthrift.NewAddProcessor(addtransport.NewThriftServer(set, log.NewNopLogger(), opts...)), settings)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
