@@ -249,12 +249,21 @@ func (e *DefaultEndpointer) apply(ev Event) {
 	for _, inst := range ev.Instances {
 		want[inst] = true
 	}
+	// Endpoints that left are closed only after the set without them is
+	// published: closed while still published, one could be picked in
+	// between, and its closed client would dial the instance again.
+	var gone []io.Closer
 	for inst, le := range e.live {
 		if !want[inst] {
-			closeQuietly(le.closer)
+			gone = append(gone, le.closer)
 			delete(e.live, inst)
 		}
 	}
+	defer func() {
+		for _, c := range gone {
+			closeQuietly(c)
+		}
+	}()
 	for inst := range e.failed {
 		if !want[inst] {
 			delete(e.failed, inst)
@@ -284,12 +293,12 @@ func (e *DefaultEndpointer) invalidateIfDue() {
 	if time.Since(e.errSince) < e.opts.invalidateTimeout {
 		return
 	}
+	e.snap.Store(&snapshot{err: e.lastError}) // before closing, as in apply
 	for inst, le := range e.live {
 		closeQuietly(le.closer)
 		delete(e.live, inst)
 	}
 	clear(e.failed)
-	e.snap.Store(&snapshot{err: e.lastError})
 }
 
 // publish stores a new snapshot of e.live, sorted by instance so that the
@@ -344,11 +353,11 @@ func (e *DefaultEndpointer) Close() error {
 		e.instancer.Deregister(e.ch)
 		close(e.quit)
 		<-e.done
+		e.snap.Store(&snapshot{}) // before closing, as in apply
 		for inst, le := range e.live {
 			closeQuietly(le.closer)
 			delete(e.live, inst)
 		}
-		e.snap.Store(&snapshot{})
 	})
 	return nil
 }

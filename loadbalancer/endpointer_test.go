@@ -268,3 +268,52 @@ func TestEndpointerDoesNotWaitForALateInstancer(t *testing.T) {
 	(<-l.ch) <- loadbalancer.Event{Instances: []string{"a"}}
 	waitFor(t, "the late first Event", func() bool { return slices.Equal(instancesOf(t, e), []string{"a"}) })
 }
+
+// TestEndpointerUnpublishesBeforeClosing checks that an endpoint is no
+// longer handed out when it is closed: when discovery drops an instance,
+// when errors outlast InvalidateOnError, and on Close. Closed while still
+// published, it could be picked in between, and a transport client closed
+// under a caller dials the instance again (addsvc's Consul end-to-end test
+// saw a call reach an instance after it left discovery).
+func TestEndpointerUnpublishesBeforeClosing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var b loadbalancer.Broadcaster
+		b.Update(loadbalancer.Event{Instances: []string{"a", "b", "c"}})
+		var e *loadbalancer.DefaultEndpointer
+		var mu sync.Mutex
+		var stillPublished []string
+		factory := func(instance string) (endpoint.Endpoint, io.Closer, error) {
+			return named(instance), closerFunc(func() error {
+				eps, _ := e.Endpoints()
+				for _, ep := range eps {
+					if got, _ := ep(context.Background(), nil); got == instance {
+						mu.Lock()
+						stillPublished = append(stillPublished, instance)
+						mu.Unlock()
+					}
+				}
+				return nil
+			}), nil
+		}
+		e = loadbalancer.NewEndpointer(&b, factory, nil, loadbalancer.InvalidateOnError(time.Second))
+		synctest.Wait()
+
+		b.Update(loadbalancer.Event{Instances: []string{"b", "c"}}) // a leaves
+		synctest.Wait()
+		b.Update(loadbalancer.Event{Err: errors.New("registry down")})
+		time.Sleep(2 * time.Second)
+		b.Update(loadbalancer.Event{Err: errors.New("registry still down")}) // b and c invalidated
+		synctest.Wait()
+		if eps, _ := e.Endpoints(); len(eps) != 0 {
+			t.Fatalf("after InvalidateOnError: %d endpoints, want 0", len(eps))
+		}
+		b.Update(loadbalancer.Event{Instances: []string{"d"}})
+		synctest.Wait()
+		e.Close() // d
+		mu.Lock()
+		defer mu.Unlock()
+		if len(stillPublished) != 0 {
+			t.Errorf("closed while still handed out: %v", stillPublished)
+		}
+	})
+}
