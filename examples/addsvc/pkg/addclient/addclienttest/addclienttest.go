@@ -8,6 +8,7 @@ package addclienttest
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -128,8 +129,23 @@ func DriveDiscovery(t testing.TB, instancer loadbalancer.Instancer, a, b *Backen
 	defer closer.Close()
 	waitInstances(t, instancer, a.Addr(), b.Addr())
 
-	// The endpointers follow the same events a moment later: call until
-	// both backends have served (bounded, and every answer checked).
+	// The endpointers follow the same events a moment later, on their own
+	// goroutines, and addclient offers no signal for it: until the first
+	// call finds an endpoint, "no endpoints" is expected (bounded at 5s).
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := svc.Sum(ctx, 0, 0)
+		cancel()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, loadbalancer.ErrNoEndpoints) || time.Now().After(deadline) {
+			t.Fatalf("first call: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Then call until both backends have served (bounded, and every
+	// answer checked).
 	i := 0
 	for ; a.calls.Load() == 0 || b.calls.Load() == 0; i++ {
 		if i == 200 {
