@@ -11,6 +11,7 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	httptransport "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport/http/handler"
 )
 
 // Sentinel errors wrapped by [AuthError]; match them with errors.Is.
@@ -240,16 +241,11 @@ func headerFromContext(ctx context.Context) ([]string, bool) {
 // with the challenge).
 func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
 	toCtx := HTTPToContext()
+	adapt := handler.Middleware(mw) // mw is applied once per handler, not per request
 	return func(next http.Handler) http.Handler {
+		h := adapt(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := toCtx(r.Context(), r)
-			_, err := mw(func(ctx context.Context, _ any) (any, error) {
-				next.ServeHTTP(w, r.WithContext(ctx))
-				return nil, nil
-			})(ctx, nil)
-			if err != nil {
-				httptransport.DefaultErrorEncoder(ctx, err, w)
-			}
+			h.ServeHTTP(w, r.WithContext(toCtx(r.Context(), r)))
 		})
 	}
 }

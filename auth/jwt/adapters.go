@@ -8,7 +8,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/endpointkit/kit/endpoint"
-	httptransport "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport/http/handler"
 )
 
 // The adapters below offer NewParser's middleware (or any endpoint
@@ -25,16 +25,11 @@ import (
 // JSON body).
 func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
 	toCtx := HTTPToContext()
+	adapt := handler.Middleware(mw) // mw is applied once per handler, not per request
 	return func(next http.Handler) http.Handler {
+		h := adapt(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := toCtx(r.Context(), r)
-			_, err := mw(func(ctx context.Context, _ any) (any, error) {
-				next.ServeHTTP(w, r.WithContext(ctx))
-				return nil, nil
-			})(ctx, nil)
-			if err != nil {
-				httptransport.DefaultErrorEncoder(ctx, err, w)
-			}
+			h.ServeHTTP(w, r.WithContext(toCtx(r.Context(), r)))
 		})
 	}
 }

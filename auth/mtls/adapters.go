@@ -8,7 +8,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/endpointkit/kit/endpoint"
-	kithttp "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport/http/handler"
 )
 
 // Services not built around Endpoints get the same middleware here: the
@@ -21,16 +21,11 @@ import (
 // DefaultErrorEncoder writes it (401 or 403 with a JSON body).
 func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
 	toCtx := HTTPToContext()
+	adapt := handler.Middleware(mw) // mw is applied once per handler, not per request
 	return func(next http.Handler) http.Handler {
+		h := adapt(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := toCtx(r.Context(), r)
-			_, err := mw(func(ctx context.Context, _ any) (any, error) {
-				next.ServeHTTP(w, r.WithContext(ctx))
-				return nil, nil
-			})(ctx, nil)
-			if err != nil {
-				kithttp.DefaultErrorEncoder(ctx, err, w)
-			}
+			h.ServeHTTP(w, r.WithContext(toCtx(r.Context(), r)))
 		})
 	}
 }
