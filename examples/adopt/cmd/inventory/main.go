@@ -1,0 +1,158 @@
+// Command inventory is a small service written the way many Go services are
+// written without kit: an http.ServeMux with method and path patterns,
+// log/slog, prometheus/client_golang and a grpc-go server. It tells how
+// many of an item are in stock.
+//
+//	GET  /items/{sku}   the item's stock (HTTP listener)
+//	PUT  /items/{sku}   set it: {"count": n}
+//	inventory.Inventory/GetItem   the same over gRPC
+//	GET  /metrics       Prometheus exposition (debug listener)
+//	PUT  /debug/store   {"down": true, "latency": "250ms"}: make the store fail or slow down
+//
+// examples/adopt's README shows it adopting kit one package at a time; each
+// piece of kit in this file is marked with a comment "kit:".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+
+	"github.com/endpointkit/kit/examples/adopt/pb"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "inventory:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx is done or a server fails, then shuts down.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		httpAddr  = fs.String("http-addr", "127.0.0.1:8080", "HTTP API listen address")
+		grpcAddr  = fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
+		debugAddr = fs.String("debug-addr", "127.0.0.1:8082", "debug listen address: /metrics and /debug/store")
+		drain     = fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish at shutdown")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	updates := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "inventory_stock_updates_total",
+		Help: "Stock counts set through PUT /items/{sku}.",
+	})
+	reg.MustRegister(updates)
+
+	store := newStore(map[string]int64{"apple": 12, "pear": 3, "plum": 0})
+
+	api := http.NewServeMux()
+	api.Handle("GET /items/{sku}", getItem(store))
+	api.Handle("PUT /items/{sku}", putItem(store, updates))
+
+	grpcServer := grpc.NewServer()
+	pb.RegisterInventoryServer(grpcServer, inventoryServer{store: store})
+
+	debug := http.NewServeMux()
+	debug.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	debug.Handle("PUT /debug/store", configureStore(store))
+
+	apiServer := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second}
+	debugServer := &http.Server{Handler: debug, ReadHeaderTimeout: 5 * time.Second}
+	return serve(ctx, logger, *drain, []server{
+		{"http", *httpAddr, apiServer.Serve, apiServer.Shutdown},
+		{"grpc", *grpcAddr, grpcServer.Serve, func(ctx context.Context) error { return stopGRPC(ctx, grpcServer) }},
+		{"debug", *debugAddr, debugServer.Serve, debugServer.Shutdown},
+	})
+}
+
+// server is one listener of the service and how to stop it gracefully.
+type server struct {
+	name  string
+	addr  string
+	serve func(net.Listener) error
+	stop  func(context.Context) error // stop accepting, let in-flight requests finish before ctx ends
+}
+
+// serve listens on every server's address, logs them, and serves until ctx
+// is done or a server fails; then it stops accepting on all of them at
+// once and lets in-flight requests finish within drain.
+func serve(ctx context.Context, logger *slog.Logger, drain time.Duration, servers []server) error {
+	lns := make([]net.Listener, 0, len(servers))
+	addrs := make([]any, 0, 2*len(servers))
+	for _, s := range servers {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, ln := range lns {
+				ln.Close()
+			}
+			return fmt.Errorf("%s listener: %w", s.name, err)
+		}
+		lns = append(lns, ln)
+		addrs = append(addrs, s.name, ln.Addr().String())
+	}
+	logger.Info("serving", addrs...)
+
+	errc := make(chan error, len(servers))
+	for i, s := range servers {
+		go func() { errc <- s.serve(lns[i]) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	logger.Info("shutting down", "err", err)
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	done := make(chan struct{}, len(servers))
+	for _, s := range servers {
+		go func() { _ = s.stop(shutdownCtx); done <- struct{}{} }()
+	}
+	for range servers {
+		<-done
+	}
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) {
+		err = nil
+	}
+	return err
+}
+
+// stopGRPC stops s gracefully, or at once when ctx ends first.
+func stopGRPC(ctx context.Context, s *grpc.Server) error {
+	stopped := make(chan struct{})
+	go func() { s.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+		return nil
+	case <-ctx.Done():
+		s.Stop()
+		<-stopped
+		return ctx.Err()
+	}
+}
