@@ -30,9 +30,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 
+	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/examples/adopt/pb"
+	"github.com/endpointkit/kit/ratelimit"
+	"github.com/endpointkit/kit/transport/http/handler"
 )
 
 func main() {
@@ -53,6 +58,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		grpcAddr  = fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 		debugAddr = fs.String("debug-addr", "127.0.0.1:8082", "debug listen address: /metrics and /debug/store")
 		drain     = fs.Duration("shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish at shutdown")
+
+		rps         = fs.Float64("limit.rate", 0, "API requests per second (0: no rate limit)")
+		burst       = fs.Int("limit.burst", 100, "API requests allowed at once above -limit.rate")
+		maxInFlight = fs.Int("limit.in-flight", 256, "API requests handled at once; more are refused with 429")
+		openFor     = fs.Duration("breaker.open-for", 5*time.Second, "how long the breaker stays open before it probes the store again")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,9 +80,25 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	store := newStore(map[string]int64{"apple": 12, "pear": 3, "plum": 0})
 
+	// kit: a rate limit, a concurrency limit and a circuit breaker around
+	// the API's handlers, through transport/http/handler.Middleware. Their
+	// refusals are 429s that never reach the handlers; 5xx answers open the
+	// breaker, 4xx answers (the caller's mistakes) never do.
+	limit := rate.Inf
+	if *rps > 0 {
+		limit = rate.Limit(*rps)
+	}
+	breaker := circuitbreaker.NewBreaker(circuitbreaker.Settings{OpenFor: *openFor})
+	inFlight := ratelimit.NewBulkhead(*maxInFlight)
+	resilient := handler.Middleware(endpoint.Chain(
+		ratelimit.NewErroringLimiter(rate.NewLimiter(limit, *burst)),
+		inFlight.Middleware,
+		breaker.Middleware,
+	))
+
 	api := http.NewServeMux()
-	api.Handle("GET /items/{sku}", getItem(store))
-	api.Handle("PUT /items/{sku}", putItem(store, updates))
+	api.Handle("GET /items/{sku}", resilient(getItem(store)))
+	api.Handle("PUT /items/{sku}", resilient(putItem(store, updates)))
 
 	grpcServer := grpc.NewServer()
 	pb.RegisterInventoryServer(grpcServer, inventoryServer{store: store})
