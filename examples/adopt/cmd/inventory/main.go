@@ -36,6 +36,7 @@ import (
 	"github.com/endpointkit/kit/circuitbreaker"
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/examples/adopt/pb"
+	kitprom "github.com/endpointkit/kit/metrics/prometheus"
 	"github.com/endpointkit/kit/ratelimit"
 	"github.com/endpointkit/kit/transport/http/handler"
 )
@@ -78,6 +79,23 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	reg.MustRegister(updates)
 
+	// kit: the breaker's state and the API requests in flight as gauges in
+	// the service's own Prometheus registry, through metrics/prometheus.
+	breakerState, err := kitprom.NewGaugeFrom(reg, prometheus.GaugeOpts{
+		Name: "inventory_breaker_state",
+		Help: "State of the API's circuit breaker: 0 closed, 1 half-open, 2 open.",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	apiInFlight, err := kitprom.NewGaugeFrom(reg, prometheus.GaugeOpts{
+		Name: "inventory_api_in_flight",
+		Help: "API requests being handled.",
+	}, nil)
+	if err != nil {
+		return err
+	}
+
 	store := newStore(map[string]int64{"apple": 12, "pear": 3, "plum": 0})
 
 	// kit: a rate limit, a concurrency limit and a circuit breaker around
@@ -88,8 +106,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *rps > 0 {
 		limit = rate.Limit(*rps)
 	}
-	breaker := circuitbreaker.NewBreaker(circuitbreaker.Settings{OpenFor: *openFor})
-	inFlight := ratelimit.NewBulkhead(*maxInFlight)
+	breaker := circuitbreaker.NewBreaker(circuitbreaker.Settings{OpenFor: *openFor},
+		circuitbreaker.BreakerStateGauge(breakerState))
+	inFlight := ratelimit.NewBulkhead(*maxInFlight, ratelimit.BulkheadInFlight(apiInFlight))
 	resilient := handler.Middleware(endpoint.Chain(
 		ratelimit.NewErroringLimiter(rate.NewLimiter(limit, *burst)),
 		inFlight.Middleware,
