@@ -23,10 +23,16 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // build compiles cmd/inventory into a temp dir and returns its path.
 func build(t *testing.T) string {
 	t.Helper()
+	return buildCmd(t, "inventory")
+}
+
+// buildCmd compiles ./cmd/name into a temp dir and returns its path.
+func buildCmd(t *testing.T, name string) string {
+	t.Helper()
 	goBin := testenv.LookPath(t, "go")
-	bin := filepath.Join(t.TempDir(), "inventory")
-	if out, err := exec.Command(goBin, "build", "-o", bin, "./cmd/inventory").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/inventory: %v\n%s", err, out)
+	bin := filepath.Join(t.TempDir(), name)
+	if out, err := exec.Command(goBin, "build", "-o", bin, "./cmd/"+name).CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, out)
 	}
 	return bin
 }

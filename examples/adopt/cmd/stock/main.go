@@ -1,0 +1,110 @@
+// Command stock asks the inventory service how many of some items are in
+// stock, the way other services call it: a plain http.Client.
+//
+//	stock -addr 127.0.0.1:8080 apple pear
+//	stock -addr 127.0.0.1:8080 -n 1000 -every 10ms apple
+//
+// It prints one line per answer, "apple 12", or "apple error: ..." for a
+// failed call, and exits with status 1 when a call failed.
+//
+// examples/adopt's README shows it adopting kit; each piece of kit in this
+// file is marked with a comment "kit:".
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "stock:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		addr  = fs.String("addr", "127.0.0.1:8080", "the inventory service's HTTP address")
+		n     = fs.Int("n", 1, "how many rounds of questions to ask")
+		every = fs.Duration("every", 0, "pause between rounds")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("name at least one item (SKU)")
+	}
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	inventory := inventoryClient{base: "http://" + *addr, http: client}
+
+	var calls, failed int
+	for round := range *n {
+		if round > 0 && *every > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(*every):
+			}
+		}
+		for _, sku := range fs.Args() {
+			calls++
+			count, err := inventory.count(ctx, sku)
+			if err != nil {
+				failed++
+				fmt.Fprintf(stdout, "%s error: %v\n", sku, err)
+				continue
+			}
+			fmt.Fprintf(stdout, "%s %d\n", sku, count)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d calls failed", failed, calls)
+	}
+	return nil
+}
+
+// inventoryClient calls the inventory service's HTTP API.
+type inventoryClient struct {
+	base string // scheme and host: http://127.0.0.1:8080
+	http *http.Client
+}
+
+// count returns the stock of sku.
+func (c inventoryClient) count(ctx context.Context, sku string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/items/"+url.PathEscape(sku), nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Count int64  `json:"count"`
+		Error string `json:"error"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&body); err != nil {
+		return 0, fmt.Errorf("%s: decode the answer: %w", resp.Status, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s: %s", resp.Status, body.Error)
+	}
+	return body.Count, nil
+}
