@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -15,26 +16,54 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/endpointkit/kit/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// binDir holds the commands built for the tests; TestMain removes it.
+var binDir string
 
-// build compiles cmd/inventory into a temp dir and returns its path.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kit-adopt-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	// goleak's Cleanup replaces its os.Exit: it must exit itself.
+	testenv.Main(m, goleak.Cleanup(func(code int) {
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}))
+}
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
+
+// build compiles cmd/inventory and cmd/stock once for all the tests and
+// returns the path of inventory; stock is beside it (buildCmd).
 func build(t *testing.T) string {
 	t.Helper()
 	return buildCmd(t, "inventory")
 }
 
-// buildCmd compiles ./cmd/name into a temp dir and returns its path.
+// buildCmd returns the path of ./cmd/name, built once for all the tests.
 func buildCmd(t *testing.T, name string) string {
 	t.Helper()
 	goBin := testenv.LookPath(t, "go")
-	bin := filepath.Join(t.TempDir(), name)
-	if out, err := exec.Command(goBin, "build", "-o", bin, "./cmd/"+name).CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, out)
+	buildOnce.Do(func() {
+		out, err := exec.Command(goBin, "build", "-o", binDir+string(filepath.Separator), "./cmd/inventory", "./cmd/stock").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/inventory ./cmd/stock: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return filepath.Join(binDir, name)
 }
 
 // inventory is a running inventory process.
