@@ -98,10 +98,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	store := newStore(map[string]int64{"apple": 12, "pear": 3, "plum": 0})
 
-	// kit: a rate limit, a concurrency limit and a circuit breaker around
-	// the API's handlers, through transport/http/handler.Middleware. Their
-	// refusals are 429s that never reach the handlers; 5xx answers open the
-	// breaker, 4xx answers (the caller's mistakes) never do.
+	// kit: a rate limit, a concurrency limit and a circuit breaker, one
+	// endpoint.Middleware guarding the store, around the API's handlers
+	// through transport/http/handler.Middleware. Their refusals are 429s
+	// that never reach the handlers; 5xx answers open the breaker, 4xx
+	// answers (the caller's mistakes) never do.
 	limit := rate.Inf
 	if *rps > 0 {
 		limit = rate.Limit(*rps)
@@ -109,11 +110,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	breaker := circuitbreaker.NewBreaker(circuitbreaker.Settings{OpenFor: *openFor},
 		circuitbreaker.BreakerStateGauge(breakerState))
 	inFlight := ratelimit.NewBulkhead(*maxInFlight, ratelimit.BulkheadInFlight(apiInFlight))
-	resilient := handler.Middleware(endpoint.Chain(
+	guard := endpoint.Chain(
 		ratelimit.NewErroringLimiter(rate.NewLimiter(limit, *burst)),
 		inFlight.Middleware,
 		breaker.Middleware,
-	))
+	)
+	resilient := handler.Middleware(guard)
 
 	api := http.NewServeMux()
 	api.Handle("GET /items/{sku}", resilient(getItem(store)))
