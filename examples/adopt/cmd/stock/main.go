@@ -1,8 +1,10 @@
 // Command stock asks the inventory service how many of some items are in
-// stock, the way other services call it: a plain http.Client.
+// stock, the way other services call it: a plain http.Client, or a
+// grpc-go client.
 //
 //	stock -addr 127.0.0.1:8080 apple pear
 //	stock -addr 127.0.0.1:8080 -n 1000 -every 10ms apple
+//	stock -grpc -addr 127.0.0.1:8081 apple
 //
 // It prints one line per answer, "apple 12", or "apple error: ..." for a
 // failed call, and exits with status 1 when a call failed.
@@ -24,6 +26,11 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/endpointkit/kit/examples/adopt/pb"
 )
 
 func main() {
@@ -39,9 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("stock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		addr  = fs.String("addr", "127.0.0.1:8080", "the inventory service's HTTP address")
-		n     = fs.Int("n", 1, "how many rounds of questions to ask")
-		every = fs.Duration("every", 0, "pause between rounds")
+		addr    = fs.String("addr", "127.0.0.1:8080", "the inventory service's HTTP address")
+		n       = fs.Int("n", 1, "how many rounds of questions to ask")
+		every   = fs.Duration("every", 0, "pause between rounds")
+		useGRPC = fs.Bool("grpc", false, "ask over gRPC; -addr then names gRPC addresses")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,8 +58,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("name at least one item (SKU)")
 	}
 
-	client := &http.Client{Timeout: 5 * time.Second}
-	inventory := inventoryClient{base: "http://" + *addr, http: client}
+	var inventory interface {
+		count(ctx context.Context, sku string) (int64, error)
+	}
+	if *useGRPC {
+		conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		inventory = grpcClient{pb.NewInventoryClient(conn)}
+	} else {
+		client := &http.Client{Timeout: 5 * time.Second}
+		inventory = httpClient{base: "http://" + *addr, http: client}
+	}
 
 	var calls, failed int
 	for round := range *n {
@@ -79,14 +99,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// inventoryClient calls the inventory service's HTTP API.
-type inventoryClient struct {
+// httpClient calls the inventory service's HTTP API.
+type httpClient struct {
 	base string // scheme and host: http://127.0.0.1:8080
 	http *http.Client
 }
 
 // count returns the stock of sku.
-func (c inventoryClient) count(ctx context.Context, sku string) (int64, error) {
+func (c httpClient) count(ctx context.Context, sku string) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/items/"+url.PathEscape(sku), nil)
 	if err != nil {
 		return 0, err
@@ -107,4 +127,20 @@ func (c inventoryClient) count(ctx context.Context, sku string) (int64, error) {
 		return 0, fmt.Errorf("%s: %s", resp.Status, body.Error)
 	}
 	return body.Count, nil
+}
+
+// grpcClient calls the inventory service's gRPC API.
+type grpcClient struct {
+	pb pb.InventoryClient
+}
+
+// count returns the stock of sku.
+func (c grpcClient) count(ctx context.Context, sku string) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	item, err := c.pb.GetItem(ctx, &pb.GetItemRequest{Sku: sku})
+	if err != nil {
+		return 0, err
+	}
+	return item.GetCount(), nil
 }
