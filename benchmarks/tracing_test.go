@@ -13,6 +13,7 @@ import (
 	"github.com/openzipkin/zipkin-go"
 	zipkinreporter "github.com/openzipkin/zipkin-go/reporter"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -237,6 +238,39 @@ func tracedHTTP(tp trace.TracerProvider) httpContestant {
 	}}
 }
 
+// handOtelHTTP is the floor of what tracedHTTP does: the same four spans
+// (client endpoint, client, server, server endpoint) and the same W3C trace
+// context and baggage propagation, written by hand with the SDK around the
+// untraced kit client and server, without attributes on unrecorded spans.
+func handOtelHTTP(tp trace.TracerProvider) httpContestant {
+	tracer := tp.Tracer("hand")
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	untraced := tracedSumServer(nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracer.Start(ctx, "POST /sum", trace.WithSpanKind(trace.SpanKindServer))
+		ctx, ep := tracer.Start(ctx, "Sum")
+		untraced.ServeHTTP(w, r.WithContext(ctx))
+		ep.End()
+		span.End()
+	}))
+	u, _ := url.Parse(srv.URL + "/sum")
+	inject := kithttp.ClientBefore(func(ctx context.Context, r *http.Request) context.Context {
+		prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
+		return ctx
+	})
+	call := endpoint.ToFunc[sumReq, sumResp](kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(newTransport()), inject).Endpoint())
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		ctx, ep := tracer.Start(ctx, "client.Sum")
+		ctx, span := tracer.Start(ctx, "POST", trace.WithSpanKind(trace.SpanKindClient))
+		resp, err := call(ctx, sumReq{a, b})
+		span.End()
+		ep.End()
+		return resp.V, err
+	}}
+}
+
 // otelhttpHTTP is the same sum as otelhttp's users trace it: otelhttp's
 // handler around the untraced kit server, otelhttp's transport under the
 // untraced kit client.
@@ -263,8 +297,10 @@ func BenchmarkHTTPSumTraced(b *testing.B) {
 			new  func(b *testing.B) httpContestant
 		}{
 			{"impl=untraced", func(*testing.B) httpContestant { return tracedHTTP(nil) }},
+			{"impl=hand-otel/sampled=no", func(b *testing.B) httpContestant { return handOtelHTTP(otelProvider(b, false)) }},
 			{"impl=kit-otel/sampled=no", func(b *testing.B) httpContestant { return tracedHTTP(otelProvider(b, false)) }},
 			{"impl=otelhttp/sampled=no", func(b *testing.B) httpContestant { return otelhttpHTTP(otelProvider(b, false)) }},
+			{"impl=hand-otel/sampled=yes", func(b *testing.B) httpContestant { return handOtelHTTP(otelProvider(b, true)) }},
 			{"impl=kit-otel/sampled=yes", func(b *testing.B) httpContestant { return tracedHTTP(otelProvider(b, true)) }},
 			{"impl=otelhttp/sampled=yes", func(b *testing.B) httpContestant { return otelhttpHTTP(otelProvider(b, true)) }},
 		} {
@@ -289,7 +325,7 @@ func TestTracedContestantsAgree(t *testing.T) {
 	tp := sdktrace.NewTracerProvider()
 	defer tp.Shutdown(context.Background())
 	for name, hc := range map[string]httpContestant{
-		"untraced": tracedHTTP(nil), "kit-otel": tracedHTTP(tp), "otelhttp": otelhttpHTTP(tp),
+		"untraced": tracedHTTP(nil), "kit-otel": tracedHTTP(tp), "otelhttp": otelhttpHTTP(tp), "hand-otel": handOtelHTTP(tp),
 	} {
 		v, err := hc.call(context.Background(), 20, 22)
 		hc.srv.Close()
