@@ -1,0 +1,94 @@
+package prometheus_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	kitprom "github.com/endpointkit/kit/metrics/prometheus"
+	"github.com/endpointkit/kit/transport/http/handler"
+)
+
+// TestHTTPServerMetricsExposition serves a ServeMux behind handler.Metrics
+// with NewHTTPServerMetrics' recorder and checks promhttp's exposition.
+func TestHTTPServerMetricsExposition(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := kitprom.NewHTTPServerMetrics(reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /items/{id}", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "item") }))
+	srv := httptest.NewServer(handler.Metrics(m)(mux))
+	defer srv.Close()
+	for _, p := range []string{"/items/1", "/items/2", "/nope"} {
+		resp, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`http_requests_total{code="200",method="get",route="GET /items/{id}"} 2`,
+		`http_requests_total{code="404",method="get",route="unmatched"} 1`,
+		`http_request_duration_seconds_bucket{code="200",method="get",route="GET /items/{id}",le="0.005"}`,
+		`http_request_duration_seconds_count{code="200",method="get",route="GET /items/{id}"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("exposition lacks %s:\n%s", want, body)
+		}
+	}
+	// A second registration of the same names is refused with an error.
+	if _, err := kitprom.NewHTTPServerMetrics(reg, nil); !errors.Is(err, kitprom.ErrRegistration) {
+		t.Errorf("second NewHTTPServerMetrics on one registry: %v, want ErrRegistration", err)
+	}
+}
+
+func TestGRPCAndEndpointMetricsRegister(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	g, err := kitprom.NewGRPCServerMetrics(reg, []float64{0.1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Observe("unary", "/pkg.Svc/Get", 5, 0)
+	e, err := kitprom.NewEndpointMetrics(reg, nil)
+	if err != nil || e == nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+		if mf.GetName() == "grpc_server_handled_total" {
+			lbl := map[string]string{}
+			for _, l := range mf.GetMetric()[0].GetLabel() {
+				lbl[l.GetName()] = l.GetValue()
+			}
+			if lbl["grpc_code"] != "NotFound" || lbl["grpc_service"] != "pkg.Svc" || lbl["grpc_method"] != "Get" || lbl["grpc_type"] != "unary" {
+				t.Errorf("grpc_server_handled_total labels %v", lbl)
+			}
+		}
+		if mf.GetName() == "grpc_server_handling_seconds" {
+			if n := len(mf.GetMetric()[0].GetHistogram().GetBucket()); n != 2 {
+				t.Errorf("grpc_server_handling_seconds has %d buckets, want the 2 given", n)
+			}
+		}
+	}
+	for _, n := range []string{"grpc_server_handled_total", "grpc_server_handling_seconds"} {
+		if !names[n] {
+			t.Errorf("%s not gathered (have %v)", n, names)
+		}
+	}
+}
