@@ -37,6 +37,11 @@
 //     as an error, and endpoint.Classify tells it that it is the caller's.
 //
 // The response has been written by then; the adapter writes nothing more.
+// A handler that returns without writing anything once its context's
+// deadline has passed (it gave up, as a handler watching r.Context()
+// does under [Timeout]) returns an error wrapping
+// context.DeadlineExceeded instead of an empty 200, which the adapter
+// writes as 504 Gateway Timeout.
 //
 // When the middleware refuses without calling the handler (a limiter's
 // ratelimit.ErrLimited, an open breaker's circuitbreaker.ErrOpen), the
