@@ -1,12 +1,18 @@
 package otel_test
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	kitotel "github.com/endpointkit/kit/metrics/otel"
+	"github.com/endpointkit/kit/transport/http/handler"
 )
 
 // TestSemconvMetrics records through the OpenTelemetry-convention
@@ -53,4 +59,33 @@ func TestSemconvMetrics(t *testing.T) {
 			t.Errorf("%s: no data point with %v", c.name, c.lvs)
 		}
 	}
+}
+
+// The OpenTelemetry semantic-convention names, through a Meter: a net/http
+// service records http.server.request.duration by route.
+func ExampleNewHTTPServerMetrics() {
+	reader := sdkmetric.NewManualReader()
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer func() { _ = provider.Shutdown(context.Background()) }()
+	m, err := kitotel.NewHTTPServerMetrics(provider.Meter("shop"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /cart", handler.Metrics(m)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/cart", nil))
+
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(context.Background(), &rm)
+	for _, sm := range rm.ScopeMetrics {
+		for _, mt := range sm.Metrics {
+			for _, dp := range mt.Data.(metricdata.Histogram[float64]).DataPoints {
+				route, _ := dp.Attributes.Value("http.route")
+				code, _ := dp.Attributes.Value("http.response.status_code")
+				fmt.Println(mt.Name, mt.Unit, route.AsString(), code.AsString(), dp.Count)
+			}
+		}
+	}
+	// Output: http.server.request.duration s GET /cart 200 1
 }

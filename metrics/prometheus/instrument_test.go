@@ -2,6 +2,7 @@ package prometheus_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -91,4 +92,42 @@ func TestGRPCAndEndpointMetricsRegister(t *testing.T) {
 			t.Errorf("%s not gathered (have %v)", n, names)
 		}
 	}
+}
+
+// A net/http service gains promhttp-style request metrics, labelled by
+// route, in one line; /metrics serves them.
+func ExampleNewHTTPServerMetrics() {
+	reg := prometheus.NewRegistry()
+	m, err := kitprom.NewHTTPServerMetrics(reg, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /hello", handler.Metrics(m)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "hello")
+	})))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/hello")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	resp, err = http.Get(srv.URL + "/metrics")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "http_requests_total") {
+			fmt.Println(line)
+		}
+	}
+	// Output: http_requests_total{code="200",method="get",route="GET /hello"} 1
 }
