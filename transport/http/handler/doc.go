@@ -18,6 +18,15 @@
 // answers the http.Flusher and http.Hijacker type assertions by delegating to
 // the writer beneath, so streaming and protocol upgrades keep working.
 //
+// # Ready-made middleware
+//
+// One line each for the common cases: [Metrics] (request metrics labelled
+// by method, route and status, named as promhttp names them; see package
+// metrics/instrument), [AccessLog] (one slog line per request, at a level
+// that follows the outcome), [Timeout], [RateLimit] and [ConcurrencyLimit].
+// [MetricsMiddleware] and [AccessLogMiddleware] are the endpoint
+// middlewares behind the first two, to put in one chain with others.
+//
 // # Outcomes
 //
 // The middleware learns how the call went from what the Endpoint returns,
