@@ -372,6 +372,16 @@ func TestServerInterceptorMisuse(t *testing.T) {
 	if _, err := callUpper(context.Background(), conn2, "x"); status.Code(err) != codes.Unknown || status.Convert(err).Message() != "unknown error" {
 		t.Errorf("request value swapped: %v, want Unknown \"unknown error\"", err)
 	}
+	boom := func(endpoint.Endpoint) endpoint.Endpoint {
+		return func(context.Context, any) (any, error) { panic("middleware bug") }
+	}
+	conn3 := serveTCP(t, boom)
+	if _, err := callUpper(context.Background(), conn3, "x"); status.Code(err) != codes.Internal || status.Convert(err).Message() != "internal error" {
+		t.Errorf("middleware panics: %v, want Internal \"internal error\"", err)
+	}
+	if _, err := streamCount(context.Background(), conn3, "1"); status.Code(err) != codes.Internal {
+		t.Errorf("middleware panics on a stream: %v, want Internal", err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != 1 || !errors.Is(seen[0], kitgrpc.ErrHandlerCalledTwice) {
