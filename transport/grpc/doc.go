@@ -122,5 +122,6 @@
 // # Concurrency
 //
 // Server and Client are immutable after construction and safe for concurrent
-// use; the functions given to them must be too.
+// use; the functions given to them must be too. So are the interceptors and
+// the middlewares ServerMetrics and ServerAccessLog.
 package grpc

@@ -18,7 +18,10 @@ import (
 // grpc-go service. A middleware that needs to know what it is running
 // around (metrics, an access log) reads it with a type assertion on the
 // Endpoint's request; every other middleware passes it on untouched, as it
-// must (see the interceptors' contract). Its fields must not be modified.
+// must (see the interceptors' contract). A ServerCall belongs to one call:
+// its fields must not be modified, and it must not be kept after the call.
+// The interceptors themselves are safe for concurrent use when their
+// middleware is.
 type ServerCall struct {
 	// FullMethod is the method called, "/pkg.Service/Method".
 	FullMethod string
