@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,10 +19,12 @@ import (
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/endpointkit/kit/circuitbreaker"
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/examples/addsvc/pb"
 	kitprom "github.com/endpointkit/kit/metrics/prometheus"
 	"github.com/endpointkit/kit/ratelimit"
 	kitgrpc "github.com/endpointkit/kit/transport/grpc"
@@ -375,5 +378,47 @@ func BenchmarkServerInterceptor(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkServerInterceptorLoopback puts the interceptors where they run:
+// the example's Sum RPC over loopback TCP, the client in the same process,
+// so that the adapter's cost is seen beside a whole call's.
+func BenchmarkServerInterceptorLoopback(b *testing.B) {
+	bare := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		return h(ctx, req)
+	}
+	contestants := []interceptorContestant{
+		{"none", func(testing.TB) grpc.UnaryServerInterceptor { return bare }},
+		interceptorWorkloads[0].contestants[0], // breaker+limit by hand
+		interceptorWorkloads[0].contestants[1], // breaker+limit through kit
+	}
+	for _, c := range contestants {
+		b.Run("workload=breaker+limit/impl="+c.impl, func(b *testing.B) {
+			lis, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := grpc.NewServer(grpc.UnaryInterceptor(c.icpt(b)))
+			pb.RegisterAddServer(s, rawAdd{})
+			done := make(chan struct{})
+			go func() { defer close(done); _ = s.Serve(lis) }()
+			defer func() { s.Stop(); <-done }()
+			conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			client := pb.NewAddClient(conn)
+			ctx := context.Background()
+			req := &pb.SumRequest{A: 1, B: 2}
+			if r, err := client.Sum(ctx, req); err != nil || r.V != 3 {
+				b.Fatalf("Sum(1, 2) = %v, %v", r, err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = client.Sum(ctx, req)
+			}
+		})
 	}
 }
