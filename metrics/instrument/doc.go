@@ -18,7 +18,7 @@
 // {http.request.method, http.route, http.response.status_code} and
 // rpc.server.call.duration{rpc.system.name, rpc.method,
 // rpc.response.status_code}, histograms in seconds whose count is the
-// request count. [HTTPServerSpec] and [GRPCServerSpec] give each
+// request count; http.route is the pattern's path ("/items/{id}"). [HTTPServerSpec] and [GRPCServerSpec] give each
 // convention's names, label names and buckets.
 //
 // # Layout

@@ -2,6 +2,7 @@ package instrument
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/metrics"
@@ -39,14 +40,20 @@ func NewHTTP(c Convention, requests metrics.Counter, duration metrics.Histogram)
 // Observe records one request: its method (as received; unknown methods
 // are recorded under one placeholder, so that a client sending made-up
 // methods cannot grow the series), its route (an http.ServeMux pattern,
-// as transport/http/handler.Route returns: never a raw path), the status
-// code sent and how long it took.
+// as transport/http/handler.Route returns: never a raw path; the
+// OpenTelemetry convention records its path alone, "/items/{id}" for
+// "GET /items/{id}", as http.route wants), the status code sent and how
+// long it took.
 //
 // For a label set seen before it allocates nothing.
 func (m *HTTP) Observe(method, route string, code int, d time.Duration) {
 	method = m.method(method)
 	s := m.in.get(httpKey{method, route, code}, func() []string {
-		return pairs(m.spec.Labels, method, route, strconv.Itoa(code))
+		r := route
+		if m.conv == OpenTelemetry {
+			r = pathTemplate(route)
+		}
+		return pairs(m.spec.Labels, method, r, strconv.Itoa(code))
 	})
 	s.requests.Add(1)
 	s.duration.Observe(d.Seconds())
@@ -85,4 +92,15 @@ func (m *HTTP) method(s string) string {
 		return pick("PATCH", "patch")
 	}
 	return pick("_OTHER", "unknown")
+}
+
+// pathTemplate returns the path of an http.ServeMux pattern, as
+// OpenTelemetry's http.route wants it: "GET example.com/items/{id}" is
+// "/items/{id}". A route that is no pattern (Unmatched) is returned as it
+// is.
+func pathTemplate(route string) string {
+	if i := strings.IndexByte(route, '/'); i >= 0 {
+		return route[i:]
+	}
+	return route
 }

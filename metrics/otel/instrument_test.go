@@ -34,7 +34,7 @@ func TestSemconvMetrics(t *testing.T) {
 		lvs  []string
 		sum  float64
 	}{
-		{"http.server.request.duration", []string{"http.request.method", "GET", "http.route", "GET /items/{id}", "http.response.status_code", "200"}, 0.03},
+		{"http.server.request.duration", []string{"http.request.method", "GET", "http.route", "/items/{id}", "http.response.status_code", "200"}, 0.03},
 		{"rpc.server.call.duration", []string{"rpc.system.name", "grpc", "rpc.method", "pkg.Svc/Get", "rpc.response.status_code", "DEADLINE_EXCEEDED"}, 1},
 	} {
 		data, err := collect(r, c.name)
@@ -87,5 +87,5 @@ func ExampleNewHTTPServerMetrics() {
 			}
 		}
 	}
-	// Output: http.server.request.duration s GET /cart 200 1
+	// Output: http.server.request.duration s /cart 200 1
 }
