@@ -10,9 +10,9 @@ import (
 // histogram in seconds, with the bucket boundaries OpenTelemetry's
 // semantic conventions advise) and returns the recorder
 // transport/http/handler's Metrics takes, recording the attributes
-// http.request.method, http.route (the pattern's path, "/items/{id}") and http.response.status_code. kit's
-// labels are strings, so the status code is a string attribute ("200")
-// where the conventions ask for an int.
+// http.request.method, http.route (the pattern's path, "/items/{id}") and
+// http.response.status_code. kit's labels are strings, so the status code
+// is a string attribute ("200") where the conventions ask for an int.
 func NewHTTPServerMetrics(meter metric.Meter) (*instrument.HTTP, error) {
 	h, err := durationFromSpec(meter, instrument.HTTPServerSpec(instrument.OpenTelemetry))
 	if err != nil {
