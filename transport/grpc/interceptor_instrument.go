@@ -26,8 +26,12 @@ import (
 // The code is the one the client receives: the handler's, or [StatusOf]
 // of an error a middleware inside this one returned (ResourceExhausted for
 // a limiter's refusal). A stream is recorded once, when it ends. It records
-// nothing for a request value that is not a [*ServerCall].
+// nothing for a request value that is not a [*ServerCall], nor with a nil
+// m.
 func ServerMetrics(m *instrument.RPC) endpoint.Middleware {
+	if m == nil {
+		return func(next endpoint.Endpoint) endpoint.Endpoint { return next }
+	}
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, req any) (any, error) {
 			start := time.Now()
@@ -63,7 +67,7 @@ func codeOf(err error) codes.Code {
 // business error, Warn for a caller's error or an overload refusal, Error
 // for a dependency failure. The line is logged with the call's context, so tracing/otel's
 // SlogHandler adds trace_id and span_id when a span is in it (tracing
-// outside the access log).
+// outside the access log). A nil logger logs nothing.
 func ServerAccessLog(logger *slog.Logger) endpoint.Middleware {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -103,7 +103,8 @@ func interceptorOptions(opts []ServerInterceptorOption) interceptorConfig {
 
 // UnaryServerInterceptor returns a grpc-go interceptor that runs mw around
 // each unary call of a plain grpc-go service, with the service's handler as
-// the Endpoint mw calls. mw is applied once, here, not per call. See the
+// the Endpoint mw calls. mw is applied once, here, not per call (a nil mw
+// runs the handler alone). See the
 // package documentation ("Interceptors") for what mw sees, how statuses map
 // to kit's failure model and back, and what happens to a panic.
 //
@@ -112,7 +113,7 @@ func interceptorOptions(opts []ServerInterceptorOption) interceptorConfig {
 //	))
 func UnaryServerInterceptor(mw endpoint.Middleware, opts ...ServerInterceptorOption) grpc.UnaryServerInterceptor {
 	cfg := interceptorOptions(opts)
-	ep := mw(runHandler)
+	ep := apply(mw)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		call := &ServerCall{FullMethod: info.FullMethod, Request: req, srv: info.Server, unary: handler}
 		resp, err := cfg.call(ctx, ep, call)
@@ -133,7 +134,7 @@ func UnaryServerInterceptor(mw endpoint.Middleware, opts ...ServerInterceptorOpt
 // stream.Context().Done().
 func StreamServerInterceptor(mw endpoint.Middleware, opts ...ServerInterceptorOption) grpc.StreamServerInterceptor {
 	cfg := interceptorOptions(opts)
-	ep := mw(runHandler)
+	ep := apply(mw)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		call := &ServerCall{
 			FullMethod: info.FullMethod, Stream: ss, srv: srv, stream: handler,
@@ -142,6 +143,14 @@ func StreamServerInterceptor(mw endpoint.Middleware, opts ...ServerInterceptorOp
 		_, err := cfg.call(ss.Context(), ep, call)
 		return err
 	}
+}
+
+// apply returns mw around the handler; a nil mw runs the handler alone.
+func apply(mw endpoint.Middleware) endpoint.Endpoint {
+	if mw == nil {
+		return runHandler
+	}
+	return mw(runHandler)
 }
 
 // call runs ep for one call and turns what it returns into what grpc-go

@@ -403,3 +403,16 @@ func TestServerInterceptorBufconn(t *testing.T) {
 		t.Errorf("stream over bufconn: %q, %v", got, err)
 	}
 }
+
+// TestServerInterceptorNilArguments: a nil middleware runs the handler
+// alone, and nil recorders record nothing, rather than panicking.
+func TestServerInterceptorNilArguments(t *testing.T) {
+	conn := serveTCP(t, nil)
+	if out, err := callUpper(context.Background(), conn, "x"); err != nil || out != "OK x" {
+		t.Errorf("nil middleware: %q, %v; want OK x", out, err)
+	}
+	conn2 := serveTCP(t, endpoint.Chain(kitgrpc.ServerMetrics(nil), kitgrpc.ServerAccessLog(nil)))
+	if out, err := callUpper(context.Background(), conn2, "x"); err != nil || out != "OK x" {
+		t.Errorf("nil metrics and logger: %q, %v; want OK x", out, err)
+	}
+}

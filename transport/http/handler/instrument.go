@@ -35,8 +35,12 @@ func Metrics(m *instrument.HTTP) func(http.Handler) http.Handler {
 // Outside a limiter or breaker, it records their refusals with the status
 // DefaultErrorEncoder writes for them (429); with another [ErrorEncoder],
 // wrap with [Metrics] outside instead, which sees the status written. It
-// records nothing for a request value that is not this package's.
+// records nothing for a request value that is not this package's, nor
+// with a nil m.
 func MetricsMiddleware(m *instrument.HTTP) endpoint.Middleware {
+	if m == nil {
+		return func(next endpoint.Endpoint) endpoint.Endpoint { return next }
+	}
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, req any) (any, error) {
 			start := time.Now()
@@ -87,7 +91,7 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // AccessLogMiddleware is the endpoint middleware [AccessLog] runs, to
-// compose with others in one adapter.
+// compose with others in one adapter. A nil logger logs nothing.
 func AccessLogMiddleware(logger *slog.Logger) endpoint.Middleware {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
