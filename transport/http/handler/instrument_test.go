@@ -181,3 +181,12 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+// TestNilRecorders: a nil recorder or logger serves without recording.
+func TestNilRecorders(t *testing.T) {
+	srv := httptest.NewServer(handler.Metrics(nil)(handler.AccessLog(nil)(items)))
+	defer srv.Close()
+	if code := do(t, "GET", srv.URL+"/items/1"); code != 200 {
+		t.Errorf("GET through nil recorders: %d, want 200", code)
+	}
+}
