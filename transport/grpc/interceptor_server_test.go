@@ -64,6 +64,10 @@ var streamDesc = grpc.ServiceDesc{
 			if in.Value == "invalid" {
 				return status.Error(codes.InvalidArgument, "bad count")
 			}
+			if in.Value == "wait" {
+				<-stream.Context().Done()
+				return stream.Context().Err()
+			}
 			v, _ := stream.Context().Value(ctxKey{}).(string)
 			if err := stream.SendMsg(wrapperspb.String(v)); err != nil {
 				return err
@@ -266,6 +270,14 @@ func TestServerInterceptorDeadline(t *testing.T) {
 	}
 	if o, _ := rec.last(); o.Kind != endpoint.DependencyFailure {
 		t.Errorf("this hop's timeout classified %v, want DependencyFailure", o)
+	}
+
+	// The stream's handler sees this hop's deadline in stream.Context().
+	if _, err := streamCount(context.Background(), conn, "wait"); status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("stream waiting past a 20ms hop timeout: %v, want DeadlineExceeded", err)
+	}
+	if o, _ := rec.last(); o.Kind != endpoint.DependencyFailure {
+		t.Errorf("the stream's hop timeout classified %v, want DependencyFailure", o)
 	}
 
 	outcomes := make(chan endpoint.Outcome, 1)
