@@ -35,11 +35,11 @@ type ServerCall struct {
 	// several messages; both are false for a unary call.
 	IsClientStream, IsServerStream bool
 
+	called bool // beside the exported bools: 96 bytes, not 112
 	srv    any
 	unary  grpc.UnaryHandler
 	stream grpc.StreamHandler
 	err    *handlerError // what the handler returned, once it has run
-	called bool
 }
 
 // Type returns the call's type as go-grpc-prometheus' grpc_type label
@@ -104,9 +104,9 @@ func interceptorOptions(opts []ServerInterceptorOption) interceptorConfig {
 // UnaryServerInterceptor returns a grpc-go interceptor that runs mw around
 // each unary call of a plain grpc-go service, with the service's handler as
 // the Endpoint mw calls. mw is applied once, here, not per call (a nil mw
-// runs the handler alone). See the
-// package documentation ("Interceptors") for what mw sees, how statuses map
-// to kit's failure model and back, and what happens to a panic.
+// runs the handler alone). See the package documentation ("Interceptors")
+// for what mw sees, how statuses map to kit's failure model and back, and
+// what happens to a panic.
 //
 //	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(
 //		kitgrpc.UnaryServerInterceptor(endpoint.Chain(limit, breaker.Middleware)),
