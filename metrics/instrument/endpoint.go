@@ -43,7 +43,9 @@ func NewEndpoints(requests metrics.Counter, duration metrics.Histogram, classify
 //	sum = m.Middleware("sum")(sum)
 //
 // The label sets of the five outcomes are resolved here, once: a call
-// allocates nothing. An outcome kind outside the five (from a user's
+// allocates nothing, and with backends that create a series when its
+// labels are bound (Prometheus), the five series exist from the start, at
+// zero. An outcome kind outside the five (from a user's
 // Classifier) is recorded as a dependency_failure.
 func (m *Endpoints) Middleware(method string) endpoint.Middleware {
 	names := EndpointSpec().Labels

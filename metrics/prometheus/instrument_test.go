@@ -1,6 +1,7 @@
 package prometheus_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
 
 	kitprom "github.com/endpointkit/kit/metrics/prometheus"
+	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 	"github.com/endpointkit/kit/transport/http/handler"
 )
 
@@ -130,4 +133,54 @@ func ExampleNewHTTPServerMetrics() {
 		}
 	}
 	// Output: http_requests_total{code="200",method="get",route="GET /hello"} 1
+}
+
+// Endpoint metrics for a service built around Endpoints: one recorder,
+// one Middleware per method, labelled by method and outcome. The five
+// series of a method exist from the start, at zero, so that rate() and
+// alerts see them before the first failure.
+func ExampleNewEndpointMetrics() {
+	reg := prometheus.NewRegistry()
+	m, err := kitprom.NewEndpointMetrics(reg, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sum := m.Middleware("sum")(func(context.Context, any) (any, error) { return 3, nil })
+	_, _ = sum(context.Background(), nil)
+
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "endpoint_requests_total" {
+			for _, mt := range mf.GetMetric() {
+				fmt.Println(mf.GetName(), mt.GetLabel()[0].GetValue(), mt.GetLabel()[1].GetValue(), mt.GetCounter().GetValue())
+			}
+		}
+	}
+	// Output:
+	// endpoint_requests_total sum business_error 0
+	// endpoint_requests_total sum caller_error 0
+	// endpoint_requests_total sum dependency_failure 0
+	// endpoint_requests_total sum overloaded 0
+	// endpoint_requests_total sum success 1
+}
+
+// A grpc-go service gains go-grpc-prometheus' metrics in one line.
+func ExampleNewGRPCServerMetrics() {
+	reg := prometheus.NewRegistry()
+	m, err := kitprom.NewGRPCServerMetrics(reg, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(kitgrpc.UnaryServerInterceptor(kitgrpc.ServerMetrics(m))),
+		grpc.ChainStreamInterceptor(kitgrpc.StreamServerInterceptor(kitgrpc.ServerMetrics(m))),
+	)
+	defer s.Stop()
+	// Register the service and serve: every call is counted in
+	// grpc_server_handled_total{grpc_type, grpc_service, grpc_method,
+	// grpc_code} and timed in grpc_server_handling_seconds.
+	fmt.Println(len(s.GetServiceInfo()))
+	// Output: 0
 }

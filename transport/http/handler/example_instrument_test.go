@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,10 +12,13 @@ import (
 	"sync"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/metrics/generic"
 	"github.com/endpointkit/kit/metrics/instrument"
 	"github.com/endpointkit/kit/ratelimit"
+	kitotel "github.com/endpointkit/kit/tracing/otel"
 	"github.com/endpointkit/kit/transport/http/handler"
 )
 
@@ -180,4 +184,32 @@ func ExampleConcurrencyLimit() {
 	// Output:
 	// 429 {"error":"ratelimit: too many requests in flight"}
 	// 200 ok
+}
+
+// With tracing: TraceEndpoint before the access log in one chain, and the
+// logger's handler wrapped with tracing/otel's SlogHandler, every line
+// carries the request's trace_id and span_id.
+func ExampleAccessLogMiddleware() {
+	tp := sdktrace.NewTracerProvider()
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	logger := slog.New(kitotel.SlogHandler(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.TimeKey, "duration", "remote":
+				return slog.Attr{}
+			case kitotel.TraceIDKey, kitotel.SpanIDKey: // random: show their length
+				return slog.Int(a.Key+"_digits", len(a.Value.String()))
+			}
+			return a
+		},
+	})))
+	traced := handler.Middleware(endpoint.Chain(kitotel.TraceEndpoint(tp, "items"), handler.AccessLogMiddleware(logger)))
+	mux := http.NewServeMux()
+	mux.Handle("GET /items/{id}", traced(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "item") })))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	fetch(srv.URL + "/items/1")
+	// Output:
+	// level=INFO msg="http request" method=GET route="GET /items/{id}" status=200 bytes=5 outcome=success trace_id_digits=32 span_id_digits=16
+	// 200 item
 }
