@@ -51,6 +51,14 @@ func newInstance(t *testing.T, name string, h http.HandlerFunc) *instance {
 	return in
 }
 
+// newInstanceB starts a server answering "ok" for a benchmark and returns
+// its host:port.
+func newInstanceB(b *testing.B) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	b.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
 func addrs(ins ...*instance) []string {
 	out := make([]string, len(ins))
 	for i, in := range ins {
