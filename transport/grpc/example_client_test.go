@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/loadbalancer/static"
 	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 )
@@ -55,6 +57,52 @@ func ExampleUnaryClientInterceptor() {
 	// unavailable Unavailable false
 	// unavailable Unavailable false
 	// hello ResourceExhausted true
+}
+
+// ExampleStreamClientInterceptor runs a middleware around the opening of
+// every stream: here one that refuses streams while a flag is set, as a
+// breaker or a limiter would.
+func ExampleStreamClientInterceptor() {
+	addr, stop := serveNamed("a")
+	defer stop()
+	var closed atomic.Bool
+	gate := func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, desc any) (any, error) {
+			if closed.Load() {
+				return nil, circuitbreaker.ErrOpen
+			}
+			return next(ctx, desc)
+		}
+	}
+	conn, _ := grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithChainStreamInterceptor(kitgrpc.StreamClientInterceptor(gate)))
+	defer conn.Close()
+	desc := &grpc.StreamDesc{StreamName: "Count", ServerStreams: true}
+
+	count := func() {
+		cs, err := conn.NewStream(context.Background(), desc, "/test.Named/Count")
+		if err != nil {
+			fmt.Println("refused:", status.Code(err))
+			return
+		}
+		cs.SendMsg(wrapperspb.Int32(2))
+		cs.CloseSend()
+		for {
+			m := new(wrapperspb.StringValue)
+			if cs.RecvMsg(m) != nil {
+				return
+			}
+			fmt.Println("message from", m.Value)
+		}
+	}
+	count()
+	closed.Store(true)
+	count()
+	// Output:
+	// message from a
+	// message from a
+	// refused: ResourceExhausted
 }
 
 // ExampleNewResolver feeds a ClientConn from a kit discovery source: here

@@ -72,13 +72,14 @@ type held struct {
 // begin is called as an attempt starts: failed responses of earlier
 // attempts will not be returned now, so their connections are released.
 func (c *call) begin() {
-	if !c.hedged && c.failed == nil {
-		// Without hedging, attempts run one after the other on the
-		// caller's goroutine: no lock is needed to see there is nothing
-		// to release.
+	// Always under the lock: even without hedging, a middleware may run
+	// an attempt on a goroutine of its own and give up on it, which then
+	// records its response while the next attempt begins.
+	c.mu.Lock()
+	if c.failed == nil && !c.hedged {
+		c.mu.Unlock()
 		return
 	}
-	c.mu.Lock()
 	var drop []*http.Response
 	kept := c.held[:0]
 	for _, h := range c.held {

@@ -28,7 +28,10 @@
 // with a logical host, http://addsvc/sum: each attempt is sent to the URL
 // with its scheme and host replaced by the chosen instance's, and its Host
 // header set to the instance's host, unless the caller set req.Host to
-// something other than the URL's host. One Transport serves one service:
+// something other than the URL's host. An https request is verified
+// against the instance's host; to verify the service's name instead, set
+// TLSClientConfig.ServerName in the base Transport. One Transport serves
+// one service:
 // every request it is given goes to that service's instances, whatever its
 // host.
 //
