@@ -284,10 +284,14 @@ func (t *Transport) send(tg target) endpoint.Endpoint {
 			cancel(nil)
 			return nil, err
 		}
-		b := &body{rc: resp.Body}
-		b.stop = context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
-		b.release = func() { cancel(nil) }
-		resp.Body = b
+		stopCall := context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			// An upgraded connection's body is an io.ReadWriteCloser,
+			// which a wrapper would hide; it lives until the call's
+			// context ends.
+			return t.settle(c, resp)
+		}
+		resp.Body = &body{rc: resp.Body, stop: stopCall, release: func() { cancel(nil) }}
 		return t.settle(c, resp)
 	}
 }

@@ -31,9 +31,8 @@
 // something other than the URL's host. An https request is verified
 // against the instance's host; to verify the service's name instead, set
 // TLSClientConfig.ServerName in the base Transport. One Transport serves
-// one service:
-// every request it is given goes to that service's instances, whatever its
-// host.
+// one service: every request it is given goes to that service's
+// instances, whatever its host.
 //
 // # Retries
 //

@@ -123,6 +123,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := resp.Body.(io.ReadWriteCloser); ok {
+		return resp, nil // an upgraded connection: left as it is
+	}
 	tb := &trackedBody{ReadCloser: resp.Body, status: resp.StatusCode}
 	resp.Body = tb
 	r.mu.Lock()

@@ -233,9 +233,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := c.finish(out, err)
 	if cancel != nil {
-		if resp == nil {
+		switch {
+		case resp == nil:
 			cancel()
-		} else {
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			// The upgraded connection (an io.ReadWriteCloser body, which
+			// a wrapper would hide) lives until Timeout, whose timer
+			// then releases the context.
+		default:
 			resp.Body = &body{rc: resp.Body, release: cancel}
 		}
 	}

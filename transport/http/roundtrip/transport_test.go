@@ -557,3 +557,40 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Errorf("response bodies left open: %v", open)
 	}
 }
+
+func TestUpgradeKeepsReadWriteBody(t *testing.T) {
+	// A 101 Switching Protocols response's body is the connection, an
+	// io.ReadWriteCloser; attempt timeouts and Timeout must not hide it.
+	a := newInstance(t, "a", func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		brw.Flush()
+		line, _ := brw.ReadString('\n')
+		brw.WriteString(line)
+		brw.Flush()
+	})
+	_, client, _ := newTransport(t, loadbalancer.FixedInstancer{a.addr},
+		roundtrip.TransportRetry(loadbalancer.RetrySettings{Timeout: time.Minute, AttemptTimeout: time.Minute}))
+	req, _ := http.NewRequest(http.MethodGet, "http://svc/", nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "echo")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rw, ok := resp.Body.(io.ReadWriteCloser)
+	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
+		t.Fatalf("status %d, body %T; want 101 and an io.ReadWriteCloser", resp.StatusCode, resp.Body)
+	}
+	io.WriteString(rw, "ping\n")
+	got := make([]byte, 5)
+	if _, err := io.ReadFull(rw, got); err != nil || string(got) != "ping\n" {
+		t.Errorf("echo over the upgraded connection: %q, %v", got, err)
+	}
+}
