@@ -28,8 +28,13 @@ type Transport struct {
 	attemptTime time.Duration     // each attempt's, until its response headers; 0 for none
 	classify    func(*http.Response) endpoint.Outcome
 	instanceMW  func(instance string) endpoint.Middleware
+	badConfig   error // returned by every RoundTrip: NewTransport was given a nil Instancer
 	closeOnce   sync.Once
 }
+
+// errNoInstancer is returned by every RoundTrip of a Transport built
+// without an Instancer.
+var errNoInstancer = errors.New("roundtrip: NewTransport was given a nil Instancer")
 
 // TransportOption sets an optional parameter of a [Transport].
 type TransportOption func(*config)
@@ -177,6 +182,12 @@ func NewTransport(instancer loadbalancer.Instancer, options ...TransportOption) 
 		t.ownBase = NewBaseTransport()
 		t.base = t.ownBase
 	}
+	if instancer == nil {
+		// A wiring mistake; every request reports it rather than the
+		// constructor panicking.
+		t.badConfig = errNoInstancer
+		instancer = loadbalancer.FixedInstancer{}
+	}
 	// The Factory reads t's fields: they are set before the Endpointer
 	// calls it for the first instances.
 	t.endpointer = loadbalancer.NewEndpointer(instancer, t.factory, c.logger)
@@ -210,6 +221,10 @@ func NewTransport(instancer loadbalancer.Instancer, options ...TransportOption) 
 // loadbalancer.ErrNoEndpoints when discovery has found no instance. req is
 // not modified; its body is closed.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.badConfig != nil {
+		closeBody(req)
+		return nil, t.badConfig
+	}
 	if req.URL == nil {
 		closeBody(req)
 		return nil, errors.New("roundtrip: request has no URL")

@@ -594,3 +594,16 @@ func TestUpgradeKeepsReadWriteBody(t *testing.T) {
 		t.Errorf("echo over the upgraded connection: %q, %v", got, err)
 	}
 }
+
+func TestNilInstancer(t *testing.T) {
+	tr := roundtrip.NewTransport(nil)
+	defer tr.Close()
+	body := &closeRecorder{Reader: strings.NewReader("x")}
+	req, _ := http.NewRequest(http.MethodPost, "http://svc/", body)
+	if _, err := tr.RoundTrip(req); err == nil || !strings.Contains(err.Error(), "nil Instancer") {
+		t.Errorf("RoundTrip on a Transport without an Instancer: err = %v, want one naming the nil Instancer", err)
+	}
+	if !body.closed.Load() {
+		t.Error("request body not closed")
+	}
+}
