@@ -75,8 +75,9 @@ func TransportBalancer(build func(loadbalancer.Endpointer) loadbalancer.Balancer
 // does), and AttemptTimeout bounds each attempt until its response headers
 // arrive. A nil Budget means a Budget of the Transport's own
 // (loadbalancer.NewBudget with its defaults: retries add at most 20% to the
-// load), not none. By default the settings are the zero value with that
-// Budget: three attempts, jittered backoff from 10ms.
+// load), not none; only requests that may be retried deposit into it. By
+// default the settings are the zero value with that Budget: three
+// attempts, jittered backoff from 10ms.
 func TransportRetry(s loadbalancer.RetrySettings) TransportOption {
 	return func(c *config) { c.retry = s }
 }
