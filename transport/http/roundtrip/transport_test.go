@@ -607,3 +607,43 @@ func TestNilInstancer(t *testing.T) {
 		t.Error("request body not closed")
 	}
 }
+
+func TestTransportClassifier(t *testing.T) {
+	// A service that answers 404 while an instance warms up: the user's
+	// classifier makes 404 a retryable failure.
+	h := func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+	a, b, c := newInstance(t, "a", h), newInstance(t, "b", h), newInstance(t, "c", h)
+	_, client, rec := newTransport(t, loadbalancer.FixedInstancer(addrs(a, b, c)),
+		roundtrip.TransportRetry(loadbalancer.RetrySettings{BackoffBase: -1}),
+		roundtrip.TransportClassifier(func(r *http.Response) endpoint.Outcome {
+			if r.StatusCode == http.StatusNotFound {
+				return endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}
+			}
+			return endpoint.OutcomeOfStatus(r.StatusCode)
+		}))
+	code, _, err := get(t, client, context.Background(), "/")
+	if err != nil || code != http.StatusNotFound {
+		t.Fatalf("GET: %d, %v; want the last 404", code, err)
+	}
+	if hits := a.hits.Load() + b.hits.Load() + c.hits.Load(); hits != 3 {
+		t.Errorf("404 classified retryable: %d attempts, want 3", hits)
+	}
+	if open := rec.open(); len(open) > 0 {
+		t.Errorf("response bodies left open: %v", open)
+	}
+}
+
+func TestCloseIsIdempotent(t *testing.T) {
+	a := newInstance(t, "a", nil)
+	tr := roundtrip.NewTransport(loadbalancer.FixedInstancer{a.addr})
+	client := &http.Client{Transport: tr}
+	if code, _, err := get(t, client, context.Background(), "/"); err != nil || code != 200 {
+		t.Fatalf("GET: %d, %v", code, err)
+	}
+	client.CloseIdleConnections()
+	tr.Close()
+	tr.Close()
+	if _, _, err := get(t, client, context.Background(), "/"); !errors.Is(err, loadbalancer.ErrNoEndpoints) {
+		t.Errorf("GET after Close: err = %v, want ErrNoEndpoints", err)
+	}
+}
