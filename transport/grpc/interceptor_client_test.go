@@ -17,6 +17,7 @@ import (
 
 	"github.com/endpointkit/kit/circuitbreaker"
 	"github.com/endpointkit/kit/endpoint"
+	"github.com/endpointkit/kit/loadbalancer"
 	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 )
 
@@ -46,6 +47,10 @@ var namedDesc = grpc.ServiceDesc{
 				return nil, status.Error(codes.Unavailable, "going away")
 			case "invalid":
 				return nil, status.Error(codes.InvalidArgument, "bad request")
+			case "flaky": // every other call fails
+				if s.calls.Load()%2 == 1 {
+					return nil, status.Error(codes.Unavailable, "flaky")
+				}
 			}
 			return wrapperspb.String(s.name), nil
 		},
@@ -285,5 +290,30 @@ func TestStreamClientInterceptorCountsUnavailable(t *testing.T) {
 	}
 	if !opened() {
 		t.Error("breaker did not open after 4 failed stream openings")
+	}
+}
+
+func TestUnaryClientInterceptorRetry(t *testing.T) {
+	// A retry middleware calls the Endpoint again: the method is invoked
+	// anew, into the same reply.
+	srv, addr, _ := startNamed(t, "a")
+	retry := func(next endpoint.Endpoint) endpoint.Endpoint {
+		return loadbalancer.RetryWith(loadbalancer.NewRoundRobin(loadbalancer.FixedEndpointer{next}),
+			loadbalancer.RetrySettings{BackoffBase: -1})
+	}
+	conn := dialNamed(t, addr, grpc.WithChainUnaryInterceptor(kitgrpc.UnaryClientInterceptor(retry)))
+	got, err := callDo(context.Background(), conn, "flaky")
+	if err != nil || got != "a" {
+		t.Fatalf("Do(flaky) = %q, %v; want \"a\" after a retry", got, err)
+	}
+	if n := srv.calls.Load(); n != 2 {
+		t.Errorf("server saw %d calls, want 2", n)
+	}
+	// InvalidArgument is not retried.
+	if _, err := callDo(context.Background(), conn, "invalid"); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("Do(invalid): err = %v, want InvalidArgument", err)
+	}
+	if n := srv.calls.Load(); n != 3 {
+		t.Errorf("server saw %d calls, want 3 (no retry of InvalidArgument)", n)
 	}
 }
