@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,6 +55,7 @@ type call struct {
 	ctx       context.Context // req's context, with the Transport's Timeout
 	hedged    bool            // attempts may run at once; successes are recorded too
 	bodyTaken atomic.Bool     // req.Body went to an attempt (or was closed)
+	sends     atomic.Int32    // attempts that reached send (see unsent)
 
 	mu     sync.Mutex // guards the fields below
 	done   bool       // finish has run: later responses are discarded at once
@@ -209,7 +211,55 @@ func (t *Transport) factory(instance string) (endpoint.Endpoint, io.Closer, erro
 	if t.attemptTime > 0 {
 		e = attemptTimeout(t.attemptTime, e)
 	}
-	return e, nil, nil
+	return unsent(e), nil, nil
+}
+
+// unsent marks the errors of attempts that sent nothing to the instance:
+// a middleware refused it before send (an open breaker, a limiter), or
+// the connection could not be made. Such an attempt may be retried
+// elsewhere even when the request is not idempotent (see
+// Transport.retryUnsent). It counts the sends of the call, so it tells
+// only attempts made one at a time apart, which is all it is used for.
+func unsent(next endpoint.Endpoint) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, ok := request.(*call)
+		if !ok {
+			return next(ctx, request)
+		}
+		before := c.sends.Load()
+		resp, err := next(ctx, request)
+		if err != nil && (c.sends.Load() == before || isDialError(err)) {
+			err = &unsentError{err: err}
+		}
+		return resp, err
+	}
+}
+
+// unsentError wraps the error of an attempt that sent nothing; it is
+// transparent to errors.Is, errors.As and endpoint.Classify.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
+
+// isDialError reports whether err says a connection could not be made,
+// so that nothing of the request was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// onlyUnsent returns a Classifier that keeps classify's verdict but lets
+// only attempts that sent nothing be retried.
+func onlyUnsent(classify endpoint.Classifier) endpoint.Classifier {
+	return func(ctx context.Context, resp any, err error) endpoint.Outcome {
+		o := classify(ctx, resp, err)
+		var u *unsentError
+		if !errors.As(err, &u) {
+			o.Retryable = false
+		}
+		return o
+	}
 }
 
 // attemptTimeout bounds one attempt by d (until its response headers; see
@@ -250,6 +300,7 @@ func (t *Transport) send(tg target) endpoint.Endpoint {
 		if !ok {
 			return nil, errForeignRequest
 		}
+		c.sends.Add(1)
 		c.begin()
 		if ctx.Done() == c.ctx.Done() {
 			out, err := c.outgoing(ctx, tg)

@@ -48,9 +48,13 @@
 //   - its body can be sent again: it has none, or GetBody (which
 //     http.NewRequest sets for in-memory bodies) makes a copy.
 //
-// Any other request makes one attempt, through the same balancer, ejection
-// and per-instance middleware. With [TransportHedge], eligible requests are
-// hedged instead of retried (loadbalancer.Hedged).
+// A request with a replayable body that is not idempotent (a POST) is
+// retried only when its attempt sent nothing: the connection could not be
+// made, or a per-instance middleware refused it (an open breaker, a
+// limiter). A request whose body cannot be sent again makes one attempt.
+// Every attempt goes through the same balancer, ejection and per-instance
+// middleware. With [TransportHedge], idempotent requests are hedged instead
+// of retried (loadbalancer.Hedged).
 //
 // # Failures
 //

@@ -23,6 +23,7 @@ type Transport struct {
 	outlier     *loadbalancer.OutlierEndpointer // nil when ejection is disabled
 	balancer    loadbalancer.Balancer
 	retry       endpoint.Endpoint // RetryWith over balancer
+	retryUnsent endpoint.Endpoint // RetryWith that retries only attempts that sent nothing
 	hedge       endpoint.Endpoint // Hedged over balancer; nil unless TransportHedge
 	timeout     time.Duration     // the whole call's, body included; 0 for none
 	attemptTime time.Duration     // each attempt's, until its response headers; 0 for none
@@ -75,7 +76,7 @@ func TransportBalancer(build func(loadbalancer.Endpointer) loadbalancer.Balancer
 // does), and AttemptTimeout bounds each attempt until its response headers
 // arrive. A nil Budget means a Budget of the Transport's own
 // (loadbalancer.NewBudget with its defaults: retries add at most 20% to the
-// load), not none; only requests that may be retried deposit into it. By
+// load), not none; requests with a replayable body deposit into it. By
 // default the settings are the zero value with that Budget: three
 // attempts, jittered backoff from 10ms.
 func TransportRetry(s loadbalancer.RetrySettings) TransportOption {
@@ -208,6 +209,12 @@ func NewTransport(instancer loadbalancer.Instancer, options ...TransportOption) 
 		rs.Budget = loadbalancer.NewBudget(loadbalancer.BudgetSettings{})
 	}
 	t.retry = loadbalancer.RetryWith(t.balancer, rs)
+	ru := rs
+	if ru.Classifier == nil {
+		ru.Classifier = endpoint.Classify
+	}
+	ru.Classifier = onlyUnsent(ru.Classifier)
+	t.retryUnsent = loadbalancer.RetryWith(t.balancer, ru)
 	if c.hedge != nil {
 		t.hedge = loadbalancer.Hedged(t.balancer, *c.hedge)
 	}
@@ -215,8 +222,9 @@ func NewTransport(instancer loadbalancer.Instancer, options ...TransportOption) 
 }
 
 // RoundTrip implements http.RoundTripper: it sends req to an instance,
-// retrying or hedging it when it is idempotent and replayable (see the
-// package doc). A response with a failed status that is the last attempt's
+// retrying or hedging it when it is idempotent and replayable, and
+// retrying an attempt that sent nothing of a replayable request that is
+// not (see the package doc). A response with a failed status that is the last attempt's
 // is returned as a response, not an error; errors are those of the last
 // attempt (wrapped in a *loadbalancer.RetryError), or
 // loadbalancer.ErrNoEndpoints when discovery has found no instance. req is
@@ -239,8 +247,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var out any
 	var err error
 	switch {
-	case !replayable(req) || !idempotent(req):
+	case !replayable(req):
 		out, err = t.once(ctx, c)
+	case !idempotent(req):
+		out, err = t.retryUnsent(ctx, c)
 	case t.hedge != nil:
 		c.hedged = true
 		out, err = t.hedge(ctx, c)
@@ -264,7 +274,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // once makes a single attempt, through the same balancer and per-instance
-// stack as a retried request.
+// stack as a retried request: for requests whose body cannot be sent
+// again.
 func (t *Transport) once(ctx context.Context, c *call) (any, error) {
 	e, err := t.balancer.Endpoint()
 	if err != nil {

@@ -647,3 +647,58 @@ func TestCloseIsIdempotent(t *testing.T) {
 		t.Errorf("GET after Close: err = %v, want ErrNoEndpoints", err)
 	}
 }
+
+func TestUnsentPOSTGoesElsewhere(t *testing.T) {
+	// A POST is not idempotent, but an attempt that sent nothing (the
+	// connection was refused, a middleware refused it) may go to
+	// another instance.
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Write(b)
+	}
+	a, b, c := newInstance(t, "a", echo), newInstance(t, "b", echo), newInstance(t, "c", echo)
+	refused := c.addr
+	_, client, _ := newTransport(t, loadbalancer.FixedInstancer(addrs(a, b, c)), roundtrip.TransportNoOutlier(),
+		roundtrip.TransportBalancer(func(e loadbalancer.Endpointer) loadbalancer.Balancer { return loadbalancer.NewRoundRobin(e) }),
+		roundtrip.TransportRetry(loadbalancer.RetrySettings{BackoffBase: -1}),
+		roundtrip.TransportInstanceMiddleware(func(instance string) endpoint.Middleware {
+			return func(next endpoint.Endpoint) endpoint.Endpoint {
+				return func(ctx context.Context, req any) (any, error) {
+					if instance == refused {
+						return nil, circuitbreaker.ErrOpen // as an open breaker would
+					}
+					return next(ctx, req)
+				}
+			}
+		}))
+	b.srv.Close() // connections to b are refused
+	for i := range 30 {
+		resp, err := client.Post("http://svc/", "text/plain", strings.NewReader("payload"))
+		if err != nil {
+			t.Fatalf("POST %d: %v", i, err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(got) != "payload" {
+			t.Fatalf("POST %d: %d %q, want 200 \"payload\"", i, resp.StatusCode, got)
+		}
+	}
+	if a.hits.Load() != 30 || c.hits.Load() != 0 {
+		t.Errorf("a served %d, c %d; want 30 and 0", a.hits.Load(), c.hits.Load())
+	}
+
+	// Without GetBody the body cannot be sent twice: no second attempt.
+	var failed int
+	for range 6 {
+		req, _ := http.NewRequest(http.MethodPost, "http://svc/", io.NopCloser(strings.NewReader("payload")))
+		resp, err := client.Do(req)
+		if err != nil {
+			failed++
+			continue
+		}
+		resp.Body.Close()
+	}
+	if failed == 0 {
+		t.Error("6 one-shot POSTs over 3 instances, 2 of them refusing: none failed, want some")
+	}
+}
