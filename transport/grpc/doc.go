@@ -60,6 +60,17 @@
 // DependencyFailures; ResourceExhausted is Overloaded. Deadlines travel as
 // grpc's own grpc-timeout.
 //
+// # Existing grpc clients
+//
+// A grpc-go client that was not written around Endpoints gets kit's
+// middlewares through [UnaryClientInterceptor] and
+// [StreamClientInterceptor] (a breaker, limits, metrics, logging around
+// every call, or around the opening of every stream), with the same
+// classification of codes. [NewResolver] is a grpc resolver.Builder over a
+// kit Instancer, so that kit's discovery sources feed a grpc.ClientConn and
+// grpc's round_robin balances over them; see [Resolver] for why kit's own
+// balancers stay out of grpc's balancer API.
+//
 // # Method names
 //
 // [Interceptor] is a grpc.UnaryServerInterceptor that stores the full method
