@@ -29,7 +29,7 @@
 // so that several runs can be compared in one plot. At the end it prints
 // one summary line:
 //
-//	series=p2c requests=6000 errors=0 attempts=6012 amplification=1.002 p50_ms=0.61 p99_ms=2.10 p999_ms=8.30
+//	series=p2c requests=6000 errors=0 attempts=6012 backups=0 amplification=1.002 p50_ms=0.61 p99_ms=2.10 p999_ms=8.30
 //
 // It exits 0 when every call succeeded, 1 when some failed or on bad
 // flags. SIGINT and SIGTERM end the load early; the files are written
@@ -46,10 +46,12 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addclient"
+	"github.com/endpointkit/kit/examples/addsvc/pkg/addservice"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
 )
@@ -137,18 +139,37 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer stopInstancer.Close() // after the endpointers (defers run last in, first out)
 
-	var rec *recorder // set before the first call, read by OnAttempt
-	settings.OnAttempt = func(_, instance string) { rec.attempt(time.Now(), instance) }
+	// Attempts are recorded once the load starts, not during the warm-up.
+	var recording atomic.Pointer[recorder]
+	settings.OnAttempt = func(_, instance string) {
+		if rec := recording.Load(); rec != nil {
+			rec.attempt(time.Now(), instance)
+		}
+	}
+	settings.OnBackup = func(_, _ string) {
+		if rec := recording.Load(); rec != nil {
+			rec.backup(time.Now())
+		}
+	}
 	svc, closer, err := addclient.New(instancer, settings, logger)
 	if err != nil {
 		return fail(err)
 	}
 	defer closer.Close()
 
+	// Warm-up, not counted: the endpointers apply what discovery found on
+	// goroutines of their own, so a call made at once could find no
+	// instance yet. Wait (at most -timeout in all, then 10s) until a call
+	// succeeds.
+	if err := warmUp(ctx, svc, max(10*time.Second, *timeout)); err != nil {
+		return fail(fmt.Errorf("no call succeeded before the load: %w", err))
+	}
+
 	// The open loop: call i is due at start + i/rate and is sent then (or
 	// at once, when the loop runs late), on its own goroutine.
 	start := time.Now()
-	rec = newRecorder(start)
+	rec := newRecorder(start)
+	recording.Store(rec)
 	_ = level.Info(logger).Log("msg", "started", "rate", *rate, "duration", *duration, "series", *series)
 	interval := time.Duration(float64(time.Second) / *rate)
 	timer := time.NewTimer(0)
@@ -195,10 +216,29 @@ loop:
 			return fail(err)
 		}
 	}
-	fmt.Fprintf(stdout, "series=%s requests=%d errors=%d attempts=%d amplification=%.3f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f\n",
-		*series, s.requests, s.errors, s.attempts, s.amplification(), s.p50, s.p99, s.p999)
+	fmt.Fprintf(stdout, "series=%s requests=%d errors=%d attempts=%d backups=%d amplification=%.3f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f\n",
+		*series, s.requests, s.errors, s.attempts, s.backups, s.amplification(), s.p50, s.p99, s.p999)
 	if s.errors > 0 {
 		return 1
 	}
 	return 0
+}
+
+// warmUp calls svc until a call succeeds, for at most d.
+func warmUp(ctx context.Context, svc addservice.Service, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := svc.Sum(ctx, 1, 2)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-tick.C:
+		}
+	}
 }

@@ -24,6 +24,7 @@ type recorder struct {
 // second is one second's record.
 type second struct {
 	requests, errors, attempts int
+	backups                    int // hedging's backup attempts, among attempts
 	byInstance                 map[string]int
 	latency                    histogram
 }
@@ -62,10 +63,17 @@ func (r *recorder) attempt(now time.Time, instance string) {
 	s.byInstance[instance]++
 }
 
+// backup records a backup attempt sent at now.
+func (r *recorder) backup(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.at(now).backups++
+}
+
 // summary is a run's totals.
 type summary struct {
-	requests, errors, attempts int
-	p50, p99, p999             float64 // milliseconds
+	requests, errors, attempts, backups int
+	p50, p99, p999                      float64 // milliseconds
 }
 
 func (s summary) amplification() float64 {
@@ -85,6 +93,7 @@ func (r *recorder) summary() summary {
 		out.requests += s.requests
 		out.errors += s.errors
 		out.attempts += s.attempts
+		out.backups += s.backups
 		all.add(&s.latency)
 	}
 	out.p50, out.p99, out.p999 = all.quantile(0.5), all.quantile(0.99), all.quantile(0.999)

@@ -90,6 +90,11 @@ type Settings struct {
 	// generators count attempts with it (attempts per call is the
 	// amplification of retries and backups).
 	OnAttempt func(method, instance string)
+	// OnBackup, when set, is called each time hedging sends a backup
+	// attempt, with the method and the backup's instance (see
+	// loadbalancer.HedgeSettings.OnBackup). Backups are attempts too:
+	// OnAttempt sees them as well.
+	OnBackup func(method, instance string)
 	// NoBreaker turns off the circuit breaker that otherwise guards each
 	// instance (it opens at 50% failures of at least BreakerMinRequests
 	// calls in 10s).
@@ -193,6 +198,7 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 				Percentile: s.HedgePercentile,
 				MaxExtra:   s.HedgeMaxExtra,
 				Classifier: endpoint.Classify,
+				OnBackup:   onBackup(s.OnBackup, method),
 			})
 			balancer = loadbalancer.BalancerFunc(func() (endpoint.Endpoint, error) { return hedged, nil })
 		}
@@ -232,6 +238,15 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		return addendpoint.Set{}, nil, err
 	}
 	return set, closers, nil
+}
+
+// onBackup adapts hook to HedgeSettings.OnBackup for method; nil stays
+// nil.
+func onBackup(hook func(method, instance string), method string) func(context.Context, string) {
+	if hook == nil {
+		return nil
+	}
+	return func(_ context.Context, instance string) { hook(method, instance) }
 }
 
 // markIdempotent marks every call of next as idempotent, so that a
