@@ -4,7 +4,11 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/endpointkit/kit/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // TestBucketsContiguous checks that every microsecond value maps into a
 // bucket whose middle is within 1/32 of it, and that the buckets of
