@@ -54,6 +54,9 @@ func (s P2CSettings) withDefaults() P2CSettings {
 // the instance times its number of calls in flight plus one. Peak EWMA reacts
 // at once to a slow response and forgets it over [P2CSettings.Decay], so a
 // slow or overloaded instance quickly gets less traffic, yet is tried again.
+// A failed call counts as [P2CSettings.Penalty] of latency, however fast it
+// failed, so that an instance refusing connections (or whose breaker is
+// open) does not draw the calls it cannot serve.
 // Two random choices (rather than the best of all) keep many clients from
 // stampeding onto the same instance and make a pick O(1).
 //
