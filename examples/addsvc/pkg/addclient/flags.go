@@ -16,6 +16,8 @@ import (
 // transport, discovery, balancer, retries, hedging, breakers, rate limit
 // and TLS. addcli and addload register the same set with [RegisterFlags],
 // so that a stack tried with one is the stack measured with the other.
+// Its methods only read the flags' values: call them after the FlagSet is
+// parsed, from any goroutine.
 type Flags struct {
 	transport, thriftProto                *string
 	thriftFramed                          *bool
@@ -78,9 +80,6 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 
 // defaultAddrs are addsvc's default addresses, by transport.
 var defaultAddrs = map[string]string{"http": "127.0.0.1:8081", "grpc": "127.0.0.1:8082", "thrift": "127.0.0.1:8083", "jsonrpc": "127.0.0.1:8084"}
-
-// Transport returns the -transport flag's value.
-func (f *Flags) Transport() string { return *f.transport }
 
 // Discovery returns where the flags say the instances come from. Without
 // a registry or -instances, the one instance is -addr, or addsvc's default
