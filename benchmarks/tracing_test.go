@@ -11,8 +11,10 @@ import (
 
 	gokitzipkin "github.com/go-kit/kit/tracing/zipkin"
 	"github.com/openzipkin/zipkin-go"
+	zipkinhttp "github.com/openzipkin/zipkin-go/middleware/http"
 	zipkinreporter "github.com/openzipkin/zipkin-go/reporter"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -237,6 +239,39 @@ func tracedHTTP(tp trace.TracerProvider) httpContestant {
 	}}
 }
 
+// handOtelHTTP is the floor of what tracedHTTP does: the same four spans
+// (client endpoint, client, server, server endpoint) and the same W3C trace
+// context and baggage propagation, written by hand with the SDK around the
+// untraced kit client and server, without attributes on unrecorded spans.
+func handOtelHTTP(tp trace.TracerProvider) httpContestant {
+	tracer := tp.Tracer("hand")
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	untraced := tracedSumServer(nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracer.Start(ctx, "POST /sum", trace.WithSpanKind(trace.SpanKindServer))
+		ctx, ep := tracer.Start(ctx, "Sum")
+		untraced.ServeHTTP(w, r.WithContext(ctx))
+		ep.End()
+		span.End()
+	}))
+	u, _ := url.Parse(srv.URL + "/sum")
+	inject := kithttp.ClientBefore(func(ctx context.Context, r *http.Request) context.Context {
+		prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
+		return ctx
+	})
+	call := endpoint.ToFunc[sumReq, sumResp](kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(newTransport()), inject).Endpoint())
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		ctx, ep := tracer.Start(ctx, "client.Sum")
+		ctx, span := tracer.Start(ctx, "POST", trace.WithSpanKind(trace.SpanKindClient))
+		resp, err := call(ctx, sumReq{a, b})
+		span.End()
+		ep.End()
+		return resp.V, err
+	}}
+}
+
 // otelhttpHTTP is the same sum as otelhttp's users trace it: otelhttp's
 // handler around the untraced kit server, otelhttp's transport under the
 // untraced kit client.
@@ -263,8 +298,10 @@ func BenchmarkHTTPSumTraced(b *testing.B) {
 			new  func(b *testing.B) httpContestant
 		}{
 			{"impl=untraced", func(*testing.B) httpContestant { return tracedHTTP(nil) }},
+			{"impl=hand-otel/sampled=no", func(b *testing.B) httpContestant { return handOtelHTTP(otelProvider(b, false)) }},
 			{"impl=kit-otel/sampled=no", func(b *testing.B) httpContestant { return tracedHTTP(otelProvider(b, false)) }},
 			{"impl=otelhttp/sampled=no", func(b *testing.B) httpContestant { return otelhttpHTTP(otelProvider(b, false)) }},
+			{"impl=hand-otel/sampled=yes", func(b *testing.B) httpContestant { return handOtelHTTP(otelProvider(b, true)) }},
 			{"impl=kit-otel/sampled=yes", func(b *testing.B) httpContestant { return tracedHTTP(otelProvider(b, true)) }},
 			{"impl=otelhttp/sampled=yes", func(b *testing.B) httpContestant { return otelhttpHTTP(otelProvider(b, true)) }},
 		} {
@@ -289,12 +326,86 @@ func TestTracedContestantsAgree(t *testing.T) {
 	tp := sdktrace.NewTracerProvider()
 	defer tp.Shutdown(context.Background())
 	for name, hc := range map[string]httpContestant{
-		"untraced": tracedHTTP(nil), "kit-otel": tracedHTTP(tp), "otelhttp": otelhttpHTTP(tp),
+		"untraced": tracedHTTP(nil), "kit-otel": tracedHTTP(tp), "otelhttp": otelhttpHTTP(tp), "hand-otel": handOtelHTTP(tp),
 	} {
 		v, err := hc.call(context.Background(), 20, 22)
 		hc.srv.Close()
 		if v != 42 || err != nil {
 			t.Errorf("%s: sum(20, 22) = %d, %v; want 42", name, v, err)
 		}
+	}
+}
+
+// zipkinKitHTTP is the loopback sum traced with kit's zipkin hooks on both
+// sides: a client span and a server span with B3 headers between them and,
+// with endpointSpans, an endpoint span on each side.
+func zipkinKitHTTP(tracer *zipkin.Tracer, endpointSpans bool) httpContestant {
+	nop := func(e endpoint.Endpoint) endpoint.Endpoint { return e }
+	serverMW, clientMW := endpoint.Middleware(nop), endpoint.Middleware(nop)
+	if endpointSpans {
+		serverMW, clientMW = kitzipkin.TraceEndpoint(tracer, "Sum"), kitzipkin.TraceEndpoint(tracer, "client.Sum")
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /sum", kithttp.NewServer(serverMW(sumEndpoint),
+		kithttp.DecodeJSONRequest[sumReq], kithttp.EncodeJSONResponse, kitzipkin.HTTPServerTrace(tracer)))
+	srv := httptest.NewServer(mux)
+	u, _ := url.Parse(srv.URL + "/sum")
+	call := endpoint.ToFunc[sumReq, sumResp](clientMW(kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(newTransport()),
+		kitzipkin.HTTPClientTrace(tracer)).Endpoint()))
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		resp, err := call(ctx, sumReq{a, b})
+		return resp.V, err
+	}}
+}
+
+// zipkinMiddlewareHTTP is the same sum as zipkin-go's users trace it:
+// zipkin-go's server middleware round the untraced kit server and its
+// transport under the untraced kit client (a server span and a client
+// span).
+func zipkinMiddlewareHTTP(b *testing.B, tracer *zipkin.Tracer) httpContestant {
+	srv := httptest.NewServer(zipkinhttp.NewServerMiddleware(tracer)(tracedSumServer(nil)))
+	u, _ := url.Parse(srv.URL + "/sum")
+	rt, err := zipkinhttp.NewTransport(tracer, zipkinhttp.RoundTripper(&http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	call := endpoint.ToFunc[sumReq, sumResp](kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(&http.Client{Transport: rt})).Endpoint())
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		resp, err := call(ctx, sumReq{a, b})
+		return resp.V, err
+	}}
+}
+
+// BenchmarkHTTPSumZipkin is the loopback sum traced with zipkin-go (spans
+// to a no-op reporter): kit's hooks (four spans) beside zipkin-go's own
+// HTTP middleware and transport (two spans), sampled out and sampled;
+// spans=2 is kit's transport hooks alone, the same two spans.
+func BenchmarkHTTPSumZipkin(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		new  func(b *testing.B) httpContestant
+	}{
+		{"impl=untraced", func(*testing.B) httpContestant { return tracedHTTP(nil) }},
+		{"impl=kit-zipkin/sampled=no", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, false), true) }},
+		{"impl=kit-zipkin/spans=2/sampled=no", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, false), false) }},
+		{"impl=zipkin-go/sampled=no", func(b *testing.B) httpContestant { return zipkinMiddlewareHTTP(b, zipkinTracer(b, false)) }},
+		{"impl=kit-zipkin/sampled=yes", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, true), true) }},
+		{"impl=kit-zipkin/spans=2/sampled=yes", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, true), false) }},
+		{"impl=zipkin-go/sampled=yes", func(b *testing.B) httpContestant { return zipkinMiddlewareHTTP(b, zipkinTracer(b, true)) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			hc := c.new(b)
+			defer hc.srv.Close()
+			ctx := context.Background()
+			runLoad(b, 1, func() error {
+				v, err := hc.call(ctx, 1, 2)
+				if err == nil && v != 3 {
+					err = fmt.Errorf("sum = %d, want 3", v)
+				}
+				return err
+			})
+		})
 	}
 }

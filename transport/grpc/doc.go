@@ -60,7 +60,7 @@
 // DependencyFailures; ResourceExhausted is Overloaded. Deadlines travel as
 // grpc's own grpc-timeout.
 //
-// # Interceptors
+// # Existing grpc servers
 //
 // Services written as plain grpc-go services, without Endpoints, get every
 // kit middleware (a breaker, a rate or concurrency limit, Adaptive, a
@@ -112,6 +112,17 @@
 // panics again after the middleware: net/http recovers a handler's panic
 // itself, grpc-go recovers none, so panicking again would end the process.
 // A panic in the middleware itself is recovered the same way.
+//
+// # Existing grpc clients
+//
+// A grpc-go client that was not written around Endpoints gets kit's
+// middlewares through [UnaryClientInterceptor] and
+// [StreamClientInterceptor] (a breaker, limits, metrics, logging around
+// every call, or around the opening of every stream), with the same
+// classification of codes. [NewResolver] is a grpc resolver.Builder over a
+// kit Instancer, so that kit's discovery sources feed a grpc.ClientConn and
+// grpc's round_robin balances over them; see [Resolver] for why kit's own
+// balancers stay out of grpc's balancer API.
 //
 // # Method names
 //

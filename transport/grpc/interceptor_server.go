@@ -104,9 +104,9 @@ func interceptorOptions(opts []ServerInterceptorOption) interceptorConfig {
 // UnaryServerInterceptor returns a grpc-go interceptor that runs mw around
 // each unary call of a plain grpc-go service, with the service's handler as
 // the Endpoint mw calls. mw is applied once, here, not per call (a nil mw
-// runs the handler alone). See the package documentation ("Interceptors")
-// for what mw sees, how statuses map to kit's failure model and back, and
-// what happens to a panic.
+// runs the handler alone). See the package documentation ("Existing grpc
+// servers") for what mw sees, how statuses map to kit's failure model and
+// back, and what happens to a panic.
 //
 //	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(
 //		kitgrpc.UnaryServerInterceptor(endpoint.Chain(limit, breaker.Middleware)),
