@@ -11,6 +11,7 @@ import (
 
 	gokitzipkin "github.com/go-kit/kit/tracing/zipkin"
 	"github.com/openzipkin/zipkin-go"
+	zipkinhttp "github.com/openzipkin/zipkin-go/middleware/http"
 	zipkinreporter "github.com/openzipkin/zipkin-go/reporter"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/propagation"
@@ -332,5 +333,79 @@ func TestTracedContestantsAgree(t *testing.T) {
 		if v != 42 || err != nil {
 			t.Errorf("%s: sum(20, 22) = %d, %v; want 42", name, v, err)
 		}
+	}
+}
+
+// zipkinKitHTTP is the loopback sum traced with kit's zipkin hooks on both
+// sides: a client span and a server span with B3 headers between them and,
+// with endpointSpans, an endpoint span on each side.
+func zipkinKitHTTP(tracer *zipkin.Tracer, endpointSpans bool) httpContestant {
+	nop := func(e endpoint.Endpoint) endpoint.Endpoint { return e }
+	serverMW, clientMW := endpoint.Middleware(nop), endpoint.Middleware(nop)
+	if endpointSpans {
+		serverMW, clientMW = kitzipkin.TraceEndpoint(tracer, "Sum"), kitzipkin.TraceEndpoint(tracer, "client.Sum")
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /sum", kithttp.NewServer(serverMW(sumEndpoint),
+		kithttp.DecodeJSONRequest[sumReq], kithttp.EncodeJSONResponse, kitzipkin.HTTPServerTrace(tracer)))
+	srv := httptest.NewServer(mux)
+	u, _ := url.Parse(srv.URL + "/sum")
+	call := endpoint.ToFunc[sumReq, sumResp](clientMW(kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(newTransport()),
+		kitzipkin.HTTPClientTrace(tracer)).Endpoint()))
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		resp, err := call(ctx, sumReq{a, b})
+		return resp.V, err
+	}}
+}
+
+// zipkinMiddlewareHTTP is the same sum as zipkin-go's users trace it:
+// zipkin-go's server middleware round the untraced kit server and its
+// transport under the untraced kit client (a server span and a client
+// span).
+func zipkinMiddlewareHTTP(b *testing.B, tracer *zipkin.Tracer) httpContestant {
+	srv := httptest.NewServer(zipkinhttp.NewServerMiddleware(tracer)(tracedSumServer(nil)))
+	u, _ := url.Parse(srv.URL + "/sum")
+	rt, err := zipkinhttp.NewTransport(tracer, zipkinhttp.RoundTripper(&http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	call := endpoint.ToFunc[sumReq, sumResp](kithttp.NewClient(http.MethodPost, u,
+		kithttp.EncodeJSONRequest, kithttp.DecodeJSONResponse[sumResp], kithttp.SetClient(&http.Client{Transport: rt})).Endpoint())
+	return httpContestant{srv, func(ctx context.Context, a, b int) (int, error) {
+		resp, err := call(ctx, sumReq{a, b})
+		return resp.V, err
+	}}
+}
+
+// BenchmarkHTTPSumZipkin is the loopback sum traced with zipkin-go (spans
+// to a no-op reporter): kit's hooks (four spans) beside zipkin-go's own
+// HTTP middleware and transport (two spans), sampled out and sampled;
+// spans=2 is kit's transport hooks alone, the same two spans.
+func BenchmarkHTTPSumZipkin(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		new  func(b *testing.B) httpContestant
+	}{
+		{"impl=untraced", func(*testing.B) httpContestant { return tracedHTTP(nil) }},
+		{"impl=kit-zipkin/sampled=no", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, false), true) }},
+		{"impl=kit-zipkin/spans=2/sampled=no", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, false), false) }},
+		{"impl=zipkin-go/sampled=no", func(b *testing.B) httpContestant { return zipkinMiddlewareHTTP(b, zipkinTracer(b, false)) }},
+		{"impl=kit-zipkin/sampled=yes", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, true), true) }},
+		{"impl=kit-zipkin/spans=2/sampled=yes", func(b *testing.B) httpContestant { return zipkinKitHTTP(zipkinTracer(b, true), false) }},
+		{"impl=zipkin-go/sampled=yes", func(b *testing.B) httpContestant { return zipkinMiddlewareHTTP(b, zipkinTracer(b, true)) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			hc := c.new(b)
+			defer hc.srv.Close()
+			ctx := context.Background()
+			runLoad(b, 1, func() error {
+				v, err := hc.call(ctx, 1, 2)
+				if err == nil && v != 3 {
+					err = fmt.Errorf("sum = %d, want 3", v)
+				}
+				return err
+			})
+		})
 	}
 }

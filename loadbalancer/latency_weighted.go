@@ -25,6 +25,16 @@ type LatencyWeightedSettings struct {
 	// weight, so that a slow instance still gets probes and its recovery is
 	// seen. Zero means 0.05; a negative value means no floor.
 	Floor float64
+	// FailurePenalty is the latency that a failed call counts as (one
+	// whose Outcome, by Classifier, is Failed: a DependencyFailure or an
+	// Overloaded refusal), however fast it failed, so that an instance
+	// refusing connections (or whose breaker is open) does not take the
+	// largest weight for failing in microseconds. Zero means 1s.
+	FailurePenalty time.Duration
+	// Classifier tells failed calls from the others. Nil means
+	// endpoint.Classify: a caller's own cancellation or a bad request
+	// counts as its latency, not as a failure of the instance.
+	Classifier endpoint.Classifier
 }
 
 func (s LatencyWeightedSettings) withDefaults() LatencyWeightedSettings {
@@ -39,6 +49,12 @@ func (s LatencyWeightedSettings) withDefaults() LatencyWeightedSettings {
 	}
 	if s.Floor < 0 {
 		s.Floor = 0
+	}
+	if s.FailurePenalty <= 0 {
+		s.FailurePenalty = time.Second
+	}
+	if s.Classifier == nil {
+		s.Classifier = endpoint.Classify
 	}
 	return s
 }
@@ -55,7 +71,8 @@ const minLatency = float64(time.Microsecond)
 // The latency of an instance is the peak EWMA of the calls made through the
 // endpoints this balancer returns (as for [P2C]), or the mean age of its
 // calls in flight if that is larger, so that an instance that stopped
-// answering loses its share before any call times out. An instance that gets
+// answering loses its share before any call times out. A failed call counts
+// as [LatencyWeightedSettings.FailurePenalty] of latency. An instance that gets
 // no calls drifts back to the mean over [LatencyWeightedSettings.Decay]; a
 // new instance starts at the mean weight; no instance falls below
 // [LatencyWeightedSettings.Floor] of the mean weight.
@@ -87,8 +104,10 @@ type latencyTable struct {
 // inverse of their observed latency.
 func NewLatencyWeighted(s Endpointer, settings LatencyWeightedSettings) *LatencyWeighted {
 	settings = settings.withDefaults()
+	t := newTracker(s, settings.Decay, true)
+	t.failCost, t.classify = float64(settings.FailurePenalty), settings.Classifier
 	b := &LatencyWeighted{
-		t:       newTracker(s, settings.Decay, true),
+		t:       t,
 		refresh: int64(settings.Refresh),
 		floor:   settings.Floor,
 	}

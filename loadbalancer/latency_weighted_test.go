@@ -265,3 +265,33 @@ func BenchmarkLatencyWeighted(b *testing.B) {
 		}
 	})
 }
+
+// TestLatencyWeightedAvoidsFastFailures: an instance that fails at once
+// must not take the largest weight for its "latency" of microseconds; with
+// a failed call counted as FailurePenalty (1s), it falls to the floor
+// (5% of the mean weight). Before, it drew most calls.
+func TestLatencyWeightedAvoidsFastFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		refused := endpoint.WithOutcome(io.ErrUnexpectedEOF, endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true})
+		b := loadbalancer.NewLatencyWeighted(loadbalancer.FixedEndpointer{
+			latencyEndpoint("ok1", time.Millisecond),
+			latencyEndpoint("ok2", time.Millisecond),
+			func(context.Context, any) (any, error) { return nil, refused },
+		}, loadbalancer.LatencyWeightedSettings{})
+		failed := 0
+		for range 2000 {
+			e, err := b.Endpoint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e(context.Background(), nil); err != nil {
+				failed++
+			}
+			time.Sleep(time.Millisecond) // calls spread over refreshes of the weights
+		}
+		// The floor: 5% of the mean weight is about 1.7% of the calls.
+		if failed > 100 {
+			t.Errorf("instance failing at once got %d of 2000 picks, want at most 100 (its floor)", failed)
+		}
+	})
+}

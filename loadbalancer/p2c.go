@@ -19,7 +19,21 @@ type P2CSettings struct {
 	// calls in flight but no finished call yet: a new instance gets one probe
 	// and then waits for its answer instead of taking a flood of requests on
 	// the strength of knowing nothing. Zero means 1s.
+	//
+	// It is also the latency that a failed call counts as (one whose
+	// Outcome, by Classifier, is Failed: a DependencyFailure or an
+	// Overloaded refusal), however fast it failed: an instance that refuses
+	// connections or whose breaker is open answers in microseconds, and
+	// would otherwise look like the best instance of all and draw most
+	// calls, each a failure for a retry to pay for. It is then avoided
+	// until its cost has decayed below the others' (about
+	// Decay·ln(Penalty/their latency): 50s for 1ms instances with the
+	// defaults) or it is replaced in discovery.
 	Penalty time.Duration
+	// Classifier tells failed calls from the others. Nil means
+	// endpoint.Classify: a caller's own cancellation or a bad request
+	// counts as its latency, not as a failure of the instance.
+	Classifier endpoint.Classifier
 }
 
 func (s P2CSettings) withDefaults() P2CSettings {
@@ -29,6 +43,9 @@ func (s P2CSettings) withDefaults() P2CSettings {
 	if s.Penalty <= 0 {
 		s.Penalty = time.Second
 	}
+	if s.Classifier == nil {
+		s.Classifier = endpoint.Classify
+	}
 	return s
 }
 
@@ -37,6 +54,9 @@ func (s P2CSettings) withDefaults() P2CSettings {
 // the instance times its number of calls in flight plus one. Peak EWMA reacts
 // at once to a slow response and forgets it over [P2CSettings.Decay], so a
 // slow or overloaded instance quickly gets less traffic, yet is tried again.
+// A failed call counts as [P2CSettings.Penalty] of latency, however fast it
+// failed, so that an instance refusing connections (or whose breaker is
+// open) does not draw the calls it cannot serve.
 // Two random choices (rather than the best of all) keep many clients from
 // stampeding onto the same instance and make a pick O(1).
 //
@@ -50,7 +70,9 @@ type P2C struct {
 // NewP2C returns a power-of-two-choices balancer over peak-EWMA latency.
 func NewP2C(s Endpointer, settings P2CSettings) *P2C {
 	settings = settings.withDefaults()
-	return &P2C{t: newTracker(s, settings.Decay, true), penalty: float64(settings.Penalty)}
+	t := newTracker(s, settings.Decay, true)
+	t.failCost, t.classify = float64(settings.Penalty), settings.Classifier
+	return &P2C{t: t, penalty: float64(settings.Penalty)}
 }
 
 // Endpoint implements Balancer.

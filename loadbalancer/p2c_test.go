@@ -202,3 +202,72 @@ func TestP2CKeepsStatsAcrossUpdates(t *testing.T) {
 		}
 	})
 }
+
+// TestP2CAvoidsFastFailures: an instance that fails at once (a refused
+// connection, an open breaker) must not look like the fastest instance.
+// Before a failed call counted as Penalty, P2C sent most calls to it: its
+// sub-microsecond "latency" beat a healthy 1ms, and the retries that each
+// failure cost ran out of budget (addsvc's chaos test, kill -9, saw it).
+func TestP2CAvoidsFastFailures(t *testing.T) {
+	refused := fmt.Errorf("dial: %w", endpoint.WithOutcome(io.ErrUnexpectedEOF, endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true}))
+	for _, tc := range []struct {
+		name     string
+		fail     error
+		maxShare int // of 1000 picks
+	}{
+		{"dependency failure", refused, 30},
+		{"overload refusal", endpoint.WithOutcome(io.EOF, endpoint.Outcome{Kind: endpoint.Overloaded, Retryable: true}), 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{
+					latencyEndpoint("ok1", time.Millisecond),
+					latencyEndpoint("ok2", time.Millisecond),
+					func(context.Context, any) (any, error) { return nil, tc.fail },
+				}, loadbalancer.P2CSettings{})
+				counts := map[string]int{}
+				for range 1000 {
+					e, err := b.Endpoint()
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp, err := e(context.Background(), nil)
+					if err != nil {
+						counts["failing"]++
+						continue
+					}
+					counts[resp.(string)]++
+					time.Sleep(time.Millisecond) // calls spread in time, as in a real load
+				}
+				if counts["failing"] > tc.maxShare {
+					t.Errorf("instance failing at once got %d of 1000 picks, want at most %d (counts %v)", counts["failing"], tc.maxShare, counts)
+				}
+			})
+		})
+	}
+}
+
+// TestP2CCallerErrorsDoNotPenalise: a call the caller gave up on (its own
+// cancellation, a bad request) says nothing against the instance.
+func TestP2CCallerErrorsDoNotPenalise(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bad := endpoint.WithOutcome(io.EOF, endpoint.Outcome{Kind: endpoint.CallerError})
+		b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{
+			latencyEndpoint("slow", 10*time.Millisecond),
+			func(ctx context.Context, req any) (any, error) { time.Sleep(time.Millisecond); return nil, bad },
+		}, loadbalancer.P2CSettings{})
+		counts := map[string]int{}
+		for range 100 {
+			e, _ := b.Endpoint()
+			resp, err := e(context.Background(), nil)
+			if err != nil {
+				counts["caller-error"]++
+				continue
+			}
+			counts[resp.(string)]++
+		}
+		if counts["caller-error"] < 90 {
+			t.Errorf("instance answering 4xx in 1ms got %d of 100 picks, want most (a caller error is not its failure; counts %v)", counts["caller-error"], counts)
+		}
+	})
+}

@@ -101,6 +101,11 @@ type tracker struct {
 	epoch   time.Time // the clock reads the monotonic time since epoch
 	tau     float64   // EWMA decay time in nanoseconds
 	latency bool      // whether calls are timed (P2C) or only counted (LeastInFlight)
+	// failCost, when > 0, is the least latency a failed call (classify
+	// says Failed) counts as, so that failing fast does not look fast.
+	// Set by the constructor before any call; nil classify means none.
+	failCost float64
+	classify endpoint.Classifier
 
 	set atomic.Pointer[nodeSet]
 	mu  sync.Mutex // serialises rebuilds
@@ -198,7 +203,11 @@ func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint)
 		defer st.finish(p)
 		resp, err := next(ctx, req)
 		end := t.clock()
-		st.observe(end, float64(end-start), t.tau)
+		rtt := float64(end - start)
+		if err != nil && t.failCost > 0 && t.classify(ctx, resp, err).Failed() {
+			rtt = max(rtt, t.failCost)
+		}
+		st.observe(end, rtt, t.tau)
 		return resp, err
 	}
 	return n

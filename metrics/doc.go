@@ -13,6 +13,9 @@
 //   - discard: records nothing; multi: forwards to several.
 //
 // [Timer] and [Time] measure a call into a Histogram, in seconds.
+// Package instrument records request metrics (HTTP, gRPC, Endpoint calls)
+// under the names promhttp, go-grpc-prometheus or OpenTelemetry's semantic
+// conventions give them, over these interfaces.
 // Package metricstest holds the conformance checks every backend runs.
 //
 // # Labels

@@ -140,9 +140,9 @@ go vet ./...
 # Core packages import only the standard library (and kit's own std-only
 # packages); adapters carry the ecosystem dependencies.
 step "core packages import only the standard library"
-STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard ./metrics/generic ./metrics/multi
+STD_ONLY=(./endpoint ./log/... ./metrics ./metrics/discard ./metrics/generic ./metrics/multi ./metrics/instrument
 	./metrics/expvar ./metrics/statsd ./metrics/dogstatsd ./metrics/graphite ./metrics/metricstest
-	./ratelimit ./loadbalancer ./loadbalancer/static ./transport ./transport/http ./transport/http/jsonrpc ./auth/basic ./fault)
+	./ratelimit ./loadbalancer ./loadbalancer/static ./transport ./transport/http ./transport/http/jsonrpc ./transport/http/handler ./transport/http/roundtrip ./auth/basic ./fault)
 outside=$(go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "${STD_ONLY[@]}" |
 	grep -v '^github.com/endpointkit/kit/' || true)
 if [[ -n $outside ]]; then

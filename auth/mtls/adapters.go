@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/endpointkit/kit/endpoint"
+	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 	"github.com/endpointkit/kit/transport/http/handler"
 )
 
@@ -33,33 +34,28 @@ func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
 // UnaryServerInterceptor returns a grpc-go interceptor that runs mw around
 // each unary call, with the peer identity of the connection in the context.
 // A refusal reaches the client with its gRPC status (Unauthenticated,
-// PermissionDenied).
+// PermissionDenied). It is transport/grpc's UnaryServerInterceptor over
+// GRPCToContext followed by mw: statuses, outcomes and panics are handled
+// as that package documents.
 func UnaryServerInterceptor(mw endpoint.Middleware) grpc.UnaryServerInterceptor {
-	toCtx := GRPCToContext()
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		md, _ := metadata.FromIncomingContext(ctx)
-		return mw(endpoint.Endpoint(handler))(toCtx(ctx, md), req)
-	}
+	return kitgrpc.UnaryServerInterceptor(endpoint.Chain(fromMetadata(GRPCToContext()), mw))
 }
 
 // StreamServerInterceptor returns a grpc-go interceptor that runs mw once
 // when a stream opens, and serves the stream with the peer identity in its
-// context only when mw lets it through.
+// context only when mw lets it through. It is transport/grpc's
+// StreamServerInterceptor over GRPCToContext followed by mw.
 func StreamServerInterceptor(mw endpoint.Middleware) grpc.StreamServerInterceptor {
-	toCtx := GRPCToContext()
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		md, _ := metadata.FromIncomingContext(ss.Context())
-		_, err := mw(func(ctx context.Context, _ any) (any, error) {
-			return nil, handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
-		})(toCtx(ss.Context(), md), nil)
-		return err
+	return kitgrpc.StreamServerInterceptor(endpoint.Chain(fromMetadata(GRPCToContext()), mw))
+}
+
+// fromMetadata is a middleware that runs toCtx on the call's incoming
+// metadata, as a kit Server runs its ServerBefore functions.
+func fromMetadata(toCtx kitgrpc.ServerRequestFunc) endpoint.Middleware {
+	return func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			md, _ := metadata.FromIncomingContext(ctx)
+			return next(toCtx(ctx, md), req)
+		}
 	}
 }
-
-// contextStream is a ServerStream whose Context is ctx.
-type contextStream struct {
-	grpc.ServerStream
-	ctx context.Context
-}
-
-func (s *contextStream) Context() context.Context { return s.ctx }

@@ -48,12 +48,10 @@ func (h *grpcServerHooks) before(ctx context.Context, md metadata.MD) context.Co
 			name = "grpc"
 		}
 	}
-	var remote *model.Endpoint
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		remote = remoteEndpoint(p.Addr.String())
+	span := h.tracer.StartSpan(name, h.startOptions(zipkin.Kind(model.Server), zipkin.Parent(parent))...)
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil && recording(span) {
+		setRemote(span, p.Addr.String())
 	}
-	span := h.tracer.StartSpan(name, h.startOptions(zipkin.Kind(model.Server), zipkin.Parent(parent),
-		zipkin.RemoteEndpoint(remote))...)
 	return context.WithValue(zipkin.NewContext(ctx, span), serverSpanKey{}, span)
 }
 
@@ -111,7 +109,7 @@ type grpcClientHooks struct {
 }
 
 func (h *grpcClientHooks) before(ctx context.Context, md *metadata.MD) context.Context {
-	span := h.tracer.StartSpan(h.name, h.startClientOptions(ctx, nil)...)
+	span := h.tracer.StartSpan(h.name, h.startClientOptions(ctx)...)
 	if h.propagate {
 		_ = b3.InjectGRPC(md)(span.Context())
 	}

@@ -82,9 +82,9 @@ func (h *httpServerHooks) before(ctx context.Context, r *http.Request) context.C
 			name = r.Method + " " + route
 		}
 	}
-	span := h.tracer.StartSpan(name, h.startOptions(zipkin.Kind(model.Server), zipkin.Parent(parent),
-		zipkin.RemoteEndpoint(remoteEndpoint(r.RemoteAddr)))...)
+	span := h.tracer.StartSpan(name, h.startOptions(zipkin.Kind(model.Server), zipkin.Parent(parent))...)
 	if recording(span) {
+		setRemote(span, r.RemoteAddr)
 		zipkin.TagHTTPMethod.Set(span, r.Method)
 		zipkin.TagHTTPPath.Set(span, r.URL.Path)
 		if route != "" {
@@ -131,13 +131,13 @@ func (h *httpServerHooks) finalize(ctx context.Context, code int, _ *http.Reques
 		return
 	}
 	if recording(span) {
-		zipkin.TagHTTPStatusCode.Set(span, strconv.Itoa(code))
+		zipkin.TagHTTPStatusCode.Set(span, statusCode(code))
 		if n := kithttp.ResponseSize(ctx); n > 0 {
 			zipkin.TagHTTPResponseSize.Set(span, strconv.FormatInt(n, 10))
 		}
 		// 5xx only: a 4xx is the caller's mistake, not this server's.
 		if code >= 500 {
-			zipkin.TagError.Set(span, strconv.Itoa(code))
+			zipkin.TagError.Set(span, statusCode(code))
 		}
 	}
 	span.Finish()
@@ -185,8 +185,9 @@ func (h *httpClientHooks) before(ctx context.Context, r *http.Request) context.C
 	if name == "" {
 		name = r.Method
 	}
-	span := h.startClient(ctx, name, remoteEndpoint(r.URL.Host))
+	span := h.tracer.StartSpan(name, h.startClientOptions(ctx)...)
 	if recording(span) {
+		setRemote(span, r.URL.Host)
 		zipkin.TagHTTPMethod.Set(span, r.Method)
 		zipkin.TagHTTPUrl.Set(span, r.URL.Redacted())
 	}
@@ -196,23 +197,19 @@ func (h *httpClientHooks) before(ctx context.Context, r *http.Request) context.C
 	return context.WithValue(zipkin.NewContext(ctx, span), clientSpanKey{}, span)
 }
 
-func (o *tracerOptions) startClientOptions(ctx context.Context, remote *model.Endpoint) []zipkin.SpanOption {
-	opts := o.startOptions(zipkin.Kind(model.Client), zipkin.RemoteEndpoint(remote))
+func (o *tracerOptions) startClientOptions(ctx context.Context) []zipkin.SpanOption {
+	opts := o.startOptions(zipkin.Kind(model.Client))
 	if parent := zipkin.SpanFromContext(ctx); parent != nil {
 		opts = append(opts, zipkin.Parent(parent.Context()))
 	}
 	return opts
 }
 
-func (h *httpClientHooks) startClient(ctx context.Context, name string, remote *model.Endpoint) zipkin.Span {
-	return h.tracer.StartSpan(name, h.startClientOptions(ctx, remote)...)
-}
-
 func (h *httpClientHooks) after(ctx context.Context, resp *http.Response) context.Context {
 	if span := ownSpan(ctx, clientSpanKey{}); span != nil && recording(span) {
-		zipkin.TagHTTPStatusCode.Set(span, strconv.Itoa(resp.StatusCode))
+		zipkin.TagHTTPStatusCode.Set(span, statusCode(resp.StatusCode))
 		if resp.StatusCode >= 400 {
-			zipkin.TagError.Set(span, strconv.Itoa(resp.StatusCode))
+			zipkin.TagError.Set(span, statusCode(resp.StatusCode))
 		}
 	}
 	return ctx
@@ -242,6 +239,45 @@ func (o *tracerOptions) clientError(ctx context.Context, span zipkin.Span, err e
 }
 
 // remoteEndpoint is the peer at hostport, or nil when it does not parse.
+// setRemote records the peer at hostport on a recording span; a span
+// sampled out is spared parsing the address.
+func setRemote(span zipkin.Span, hostport string) {
+	if e := remoteEndpoint(hostport); e != nil {
+		span.SetRemoteEndpoint(e)
+	}
+}
+
+// statusCode is code in decimal, without allocating for the common ones.
+func statusCode(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200"
+	case http.StatusCreated:
+		return "201"
+	case http.StatusNoContent:
+		return "204"
+	case http.StatusBadRequest:
+		return "400"
+	case http.StatusUnauthorized:
+		return "401"
+	case http.StatusForbidden:
+		return "403"
+	case http.StatusNotFound:
+		return "404"
+	case http.StatusTooManyRequests:
+		return "429"
+	case http.StatusInternalServerError:
+		return "500"
+	case http.StatusBadGateway:
+		return "502"
+	case http.StatusServiceUnavailable:
+		return "503"
+	case http.StatusGatewayTimeout:
+		return "504"
+	}
+	return strconv.Itoa(code)
+}
+
 func remoteEndpoint(hostport string) *model.Endpoint {
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {

@@ -86,12 +86,10 @@ func (h *thriftServerHooks) before(ctx context.Context, header thrift.THeaderMap
 			name = "thrift"
 		}
 	}
-	var remote *model.Endpoint
-	if p, ok := kitthrift.PeerFromContext(ctx); ok {
-		remote = remoteEndpoint(p)
+	span := h.tracer.StartSpan(name, h.startOptions(zipkin.Kind(model.Server), zipkin.Parent(parent))...)
+	if p, ok := kitthrift.PeerFromContext(ctx); ok && recording(span) {
+		setRemote(span, p)
 	}
-	span := h.tracer.StartSpan(name, h.startOptions(zipkin.Kind(model.Server), zipkin.Parent(parent),
-		zipkin.RemoteEndpoint(remote))...)
 	if method != "" && recording(span) {
 		span.Tag(TagThriftMethod, method)
 	}
@@ -144,7 +142,7 @@ type thriftClientHooks struct {
 }
 
 func (h *thriftClientHooks) before(ctx context.Context, header thrift.THeaderMap) context.Context {
-	span := h.tracer.StartSpan(h.name, h.startClientOptions(ctx, nil)...)
+	span := h.tracer.StartSpan(h.name, h.startClientOptions(ctx)...)
 	if h.method != "" && recording(span) {
 		span.Tag(TagThriftMethod, h.method)
 	}

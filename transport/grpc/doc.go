@@ -60,6 +60,70 @@
 // DependencyFailures; ResourceExhausted is Overloaded. Deadlines travel as
 // grpc's own grpc-timeout.
 //
+// # Existing grpc servers
+//
+// Services written as plain grpc-go services, without Endpoints, get every
+// kit middleware (a breaker, a rate or concurrency limit, Adaptive, a
+// timeout, metrics, an access log, tracing's TraceEndpoint) through
+// [UnaryServerInterceptor] and [StreamServerInterceptor]:
+//
+//	grpc.NewServer(
+//		grpc.ChainUnaryInterceptor(kitgrpc.UnaryServerInterceptor(endpoint.Chain(limit, breaker.Middleware))),
+//		grpc.ChainStreamInterceptor(kitgrpc.StreamServerInterceptor(endpoint.Chain(limit, breaker.Middleware))),
+//	)
+//
+// The middleware is applied once, when the interceptor is built. The
+// Endpoint it wraps runs the call's grpc-go handler with the context the
+// middleware passes on, so a deadline or a value it adds reaches the
+// handler (a stream's handler reads it from stream.Context()). The request
+// value the middleware receives is a [*ServerCall] naming the method and
+// the kind of call (the unary message is its Request field); the
+// middleware must pass it on unchanged and call the Endpoint at most once
+// ([ErrHandlerCalledTwice]). A unary call's response is the handler's; a
+// stream's is nil.
+//
+// Statuses map to kit's failure model and back, with the mappings above:
+//
+//   - an error the handler returns reaches the middleware classified by
+//     [OutcomeOfCode] of its code (a context error without a status by
+//     DeadlineExceeded or Canceled, as grpc-go sends it): InvalidArgument,
+//     NotFound and the other codes that blame the request are CallerErrors,
+//     which never trip a breaker; Unavailable, Internal and Unknown are
+//     DependencyFailures, which do. An error without a status that
+//     implements endpoint.Classified keeps its own Outcome. When the
+//     middleware returns that error, the client receives it exactly as the
+//     handler returned it;
+//   - an error the middleware returns itself (a limiter's or an open
+//     breaker's refusal, this hop's timeout, an auth refusal with its
+//     status) is sent as [StatusOf] maps it, as a [Server] does:
+//     ResourceExhausted for an Overloaded refusal, DeadlineExceeded,
+//     the status an error carries (Unauthenticated, PermissionDenied), and
+//     Unknown with a generic message otherwise
+//     ([ServerInterceptorVerboseErrors] sends the message).
+//
+// [ServerInterceptorErrorHandler] observes every error, with a
+// *transport.Call in its context, as a Server's ErrorHandler does.
+//
+// A panic in the handler is recovered into a [*PanicError], which the
+// middleware sees as Internal (a DependencyFailure, so breakers and metrics
+// count it and a half-open breaker's probe is returned); the client
+// receives Internal "internal error" and the server keeps serving, as with
+// a Server. This differs on purpose from transport/http/handler, which
+// panics again after the middleware: net/http recovers a handler's panic
+// itself, grpc-go recovers none, so panicking again would end the process.
+// A panic in the middleware itself is recovered the same way.
+//
+// # Existing grpc clients
+//
+// A grpc-go client that was not written around Endpoints gets kit's
+// middlewares through [UnaryClientInterceptor] and
+// [StreamClientInterceptor] (a breaker, limits, metrics, logging around
+// every call, or around the opening of every stream), with the same
+// classification of codes. [NewResolver] is a grpc resolver.Builder over a
+// kit Instancer, so that kit's discovery sources feed a grpc.ClientConn and
+// grpc's round_robin balances over them; see [Resolver] for why kit's own
+// balancers stay out of grpc's balancer API.
+//
 // # Method names
 //
 // [Interceptor] is a grpc.UnaryServerInterceptor that stores the full method
@@ -69,5 +133,6 @@
 // # Concurrency
 //
 // Server and Client are immutable after construction and safe for concurrent
-// use; the functions given to them must be too.
+// use; the functions given to them must be too. So are the interceptors and
+// the middlewares ServerMetrics and ServerAccessLog.
 package grpc

@@ -174,30 +174,43 @@ func (s *Server) ServeGRPC(ctx context.Context, req any) (retctx context.Context
 }
 
 // fail reports err, with a *transport.Call describing the call, and returns
-// it as a status error. grpc-go does not recover panics in handlers, so one
-// here would end the process: an ErrorHandler that panics is recovered, and
-// the call fails with Internal (there is nothing left to report that panic
-// to).
-func (s *Server) fail(ctx context.Context, err error) (serr error) {
+// it as a status error.
+func (s *Server) fail(ctx context.Context, err error) error {
+	return fail(ctx, err, s.errorHandler, s.verbose)
+}
+
+// fail reports err to eh, with a *transport.Call describing the call, and
+// returns it as a status error (StatusOf; an Unknown one with a generic
+// message unless verbose). A Server and the interceptors share it. grpc-go
+// does not recover panics in handlers, so one here would end the process:
+// an ErrorHandler that panics is recovered, and the call fails with
+// Internal (there is nothing left to report that panic to).
+func fail(ctx context.Context, err error, eh ErrorHandler, verbose bool) (serr error) {
 	defer func() {
 		if v := recover(); v != nil {
 			serr = (&PanicError{Value: v}).GRPCStatus().Err()
 		}
 	}()
 	st := StatusOf(err)
-	c := &transport.Call{Transport: "grpc", Status: int(st.Code()), StatusName: st.Code().String()}
-	c.Route, _ = MethodFromContext(ctx)
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		c.Peer = p.Addr.String()
-	}
-	s.errorHandler.Handle(transport.WithCall(ctx, c), err)
-	if st.Code() == codes.Unknown && !s.verbose {
+	eh.Handle(withCall(ctx, st.Code()), err)
+	if st.Code() == codes.Unknown && !verbose {
 		var own interface{ GRPCStatus() *status.Status }
 		if !errors.As(err, &own) {
 			return errUnknown
 		}
 	}
 	return st.Err()
+}
+
+// withCall returns ctx with a *transport.Call describing the call, for an
+// ErrorHandler.
+func withCall(ctx context.Context, code codes.Code) context.Context {
+	c := &transport.Call{Transport: "grpc", Status: int(code), StatusName: code.String()}
+	c.Route, _ = MethodFromContext(ctx)
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		c.Peer = p.Addr.String()
+	}
+	return transport.WithCall(ctx, c)
 }
 
 // errUnknown is what a client sees of an error without a status of its own.

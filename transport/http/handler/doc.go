@@ -18,6 +18,15 @@
 // answers the http.Flusher and http.Hijacker type assertions by delegating to
 // the writer beneath, so streaming and protocol upgrades keep working.
 //
+// # Ready-made middleware
+//
+// One line each for the common cases: [Metrics] (request metrics labelled
+// by method, route and status, named as promhttp names them; see package
+// metrics/instrument), [AccessLog] (one slog line per request, at a level
+// that follows the outcome), [Timeout], [RateLimit] and [ConcurrencyLimit].
+// [MetricsMiddleware] and [AccessLogMiddleware] are the endpoint
+// middlewares behind the first two, to put in one chain with others.
+//
 // # Outcomes
 //
 // The middleware learns how the call went from what the Endpoint returns,
@@ -37,6 +46,11 @@
 //     as an error, and endpoint.Classify tells it that it is the caller's.
 //
 // The response has been written by then; the adapter writes nothing more.
+// A handler that returns without writing anything once its context's
+// deadline has passed (it gave up, as a handler watching r.Context()
+// does under [Timeout]) returns an error wrapping
+// context.DeadlineExceeded instead of an empty 200, which the adapter
+// writes as 504 Gateway Timeout.
 //
 // When the middleware refuses without calling the handler (a limiter's
 // ratelimit.ErrLimited, an open breaker's circuitbreaker.ErrOpen), the

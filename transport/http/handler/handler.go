@@ -16,6 +16,12 @@ import (
 // since its response has been written already.
 var ErrCalledTwice = errors.New("handler: the handler was called twice for one request")
 
+// errDeadline is what the handler's Endpoint returns when the handler
+// returned at its context's deadline without writing anything: the adapter
+// writes it (504 Gateway Timeout, as for any deadline), and it classifies
+// as a timeout.
+var errDeadline = fmt.Errorf("handler: the deadline passed before the handler answered: %w", context.DeadlineExceeded)
+
 // Option configures [Middleware].
 type Option func(*config)
 
@@ -113,6 +119,12 @@ func serve(next http.Handler) endpoint.Endpoint {
 		}
 		if err != nil {
 			return resp, err
+		}
+		if !ex.rec.wrote && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The handler gave up at its deadline (a Timeout's, the
+			// caller's) without answering: net/http would send an empty
+			// 200, which a client would take for a success.
+			return resp, errDeadline
 		}
 		if resp.Status >= 400 {
 			return resp, statusError(resp.Status)

@@ -13,6 +13,7 @@
 //
 //	client-side rate limit (-ratelimit)
 //	→ retry with a budget (-retry.*), each attempt on another instance
+//	→ hedging (-hedge, -hedge.*): a backup attempt when the first is slow
 //	→ balancer (-balancer: p2c, leastinflight, roundrobin or random)
 //	→ endpointer following discovery, one endpoint per instance
 //	→ circuit breaker per instance (-breaker)
@@ -36,7 +37,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addclient"
@@ -45,7 +45,6 @@ import (
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addtracing"
 	"github.com/endpointkit/kit/log"
 	"github.com/endpointkit/kit/log/level"
-	kitthrift "github.com/endpointkit/kit/transport/thrift"
 )
 
 func main() {
@@ -58,35 +57,13 @@ type errBusiness struct{ error }
 // call is the whole program; it returns the exit status.
 func call(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("addcli", flag.ContinueOnError)
+	stack := addclient.RegisterFlags(fs) // -transport, discovery, -balancer, -retry.*, -hedge.*, -breaker.*, -ratelimit.*, -tls.*
 	var (
-		transport     = fs.String("transport", "http", "transport to use: http, jsonrpc, grpc or thrift")
-		thriftProto   = fs.String("thrift-protocol", "header", "with -transport thrift: header, binary, compact or json")
-		thriftFramed  = fs.Bool("thrift-framed", false, "with -transport thrift: frame binary, compact or json messages")
-		addr          = fs.String("addr", "", "address of the one server to call (default: the addsvc default for the transport)")
-		instances     = fs.String("instances", "", "comma-separated addresses of the servers to balance over, instead of -addr")
-		srvName       = fs.String("dnssrv", "", "DNS SRV name whose targets are the servers, e.g. _http._tcp.addsvc.example.com")
-		srvInterval   = fs.Duration("dnssrv.interval", 5*time.Second, "how often to look up -dnssrv again")
-		srvServer     = fs.String("dnssrv.server", "", "host:port of the DNS server for -dnssrv (default: the system's resolver)")
-		consulService = fs.String("consul", "", "name of the Consul service whose passing instances are the servers, e.g. addsvc-grpc")
-		consulAddr    = fs.String("consul.addr", "127.0.0.1:8500", "address of the Consul agent to ask for -consul")
-		consulTags    = fs.String("consul.tags", "", "comma-separated tags every instance of -consul must have")
-		etcdEndpoints = fs.String("etcd.endpoints", "", "comma-separated etcd endpoints to discover the servers from")
-		etcdPrefix    = fs.String("etcd.prefix", "/services/addsvc/", "etcd key prefix under which each server's address is a value")
-		balancerName  = fs.String("balancer", "p2c", "load balancer: p2c (power of two choices over peak-EWMA latency), leastinflight, roundrobin or random")
-		retryMax      = fs.Int("retry.max", 3, "attempts per call in all, the first included (1: no retry)")
-		retryAttempt  = fs.Duration("retry.attempt-timeout", 0, "deadline of each attempt (0: only the call's -timeout)")
-		retryBudget   = fs.Float64("retry.budget", 0.2, "retries allowed per call, over a 10s window, plus a floor of 10 per second")
-		breakerOn     = fs.Bool("breaker", true, "guard each instance with a circuit breaker (opens at 50% failures of at least -breaker.min calls in 10s)")
-		breakerMin    = fs.Int("breaker.min", 20, "calls the breaker's window must hold before it may open")
-		breakerOpen   = fs.Duration("breaker.open", 5*time.Second, "how long an open breaker refuses calls before probing")
-		rateLimit     = fs.Float64("ratelimit", 0, "calls per second this client may make, beyond which calls fail at once (0: no limit)")
-		rateBurst     = fs.Int("ratelimit.burst", 1, "calls this client may make at once above -ratelimit")
-		method        = fs.String("method", "sum", "method to call: sum or concat")
-		repeat        = fs.Int("n", 1, "how many times to make the call")
-		timeout       = fs.Duration("timeout", 5*time.Second, "deadline of each call, retries included")
-		logLevel      = fs.String("log.level", "warn", "lowest level logged to stderr: debug, info, warn or error")
+		method   = fs.String("method", "sum", "method to call: sum or concat")
+		repeat   = fs.Int("n", 1, "how many times to make the call")
+		timeout  = fs.Duration("timeout", 5*time.Second, "deadline of each call, retries included")
+		logLevel = fs.String("log.level", "warn", "lowest level logged to stderr: debug, info, warn or error")
 	)
-	tlsFlags := registerTLSFlags(fs)
 	tracing := addtracing.Flags(fs, "addcli") // -zipkin-url, -otlp-endpoint, -trace-sample
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -115,43 +92,13 @@ func call(args []string, stdout, stderr io.Writer) int {
 		logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 	}
 
-	tlsConfig, err := tlsFlags.config()
+	settings, err := stack.Settings()
 	if err != nil {
 		return fail(err)
 	}
-	thriftProtocol, err := kitthrift.ParseProtocol(*thriftProto)
-	if err != nil {
-		return fail(fmt.Errorf("-thrift-protocol: %w", err))
-	}
-	defaults := map[string]string{"http": "127.0.0.1:8081", "grpc": "127.0.0.1:8082", "thrift": "127.0.0.1:8083", "jsonrpc": "127.0.0.1:8084"}
-	if _, ok := defaults[*transport]; !ok {
-		return fail(fmt.Errorf("unknown transport %q", *transport))
-	}
 
 	// Discovery: where the instances come from.
-	d := addclient.Discovery{
-		ConsulService:  *consulService,
-		ConsulAddr:     *consulAddr,
-		DNSSRV:         *srvName,
-		DNSSRVInterval: *srvInterval,
-		DNSServer:      *srvServer,
-		EtcdPrefix:     *etcdPrefix,
-	}
-	if *consulTags != "" {
-		d.ConsulTags = strings.Split(*consulTags, ",")
-	}
-	if *etcdEndpoints != "" {
-		d.EtcdEndpoints = strings.Split(*etcdEndpoints, ",")
-	}
-	list := *instances
-	if list == "" {
-		list = *addr
-	}
-	if list == "" {
-		list = defaults[*transport]
-	}
-	d.Instances = strings.Split(list, ",")
-	instancer, stop, err := addclient.NewInstancer(d, logger)
+	instancer, stop, err := addclient.NewInstancer(stack.Discovery(), logger)
 	if err != nil {
 		return fail(err)
 	}
@@ -174,23 +121,8 @@ func call(args []string, stdout, stderr io.Writer) int {
 	// The client stack over discovery (see package addclient). Its
 	// endpointers are closed (and with them every instance's connection)
 	// when call returns.
-	svc, closer, err := addclient.New(instancer, addclient.Settings{
-		Transport:           *transport,
-		ThriftProtocol:      thriftProtocol,
-		ThriftFramed:        *thriftFramed,
-		Balancer:            *balancerName,
-		RetryMax:            max(1, *retryMax),
-		RetryAttemptTimeout: *retryAttempt,
-		RetryBudget:         *retryBudget,
-		NoBreaker:           !*breakerOn,
-		BreakerMinRequests:  *breakerMin,
-		BreakerOpenFor:      *breakerOpen,
-		RateLimit:           *rateLimit,
-		RateBurst:           *rateBurst,
-		TLS:                 tlsConfig,
-		TracerProvider:      tracers.OTel(),
-		Zipkin:              tracers.ZipkinTracer(),
-	}, logger)
+	settings.TracerProvider, settings.Zipkin = tracers.OTel(), tracers.ZipkinTracer()
+	svc, closer, err := addclient.New(instancer, settings, logger)
 	if err != nil {
 		return fail(err)
 	}

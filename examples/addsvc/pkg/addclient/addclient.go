@@ -4,6 +4,8 @@
 //
 //	client-side rate limit (RateLimit)
 //	→ retry with a budget (Retry*), each attempt on another instance
+//	→ hedging (Hedge*): a backup attempt on another instance when the
+//	  first is slow, within a budget of its own (off by default)
 //	→ balancer (Balancer: p2c, leastinflight, roundrobin or random)
 //	→ endpointer following the Instancer, one endpoint per instance
 //	→ circuit breaker per instance (unless NoBreaker)
@@ -17,6 +19,7 @@
 package addclient
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -63,6 +66,35 @@ type Settings struct {
 	// RetryBudget is the retries allowed per call, over a 10s window, plus
 	// a floor of 10 per second. Zero means 0.2.
 	RetryBudget float64
+	// Hedge sends a backup attempt of a call to another instance when the
+	// first has not answered after HedgeDelay, or the HedgePercentile of
+	// recent latency (loadbalancer.Hedged). Both methods are pure
+	// functions, so every call is marked idempotent. Each attempt of the
+	// retry is then a hedged call: retries and backups have budgets of
+	// their own, RetryBudget and HedgeMaxExtra, and the extra load is
+	// bounded by their sum. False means no backups.
+	Hedge bool
+	// HedgeDelay is the fixed delay before a backup. Zero means
+	// HedgePercentile of recent latency.
+	HedgeDelay time.Duration
+	// HedgePercentile is the quantile of recent latency after which a
+	// backup is sent, when HedgeDelay is zero. Zero means 0.98.
+	HedgePercentile float64
+	// HedgeMaxExtra is the most extra attempts backups may add, as a share
+	// of calls. Zero means 0.05.
+	HedgeMaxExtra float64
+	// OnAttempt, when set, is called each time an attempt is sent to an
+	// instance (by a retry, a backup, or the call itself), on the
+	// attempt's goroutine, with the method and the instance. An attempt
+	// that an open breaker refuses is not sent and not seen. Load
+	// generators count attempts with it (attempts per call is the
+	// amplification of retries and backups).
+	OnAttempt func(method, instance string)
+	// OnBackup, when set, is called each time hedging sends a backup
+	// attempt, with the method and the backup's instance (see
+	// loadbalancer.HedgeSettings.OnBackup). Backups are attempts too:
+	// OnAttempt sees them as well.
+	OnBackup func(method, instance string)
 	// NoBreaker turns off the circuit breaker that otherwise guards each
 	// instance (it opens at 50% failures of at least BreakerMinRequests
 	// calls in 10s).
@@ -127,6 +159,19 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		if err != nil {
 			return nil, err
 		}
+		if s.OnAttempt != nil {
+			inner, hook := factory, s.OnAttempt
+			factory = func(instance string) (endpoint.Endpoint, io.Closer, error) {
+				e, closer, err := inner(instance)
+				if err != nil {
+					return nil, nil, err
+				}
+				return func(ctx context.Context, req any) (any, error) {
+					hook(method, instance)
+					return e(ctx, req)
+				}, closer, nil
+			}
+		}
 		if !s.NoBreaker {
 			inner := factory
 			factory = func(instance string) (endpoint.Endpoint, io.Closer, error) {
@@ -142,6 +187,20 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		balancer, err := newBalancer(s.Balancer, endpointer)
 		if err != nil {
 			return nil, err
+		}
+		if s.Hedge {
+			// Each attempt of the retry is a hedged call, which picks
+			// its own instances from the balancer (a backup never on
+			// the first's). The retry sees the hedged call as one
+			// attempt on an unnamed instance.
+			hedged := loadbalancer.Hedged(balancer, loadbalancer.HedgeSettings{
+				Delay:      s.HedgeDelay,
+				Percentile: s.HedgePercentile,
+				MaxExtra:   s.HedgeMaxExtra,
+				Classifier: endpoint.Classify,
+				OnBackup:   onBackup(s.OnBackup, method),
+			})
+			balancer = loadbalancer.BalancerFunc(func() (endpoint.Endpoint, error) { return hedged, nil })
 		}
 		e := loadbalancer.RetryWith(balancer, loadbalancer.RetrySettings{
 			MaxAttempts:    s.RetryMax,
@@ -159,6 +218,9 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 			// number and instance, holding the transport's client span.
 			Attempt: attemptSpans(s),
 		})
+		if s.Hedge {
+			e = markIdempotent(e)
+		}
 		if limiter != nil {
 			e = ratelimit.NewErroringLimiter(limiter)(e)
 		}
@@ -176,6 +238,24 @@ func New(instancer loadbalancer.Instancer, s Settings, logger log.Logger) (adden
 		return addendpoint.Set{}, nil, err
 	}
 	return set, closers, nil
+}
+
+// onBackup adapts hook to HedgeSettings.OnBackup for method; nil stays
+// nil.
+func onBackup(hook func(method, instance string), method string) func(context.Context, string) {
+	if hook == nil {
+		return nil
+	}
+	return func(_ context.Context, instance string) { hook(method, instance) }
+}
+
+// markIdempotent marks every call of next as idempotent, so that a
+// Hedged endpoint under it may send a backup: Sum and Concat are pure
+// functions, and calling one twice does no harm.
+func markIdempotent(next endpoint.Endpoint) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return next(loadbalancer.WithIdempotent(ctx), req)
+	}
 }
 
 // attemptSpans is the RetrySettings.Attempt hook giving each attempt a
