@@ -2,6 +2,7 @@ package adopt_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -57,5 +58,47 @@ func TestGRPC(t *testing.T) {
 	p.configureStore(true, 0)
 	if _, code, msg := getItem(t, c, "apple"); code != codes.Unavailable {
 		t.Errorf("GetItem(apple) with the store down: %v %q, want Unavailable", code, msg)
+	}
+}
+
+// TestGRPCBreaker checks step 4: the guard runs on the gRPC service through
+// transport/grpc's interceptor. NotFound and InvalidArgument answers leave
+// the breaker closed; Unavailable ones open it, and its refusals are
+// ResourceExhausted; the breaker is the HTTP API's too, so HTTP requests
+// are refused as well.
+func TestGRPCBreaker(t *testing.T) {
+	p := start(t, build(t), "-breaker.open-for", "1m")
+	c := p.dial(t)
+	for i := range 60 {
+		if _, code, msg := getItem(t, c, "no-such-sku"); code != codes.NotFound {
+			t.Fatalf("GetItem(no-such-sku) #%d: %v %q, want NotFound", i, code, msg)
+		}
+		if _, code, msg := getItem(t, c, ""); code != codes.InvalidArgument {
+			t.Fatalf("GetItem(\"\") #%d: %v %q, want InvalidArgument", i, code, msg)
+		}
+	}
+	if n, code, msg := getItem(t, c, "apple"); code != codes.OK || n != 12 {
+		t.Fatalf("GetItem(apple) after 120 caller errors: %d, %v %q; want 12, OK (they must not open the breaker)", n, code, msg)
+	}
+
+	p.configureStore(true, 0)
+	var failed, refused int
+	for i := range 40 {
+		_, code, msg := getItem(t, c, "apple")
+		switch {
+		case code == codes.Unavailable && refused == 0:
+			failed++
+		case code == codes.ResourceExhausted && msg == "circuitbreaker: breaker is open":
+			refused++
+		default:
+			t.Fatalf("GetItem(apple) #%d with the store down (%d Unavailable, %d refusals before): %v %q", i, failed, refused, code, msg)
+		}
+	}
+	if failed < 19 || failed > 20 || refused != 40-failed {
+		t.Errorf("with the store down: %d Unavailable then %d refusals, want 19 (20 on a slow machine) then the rest", failed, refused)
+	}
+	status, body := do(t, context.Background(), http.MethodGet, "http://"+p.http+"/items/apple", "")
+	if status != http.StatusTooManyRequests || errorBody(body) != "circuitbreaker: breaker is open" {
+		t.Errorf("GET /items/apple once gRPC failures opened the breaker: %d %s, want 429 circuitbreaker: breaker is open", status, body)
 	}
 }

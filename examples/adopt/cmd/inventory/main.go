@@ -38,6 +38,7 @@ import (
 	"github.com/endpointkit/kit/examples/adopt/pb"
 	kitprom "github.com/endpointkit/kit/metrics/prometheus"
 	"github.com/endpointkit/kit/ratelimit"
+	kitgrpc "github.com/endpointkit/kit/transport/grpc"
 	"github.com/endpointkit/kit/transport/http/handler"
 )
 
@@ -121,14 +122,38 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	api.Handle("GET /items/{sku}", resilient(getItem(store)))
 	api.Handle("PUT /items/{sku}", resilient(putItem(store, updates)))
 
-	grpcServer := grpc.NewServer()
+	// kit: the same guard (one breaker watches the store for both
+	// transports), request metrics under go-grpc-prometheus' names
+	// (grpc_server_handled_total, grpc_server_handling_seconds) and an
+	// access log on the gRPC service, through transport/grpc's interceptor.
+	// Refusals are ResourceExhausted; Unavailable answers open the breaker,
+	// NotFound and InvalidArgument never do.
+	grpcMetrics, err := kitprom.NewGRPCServerMetrics(reg, nil)
+	if err != nil {
+		return err
+	}
+	grpcServer := grpc.NewServer(grpc.ChainUnaryInterceptor(kitgrpc.UnaryServerInterceptor(endpoint.Chain(
+		kitgrpc.ServerAccessLog(logger),
+		kitgrpc.ServerMetrics(grpcMetrics),
+		guard,
+	))))
 	pb.RegisterInventoryServer(grpcServer, inventoryServer{store: store})
 
 	debug := http.NewServeMux()
 	debug.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	debug.Handle("PUT /debug/store", configureStore(store))
 
-	apiServer := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second}
+	// kit: request metrics under promhttp's names (http_requests_total,
+	// http_request_duration_seconds by method, route pattern and code) and
+	// an access log through the service's own *slog.Logger, around the
+	// whole API: unmatched paths are counted too, as the route "unmatched".
+	httpMetrics, err := kitprom.NewHTTPServerMetrics(reg, nil)
+	if err != nil {
+		return err
+	}
+	apiHandler := handler.AccessLog(logger)(handler.Metrics(httpMetrics)(api))
+
+	apiServer := &http.Server{Handler: apiHandler, ReadHeaderTimeout: 5 * time.Second}
 	debugServer := &http.Server{Handler: debug, ReadHeaderTimeout: 5 * time.Second}
 	return serve(ctx, logger, *drain, []server{
 		{"http", *httpAddr, apiServer.Serve, apiServer.Shutdown},

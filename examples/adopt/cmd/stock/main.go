@@ -3,7 +3,7 @@
 // grpc-go client.
 //
 //	stock -addr 127.0.0.1:8080 apple pear
-//	stock -addr 127.0.0.1:8080 -n 1000 -every 10ms apple
+//	stock -addr 127.0.0.1:8080,127.0.0.1:9080 -n 1000 -every 10ms apple
 //	stock -grpc -addr 127.0.0.1:8081 apple
 //
 // It prints one line per answer, "apple 12", or "apple error: ..." for a
@@ -24,13 +24,19 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/endpointkit/kit/circuitbreaker"
+	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/examples/adopt/pb"
+	"github.com/endpointkit/kit/loadbalancer/static"
+	kitgrpc "github.com/endpointkit/kit/transport/grpc"
+	"github.com/endpointkit/kit/transport/http/roundtrip"
 )
 
 func main() {
@@ -46,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("stock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		addr    = fs.String("addr", "127.0.0.1:8080", "the inventory service's HTTP address")
+		addr    = fs.String("addr", "127.0.0.1:8080", "the inventory service's HTTP address, or several instances' comma-separated")
 		n       = fs.Int("n", 1, "how many rounds of questions to ask")
 		every   = fs.Duration("every", 0, "pause between rounds")
 		useGRPC = fs.Bool("grpc", false, "ask over gRPC; -addr then names gRPC addresses")
@@ -58,19 +64,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("name at least one item (SKU)")
 	}
 
+	// kit: one discovery source for both clients below: here a fixed
+	// list; loadbalancer/dnssrv, etcd, consul or zk alike.
+	instancer := static.NewInstancer(strings.Split(*addr, ","))
+
 	var inventory interface {
 		count(ctx context.Context, sku string) (int64, error)
 	}
 	if *useGRPC {
-		conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		// kit: discovery feeds the ClientConn through transport/grpc's
+		// resolver (grpc's round_robin balances over the instances), and
+		// a circuit breaker runs around every call through its client
+		// interceptor: Unavailable answers open it, NotFound never does.
+		breaker := circuitbreaker.NewBreaker(circuitbreaker.Settings{})
+		conn, err := grpc.NewClient("kit:///inventory",
+			grpc.WithResolvers(kitgrpc.NewResolver("kit", instancer)),
+			grpc.WithDefaultServiceConfig(`{"loadBalancingConfig": [{"round_robin":{}}]}`),
+			grpc.WithChainUnaryInterceptor(kitgrpc.UnaryClientInterceptor(breaker.Middleware)),
+			grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
 		inventory = grpcClient{pb.NewInventoryClient(conn)}
 	} else {
-		client := &http.Client{Timeout: 5 * time.Second}
-		inventory = httpClient{base: "http://" + *addr, http: client}
+		// kit: the client's Transport sends each request to one of the
+		// instances (power of two choices over their latency), retries
+		// idempotent requests on another instance within a retry budget,
+		// ejects outliers, and keeps a circuit breaker per instance.
+		// Requests name the service, http://inventory, instead of a host.
+		rt := roundtrip.NewTransport(instancer,
+			roundtrip.TransportInstanceMiddleware(func(instance string) endpoint.Middleware {
+				return circuitbreaker.NewBreaker(circuitbreaker.Settings{}).Middleware
+			}))
+		defer rt.Close()
+
+		client := &http.Client{Transport: rt, Timeout: 5 * time.Second}
+		inventory = httpClient{base: "http://inventory", http: client}
 	}
 
 	var calls, failed int
