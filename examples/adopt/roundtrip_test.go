@@ -69,7 +69,9 @@ func TestRoundTripperSurvivesKill(t *testing.T) {
 		t.Fatalf("stock over three instances, one killed after %d answers (%d of them its own): %d answered, %d failed; want all %d answered", calls/3, killedAt, answered, wrong, calls)
 	}
 
-	// Each instance answered, and together at least every call (more when an attempt was answered but
+	// Each instance answered its share (P2C weighs latency, so shares are
+	// not equal: from 89 to 325 of 600 in 12 runs), and together at least
+	// every call (more when an attempt was answered but
 	// its response lost with the killed instance). The access log has a
 	// line per request answered.
 	total := 0
@@ -77,8 +79,8 @@ func TestRoundTripperSurvivesKill(t *testing.T) {
 		n := p.served()
 		total += n
 		t.Logf("instance %d answered %d (killed: %t)", i, n, i == killed)
-		if n == 0 {
-			t.Errorf("instance %d answered no request: the RoundTripper balances over all three", i)
+		if n < calls/20 {
+			t.Errorf("instance %d answered %d requests, want at least %d (5%%): the RoundTripper balances over all three", i, n, calls/20)
 		}
 	}
 	if total < calls {
