@@ -69,6 +69,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	switch {
+	case *rps < 0:
+		return fmt.Errorf("-limit.rate %v: want 0 (no rate limit) or more", *rps)
+	case *burst < 1:
+		return fmt.Errorf("-limit.burst %d: want 1 or more", *burst)
+	case *maxInFlight < 1:
+		return fmt.Errorf("-limit.in-flight %d: want 1 or more", *maxInFlight)
+	case *openFor <= 0:
+		return fmt.Errorf("-breaker.open-for %v: want more than 0", *openFor)
+	case *drain < 0:
+		return fmt.Errorf("-shutdown-timeout %v: want 0 or more", *drain)
+	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
