@@ -60,8 +60,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	switch {
+	case fs.NArg() == 0:
 		return errors.New("name at least one item (SKU)")
+	case *n < 1:
+		return fmt.Errorf("-n %d: want 1 or more", *n)
+	case *every < 0:
+		return fmt.Errorf("-every %v: want 0 or more", *every)
 	}
 
 	// kit: one discovery source for both clients below: here a fixed
