@@ -21,14 +21,14 @@ func TestGRPCClient(t *testing.T) {
 		addrs[i] = p.grpc
 	}
 
-	out, err := exec.Command(stock, "-grpc", "-addr", strings.Join(addrs, ","), "-n", "60", "apple").Output()
-	if err != nil || strings.Count(string(out), "apple 12\n") != 60 {
-		t.Fatalf("stock -grpc -n 60 apple over three instances: %v\n%s", err, out)
+	out, err := exec.Command(stock, "-grpc", "-addr", strings.Join(addrs, ","), "-n", "300", "apple").Output()
+	if err != nil || strings.Count(string(out), "apple 12\n") != 300 {
+		t.Fatalf("stock -grpc -n 300 apple over three instances: %v\n%s", err, out)
 	}
 	ok := regexp.MustCompile(`msg="grpc call" method=/inventory\.Inventory/GetItem type=unary code=OK `)
 	for i, p := range instances {
 		if n := p.count(ok); n == 0 {
-			t.Errorf("instance %d answered none of the 60 calls: round_robin over kit's discovery spreads them over all three", i)
+			t.Errorf("instance %d answered none of the 300 calls: round_robin over kit's discovery spreads them over all three", i)
 		}
 	}
 
