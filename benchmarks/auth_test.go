@@ -223,7 +223,8 @@ func TestJWTContestantsAgree(t *testing.T) {
 // (as HTTPToContext puts it), checked against one user and password, then
 // a trivial endpoint. Contestants: a hand-written check (decode, split,
 // subtle.ConstantTimeCompare of user and password as they are: it leaks
-// their lengths) and kit's AuthMiddleware (hashes both sides first).
+// their lengths) and kit's AuthMiddleware (a cyclic constant-time
+// comparison whose time depends only on the presented lengths).
 
 const basicUser, basicPass = "admin", "correct horse battery staple"
 

@@ -2,7 +2,6 @@ package basic
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -97,19 +96,80 @@ func (AuthError) Outcome() endpoint.Outcome { return endpoint.Outcome{Kind: endp
 type CheckFunc func(ctx context.Context, user, password string) (bool, error)
 
 // Static returns a CheckFunc that accepts exactly one user and password.
-// It compares SHA-256 digests of both sides with subtle.ConstantTimeCompare,
-// and checks user and password both whatever the first gives, so neither
-// the length of the secret nor which half was wrong shows in the timing.
+// It compares them with the presented ones in time that depends only on the
+// presented lengths (see [secret]), and checks user and password both
+// whatever the first gives, so neither the content nor the length of the
+// secrets, nor which half was wrong, shows in the timing. What it needs of
+// user and password is prepared once, here, not per call.
 func Static(user, password string) CheckFunc {
-	wantUser := sha256.Sum256([]byte(user))
-	wantPass := sha256.Sum256([]byte(password))
+	wantUser, wantPass := newSecret(user), newSecret(password)
 	return func(_ context.Context, u, p string) (bool, error) {
-		gotUser := sha256.Sum256([]byte(u))
-		gotPass := sha256.Sum256([]byte(p))
-		okUser := subtle.ConstantTimeCompare(gotUser[:], wantUser[:])
-		okPass := subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
-		return okUser&okPass == 1, nil
+		return wantUser.equal(u)&wantPass.equal(p) == 1, nil
 	}
+}
+
+// secret is a value compared in constant time with presented ones.
+//
+// # Why the comparison is sound
+//
+// equal(got) reads every byte of got once, in order, and XORs it with the
+// secret's byte at index j, where j runs 0, 1, ..., n-1, 0, 1, ... (the
+// secret read cyclically; n is its length). It ORs the differences into
+// one byte, and at the end ANDs "no difference" with "the lengths are
+// equal". When the lengths are equal the cyclic walk is the plain
+// byte-by-byte walk, so the result is exactly got == secret; when they
+// differ the result is false whatever the bytes. So it is correct.
+//
+// Its running time depends only on len(got), which the caller chose and so
+// already knows: the loop runs len(got) times; each turn does the same
+// operations whatever the data: one load from got, one from the secret,
+// XOR, OR, and the wrap of j, which is computed without a branch
+// (subtle.ConstantTimeEq and ConstantTimeSelect) and without a division
+// (i % n would be a DIV, whose latency varies with its operands on many
+// CPUs, and n is secret); the length check is arithmetic on the two
+// lengths (an XOR and a sign fold), with no early return. Nothing ends the
+// loop early, so a mismatch at the first byte and one at the last take the
+// same time, and a short secret and a long one take the same time for the
+// same presented value: neither content nor length leaks, which is what
+// subtle.ConstantTimeCompare alone does not give (it returns at once when
+// the lengths differ) and what hashing both sides with SHA-256 gave, at
+// four times the cost.
+//
+// What remains: the addresses read in the secret are 0..min(len(got),n)-1,
+// so a process sharing the CPU's cache could see how many cache lines of
+// the secret were touched, that is its length to 64 bytes; a network peer
+// cannot. An empty secret is stored as one zero byte (so the cyclic read
+// has something to read) with n = 0 for the length check.
+type secret struct {
+	b []byte // the secret, or {0} for an empty one
+	n int    // the secret's real length
+}
+
+func newSecret(s string) secret {
+	if s == "" {
+		return secret{b: []byte{0}}
+	}
+	return secret{b: []byte(s), n: len(s)}
+}
+
+// equal returns 1 when got is the secret and 0 otherwise, in time that
+// depends on len(got) only (see the type's doc).
+func (s secret) equal(got string) int {
+	b := s.b
+	m := len(b) // ≥ 1
+	var diff byte
+	j := 0
+	for i := 0; i < len(got); i++ {
+		diff |= got[i] ^ b[j]
+		j++
+		// j = 0 when it reached m, without a branch or a division.
+		j = subtle.ConstantTimeSelect(subtle.ConstantTimeEq(int32(j), int32(m)), 0, j)
+	}
+	// The lengths are equal when their XOR is zero; x|-x has its top bit
+	// set exactly when x != 0.
+	x := uint64(len(got)) ^ uint64(s.n)
+	sameLen := int(1 ^ ((x | -x) >> 63))
+	return subtle.ConstantTimeByteEq(diff, 0) & sameLen
 }
 
 // AuthMiddleware returns a Middleware that lets a call through only when
