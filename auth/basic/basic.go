@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"math/bits"
 	"net/http"
 	"strings"
 
@@ -123,8 +124,8 @@ func Static(user, password string) CheckFunc {
 // Its running time depends only on len(got), which the caller chose and so
 // already knows: the loop runs len(got) times; each turn does the same
 // operations whatever the data: one load from got, one from the secret,
-// XOR, OR, and the wrap of j, which is computed without a branch
-// (subtle.ConstantTimeEq and ConstantTimeSelect) and without a division
+// XOR, OR, and the wrap of j, which is computed without a branch (a
+// mask from the sign of j-m) and without a division
 // (i % n would be a DIV, whose latency varies with its operands on many
 // CPUs, and n is secret); the length check is arithmetic on the two
 // lengths (an XOR and a sign fold), with no early return. Nothing ends the
@@ -162,8 +163,10 @@ func (s secret) equal(got string) int {
 	for i := 0; i < len(got); i++ {
 		diff |= got[i] ^ b[j]
 		j++
-		// j = 0 when it reached m, without a branch or a division.
-		j = subtle.ConstantTimeSelect(subtle.ConstantTimeEq(int32(j), int32(m)), 0, j)
+		// j = 0 when it reached m, without a branch or a division: j-m is
+		// negative (top bit set) exactly while j < m, and then the mask
+		// is all ones and keeps j; at j == m it is zero and clears j.
+		j &= -int(uint(j-m) >> (bits.UintSize - 1))
 	}
 	// The lengths are equal when their XOR is zero; x|-x has its top bit
 	// set exactly when x != 0.
