@@ -64,7 +64,9 @@ func TestAuthorizeByCertificate(t *testing.T) {
 	p := start(t, addsvcBin, "-tls.cert", server.CertFile, "-tls.key", server.KeyFile, "-tls.client-ca", ca.File,
 		"-auth.allow", "spiffe://example.org/addcli")
 	sumURL := "https://" + p.addr("http") + "/sum"
-	as := func(c testcerts.Pair) []string { return []string{"--cacert", ca.File, "--cert", c.CertFile, "--key", c.KeyFile} }
+	as := func(c testcerts.Pair) []string {
+		return []string{"--cacert", ca.File, "--cert", c.CertFile, "--key", c.KeyFile}
+	}
 	good := func(after string) {
 		t.Helper()
 		status, out := curlStatus(t, curl, sumURL, `{"a":1,"b":2}`, as(allowed)...)
