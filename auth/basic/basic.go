@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"math/bits"
 	"net/http"
 	"strings"
 
@@ -101,7 +100,8 @@ type CheckFunc func(ctx context.Context, user, password string) (bool, error)
 // presented lengths (see [secret]), and checks user and password both
 // whatever the first gives, so neither the content nor the length of the
 // secrets, nor which half was wrong, shows in the timing. What it needs of
-// user and password is prepared once, here, not per call.
+// user and password is prepared once, here, not per call: each secret
+// repeated to MaxHeaderBytes (8 KiB for the two).
 func Static(user, password string) CheckFunc {
 	wantUser, wantPass := newSecret(user), newSecret(password)
 	return func(_ context.Context, u, p string) (bool, error) {
@@ -113,64 +113,71 @@ func Static(user, password string) CheckFunc {
 //
 // # Why the comparison is sound
 //
-// equal(got) reads every byte of got once, in order, and XORs it with the
-// secret's byte at index j, where j runs 0, 1, ..., n-1, 0, 1, ... (the
-// secret read cyclically; n is its length). It ORs the differences into
-// one byte, and at the end ANDs "no difference" with "the lengths are
-// equal". When the lengths are equal the cyclic walk is the plain
-// byte-by-byte walk, so the result is exactly got == secret; when they
-// differ the result is false whatever the bytes. So it is correct.
+// The idea: read every presented byte once, in order, against the secret
+// read cyclically (byte i against secret[i mod n], n the secret's length),
+// OR all the differences into one byte, and at the end AND "no
+// difference" with "the lengths are equal". When the lengths are equal the
+// cyclic walk is the plain byte-by-byte walk, so the result is exactly
+// got == secret; when they differ the result is false whatever the bytes.
+// So it is correct.
 //
-// Its running time depends only on len(got), which the caller chose and so
-// already knows: the loop runs len(got) times; each turn does the same
-// operations whatever the data: one load from got, one from the secret,
-// XOR, OR, and the wrap of j, which is computed without a branch (a
-// mask from the sign of j-m) and without a division
-// (i % n would be a DIV, whose latency varies with its operands on many
-// CPUs, and n is secret); the length check is arithmetic on the two
-// lengths (an XOR and a sign fold), with no early return. Nothing ends the
-// loop early, so a mismatch at the first byte and one at the last take the
-// same time, and a short secret and a long one take the same time for the
-// same presented value: neither content nor length leaks, which is what
-// subtle.ConstantTimeCompare alone does not give (it returns at once when
-// the lengths differ) and what hashing both sides with SHA-256 gave, at
-// four times the cost.
+// Its running time must depend only on len(got), which the caller chose
+// and so already knows. Done literally, the walk would compute i mod n per
+// byte: a DIV, whose latency varies with its operands on many CPUs (and n
+// is secret), or a wrap-around counter, whose branch (or, made branchless,
+// its serial dependency) costs several times the comparison. So the
+// cyclic walk is precomputed once, by newSecret: ext holds the secret
+// repeated to extLen bytes (MaxHeaderBytes: no credentials decoded from a
+// header are longer), and equal compares got[i] with ext[i], a loop like
+// subtle.ConstantTimeCompare's: one load from each, XOR, OR, no early exit.
+// A presented value longer than ext (possible only when the check is
+// called directly) is walked in chunks of len(ext) against ext from its
+// start; chunk boundaries depend on len(got) and len(ext) only, and such a
+// value is longer than the secret, so its result is false anyway. The
+// length check is arithmetic on the two lengths (an XOR and a sign fold).
 //
-// What remains: the addresses read in the secret are 0..min(len(got),n)-1,
-// so a process sharing the CPU's cache could see how many cache lines of
-// the secret were touched, that is its length to 64 bytes; a network peer
-// cannot. An empty secret is stored as one zero byte (so the cyclic read
-// has something to read) with n = 0 for the length check.
+// So a mismatch at the first byte and one at the last take the same time,
+// and a short secret and a long one take the same time for the same
+// presented value, and touch the same memory (ext[0:len(got)]): neither
+// content nor length leaks, which subtle.ConstantTimeCompare alone does
+// not give (it returns at once when the lengths differ) and hashing both
+// sides with SHA-256 gave at four times the cost. The one exception is a
+// secret longer than MaxHeaderBytes (no password is): ext is then the
+// secret itself, and a directly presented value longer still is chunked
+// at the secret's length.
 type secret struct {
-	b []byte // the secret, or {0} for an empty one
-	n int    // the secret's real length
+	ext []byte // the secret repeated to max(extLen, n) bytes; zeros for an empty one
+	n   int    // the secret's length
 }
 
+// extLen is the length of a secret's precomputed cyclic walk.
+const extLen = MaxHeaderBytes
+
 func newSecret(s string) secret {
-	if s == "" {
-		return secret{b: []byte{0}}
+	ext := make([]byte, max(extLen, len(s)))
+	if s != "" {
+		for i := range ext {
+			ext[i] = s[i%len(s)] // once per middleware, not per call
+		}
 	}
-	return secret{b: []byte(s), n: len(s)}
+	return secret{ext: ext, n: len(s)}
 }
 
 // equal returns 1 when got is the secret and 0 otherwise, in time that
 // depends on len(got) only (see the type's doc).
 func (s secret) equal(got string) int {
-	b := s.b
-	m := len(b) // ≥ 1
+	x := uint64(len(got)) ^ uint64(s.n)
 	var diff byte
-	j := 0
-	for i := 0; i < len(got); i++ {
-		diff |= got[i] ^ b[j]
-		j++
-		// j = 0 when it reached m, without a branch or a division: j-m is
-		// negative (top bit set) exactly while j < m, and then the mask
-		// is all ones and keeps j; at j == m it is zero and clears j.
-		j &= -int(uint(j-m) >> (bits.UintSize - 1))
+	for len(got) > 0 {
+		k := min(len(got), len(s.ext))
+		chunk, ext := got[:k], s.ext[:k]
+		for i := 0; i < len(chunk); i++ {
+			diff |= chunk[i] ^ ext[i]
+		}
+		got = got[k:]
 	}
 	// The lengths are equal when their XOR is zero; x|-x has its top bit
 	// set exactly when x != 0.
-	x := uint64(len(got)) ^ uint64(s.n)
 	sameLen := int(1 ^ ((x | -x) >> 63))
 	return subtle.ConstantTimeByteEq(diff, 0) & sameLen
 }
