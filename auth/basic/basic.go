@@ -171,8 +171,8 @@ func (s secret) equal(got string) int {
 	for len(got) > 0 {
 		k := min(len(got), len(s.ext))
 		chunk, ext := got[:k], s.ext[:k]
-		for i := 0; i < len(chunk); i++ {
-			diff |= chunk[i] ^ ext[i]
+		for i := range len(chunk) {
+			diff |= chunk[i] ^ ext[i] // no bounds check: both are k long
 		}
 		got = got[k:]
 	}
