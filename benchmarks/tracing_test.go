@@ -58,7 +58,7 @@ type discardExporter struct{}
 func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discardExporter) Shutdown(context.Context) error                             { return nil }
 
-func otelProvider(b *testing.B, sampled bool) *sdktrace.TracerProvider {
+func otelProvider(b testing.TB, sampled bool) *sdktrace.TracerProvider {
 	sampler := sdktrace.NeverSample()
 	if sampled {
 		sampler = sdktrace.AlwaysSample()
@@ -69,7 +69,7 @@ func otelProvider(b *testing.B, sampled bool) *sdktrace.TracerProvider {
 	return tp
 }
 
-func zipkinTracer(b *testing.B, sampled bool) *zipkin.Tracer {
+func zipkinTracer(b testing.TB, sampled bool) *zipkin.Tracer {
 	sampler := zipkin.NeverSample
 	if sampled {
 		sampler = zipkin.AlwaysSample

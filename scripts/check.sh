@@ -27,6 +27,7 @@ APT_NEEDS=(
 	zooinspector:zookeeperd # loadbalancer/zk starts ZooKeeper from its jar; zooinspector marks the install
 	thrift:thrift-compiler  # transport/thrift and addsvc generate their Python peers' code
 	openssl:openssl         # auth/mtls: certificates made by a second X.509 implementation
+	gcc:gcc                 # cgo: the SQLite of scripts/build-hydra.sh's Ory Hydra
 )
 
 # Python modules for Debian's /usr/bin/python3: "module:debian-package",
@@ -116,8 +117,16 @@ OTELCOL_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/kit/otelcol
 otelcol_log=$(mktemp)
 setsid scripts/build-otelcol.sh "$OTELCOL_DIR" >"$otelcol_log" 2>&1 &
 otelcol_pid=$!
-trap 'kill -- -"$consul_pid" 2>/dev/null || true; kill -- -"$otelcol_pid" 2>/dev/null || true; rm -f "$consul_log" "$otelcol_log"' EXIT
-export PATH=$CONSUL_DIR:$OTELCOL_DIR:$PATH
+# auth/jwt's interoperability test verifies the JWT access tokens of a real
+# OAuth2/OpenID Connect server, Ory Hydra: scripts/build-hydra.sh builds it
+# from source (about 8 minutes of downloads and 15 of compilation on a busy
+# machine, nothing when it is built already), in the background too.
+HYDRA_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/kit/hydra
+hydra_log=$(mktemp)
+setsid scripts/build-hydra.sh "$HYDRA_DIR" >"$hydra_log" 2>&1 &
+hydra_pid=$!
+trap 'kill -- -"$consul_pid" 2>/dev/null || true; kill -- -"$otelcol_pid" 2>/dev/null || true; kill -- -"$hydra_pid" 2>/dev/null || true; rm -f "$consul_log" "$otelcol_log" "$hydra_log"' EXIT
+export PATH=$CONSUL_DIR:$OTELCOL_DIR:$HYDRA_DIR:$PATH
 install_go_tools
 install_npm
 export KIT_INTEGRATION=1
@@ -172,6 +181,13 @@ if ! wait "$otelcol_pid"; then
 	exit 1
 fi
 tail -n 1 "$otelcol_log"
+step "wait for the Ory Hydra build"
+if ! wait "$hydra_pid"; then
+	echo "scripts/build-hydra.sh failed:" >&2
+	cat "$hydra_log" >&2
+	exit 1
+fi
+tail -n 3 "$hydra_log" | head -n 1
 
 step "go test -race ./..."
 go test -race -count=1 ./...

@@ -2,7 +2,6 @@ package basic
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -97,19 +96,90 @@ func (AuthError) Outcome() endpoint.Outcome { return endpoint.Outcome{Kind: endp
 type CheckFunc func(ctx context.Context, user, password string) (bool, error)
 
 // Static returns a CheckFunc that accepts exactly one user and password.
-// It compares SHA-256 digests of both sides with subtle.ConstantTimeCompare,
-// and checks user and password both whatever the first gives, so neither
-// the length of the secret nor which half was wrong shows in the timing.
+// It compares them with the presented ones in time that depends only on the
+// presented lengths (see [secret]), and checks user and password both
+// whatever the first gives, so neither the content nor the length of the
+// secrets, nor which half was wrong, shows in the timing. What it needs of
+// user and password is prepared once, here, not per call: each secret
+// repeated to MaxHeaderBytes (8 KiB for the two).
 func Static(user, password string) CheckFunc {
-	wantUser := sha256.Sum256([]byte(user))
-	wantPass := sha256.Sum256([]byte(password))
+	wantUser, wantPass := newSecret(user), newSecret(password)
 	return func(_ context.Context, u, p string) (bool, error) {
-		gotUser := sha256.Sum256([]byte(u))
-		gotPass := sha256.Sum256([]byte(p))
-		okUser := subtle.ConstantTimeCompare(gotUser[:], wantUser[:])
-		okPass := subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
-		return okUser&okPass == 1, nil
+		return wantUser.equal(u)&wantPass.equal(p) == 1, nil
 	}
+}
+
+// secret is a value compared in constant time with presented ones.
+//
+// # Why the comparison is sound
+//
+// The idea: read every presented byte once, in order, against the secret
+// read cyclically (byte i against secret[i mod n], n the secret's length),
+// OR all the differences into one byte, and at the end AND "no
+// difference" with "the lengths are equal". When the lengths are equal the
+// cyclic walk is the plain byte-by-byte walk, so the result is exactly
+// got == secret; when they differ the result is false whatever the bytes.
+// So it is correct.
+//
+// Its running time must depend only on len(got), which the caller chose
+// and so already knows. Done literally, the walk would compute i mod n per
+// byte: a DIV, whose latency varies with its operands on many CPUs (and n
+// is secret), or a wrap-around counter, whose branch (or, made branchless,
+// its serial dependency) costs several times the comparison. So the
+// cyclic walk is precomputed once, by newSecret: ext holds the secret
+// repeated to extLen bytes (MaxHeaderBytes: no credentials decoded from a
+// header are longer), and equal compares got[i] with ext[i], a loop like
+// subtle.ConstantTimeCompare's: one load from each, XOR, OR, no early exit.
+// A presented value longer than ext (possible only when the check is
+// called directly) is walked in chunks of len(ext) against ext from its
+// start; chunk boundaries depend on len(got) and len(ext) only, and such a
+// value is longer than the secret, so its result is false anyway. The
+// length check is arithmetic on the two lengths (an XOR and a sign fold).
+//
+// So a mismatch at the first byte and one at the last take the same time,
+// and a short secret and a long one take the same time for the same
+// presented value, and touch the same memory (ext[0:len(got)]): neither
+// content nor length leaks, which subtle.ConstantTimeCompare alone does
+// not give (it returns at once when the lengths differ) and hashing both
+// sides with SHA-256 gave at four times the cost. The one exception is a
+// secret longer than MaxHeaderBytes (no password is): ext is then the
+// secret itself, and a directly presented value longer still is chunked
+// at the secret's length.
+type secret struct {
+	ext []byte // the secret repeated to max(extLen, n) bytes; zeros for an empty one
+	n   int    // the secret's length
+}
+
+// extLen is the length of a secret's precomputed cyclic walk.
+const extLen = MaxHeaderBytes
+
+func newSecret(s string) secret {
+	ext := make([]byte, max(extLen, len(s)))
+	if s != "" {
+		for i := range ext {
+			ext[i] = s[i%len(s)] // once per middleware, not per call
+		}
+	}
+	return secret{ext: ext, n: len(s)}
+}
+
+// equal returns 1 when got is the secret and 0 otherwise, in time that
+// depends on len(got) only (see the type's doc).
+func (s secret) equal(got string) int {
+	x := uint64(len(got)) ^ uint64(s.n)
+	var diff byte
+	for len(got) > 0 {
+		k := min(len(got), len(s.ext))
+		chunk, ext := got[:k], s.ext[:k]
+		for i := range len(chunk) {
+			diff |= chunk[i] ^ ext[i] // no bounds check: both are k long
+		}
+		got = got[k:]
+	}
+	// The lengths are equal when their XOR is zero; x|-x has its top bit
+	// set exactly when x != 0.
+	sameLen := int(1 ^ ((x | -x) >> 63))
+	return subtle.ConstantTimeByteEq(diff, 0) & sameLen
 }
 
 // AuthMiddleware returns a Middleware that lets a call through only when

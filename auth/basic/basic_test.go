@@ -114,9 +114,18 @@ func TestStatic(t *testing.T) {
 		{"use", "pass", false},
 		{"userpass", "", false},
 		{"", "", false},
+		{"user", "passpass", false},
+		{"useruser", "pass", false},
 	} {
 		if got, err := check(context.Background(), tc.u, tc.p); got != tc.want || err != nil {
 			t.Errorf("Static(user, pass)(%q, %q) = %v, %v; want %v, nil", tc.u, tc.p, got, err, tc.want)
+		}
+	}
+	// An empty password is a password like another: only "" matches it.
+	empty := basic.Static("user", "")
+	for p, want := range map[string]bool{"": true, "\x00": false, "pass": false} {
+		if got, _ := empty(context.Background(), "user", p); got != want {
+			t.Errorf("Static(user, \"\")(user, %q) = %v, want %v", p, got, want)
 		}
 	}
 }

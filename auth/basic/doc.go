@@ -6,8 +6,9 @@
 // [AuthMiddleware](requiredUser, requiredPassword, realm) returns an
 // endpoint.Middleware, and a refused call returns an [AuthError] whose
 // StatusCode is 401 and whose Headers carry WWW-Authenticate with the realm.
-// What kit adds: the comparison is constant-time and leaks neither length
-// (both sides are hashed first), the check is pluggable ([NewMiddleware]
+// What kit adds: the comparison is constant-time and leaks neither the
+// secrets nor their lengths (its time depends only on the presented
+// lengths; see [Static]), the check is pluggable ([NewMiddleware]
 // with a [CheckFunc], for a user table or a password hash), the
 // authenticated user is put in the context ([UserFromContext]), duplicated
 // and oversized headers are refused, and refusals speak kit's failure model

@@ -45,6 +45,14 @@
 //	e = jwt.NewSigner(kid, privateKey, stdjwt.SigningMethodEdDSA, claims)(client.Endpoint())
 //	// with http.ClientBefore(jwt.ContextToHTTP()) on the client
 //
+// # Thrift
+//
+// Over transport/thrift the token travels in the THeader header
+// [ThriftHeader] ("authorization": "Bearer <token>"), with the same hook
+// shapes, which Go kit did not have: [ThriftToContext] for a Server's
+// ServerBefore and [ContextToThrift] for a Client's ClientBefore. Protocols
+// without headers (binary, compact, JSON) carry no token.
+//
 // # Services not built around Endpoints
 //
 // [HTTPHandler] wraps a plain http.Handler, and [UnaryServerInterceptor]
@@ -63,6 +71,12 @@
 //	no key fresh enough (JWKS down       503                                Unavailable
 //	  longer than MaxStale, or never up)
 //
+// Over Thrift (transport/thrift's ExceptionOf) a 401 is a
+// TApplicationException of type kitthrift.ExceptionUnauthenticated
+// "unauthenticated", a 403 ExceptionPermissionDenied "permission denied"
+// and the 503 INTERNAL_ERROR; kit's Thrift client classifies the first two
+// as the caller's errors, not retried.
+//
 // The first three are CallerErrors in kit's failure model; the last is a
 // retryable DependencyFailure. transport/http/jsonrpc's server answers the
 // CallerErrors with code InvalidParams (-32602) and the 503 with
@@ -72,6 +86,6 @@
 //
 // # Concurrency
 //
-// The middlewares and a JWKS are safe for concurrent use. A JWKS runs a
+// The middlewares, the transport hooks and a JWKS are safe for concurrent use. A JWKS runs a
 // goroutine from NewJWKS until Close.
 package jwt

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/endpointkit/kit/internal/otelcoltest"
+	"github.com/endpointkit/kit/internal/testenv"
 )
 
 // TestTracingEndToEnd runs the real addsvc and addcli with -otlp-endpoint
@@ -124,4 +125,99 @@ func only(t *testing.T, ss otelcoltest.Spans) otelcoltest.Span {
 		t.Fatalf("want 1 span, got %d:\n%s", len(ss), ss)
 	}
 	return ss[0]
+}
+
+// TestCurlTraceHeaders: curl sends trace context to the real addsvc, run
+// with -otlp-endpoint and -zipkin-url and sampling none of its own traces:
+// a W3C traceparent (over HTTP and JSON-RPC) is continued by the
+// OpenTelemetry server span, B3 in its multiple headers and in its single
+// header by the Zipkin server span (addsvc's OpenTelemetry hooks read W3C
+// Trace Context, its Zipkin hooks B3, as package addtracing sets them up).
+// Each server span, read back from a real collector, is in curl's trace,
+// a child of curl's span id, with the endpoint span under it.
+func TestCurlTraceHeaders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs binaries; skipped in -short mode")
+	}
+	curl := testenv.LookPath(t, "curl")
+	col := otelcoltest.Start(t)
+	addsvcBin, _ := build(t)
+	p := start(t, addsvcBin, "-otlp-endpoint", col.OTLPHTTP, "-zipkin-url", col.ZipkinURL)
+
+	type traced struct {
+		name, url, body string
+		headers         []string
+		trace, parent   string
+		service, server string // the tracer's service and server span name
+		endpoint        string
+	}
+	sum, rpc := "http://"+p.addr("http")+"/sum", "http://"+p.addr("jsonrpc")
+	rpcBody := `{"jsonrpc":"2.0","method":"concat","params":{"a":"a","b":"b"},"id":1}`
+	cases := []traced{
+		{"W3C over HTTP", sum, `{"a":1,"b":2}`,
+			[]string{"traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+			"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "addsvc", "POST /sum", "sum"},
+		{"W3C over JSON-RPC", rpc, rpcBody,
+			[]string{"traceparent: 00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-01"},
+			"5bf92f3577b34da6a3ce929d0e0e4736", "10f067aa0ba902b7", "addsvc", "POST", "concat"},
+		{"B3 multiple headers over HTTP", sum, `{"a":1,"b":2}`,
+			[]string{"X-B3-TraceId: 80f198ee56343ba864fe8b2a57d3eff7", "X-B3-SpanId: e457b5a2e4d86bd1", "X-B3-Sampled: 1"},
+			"80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1", "addsvc", "post /sum", "sum"},
+		{"B3 single header over HTTP", sum, `{"a":1,"b":2}`,
+			[]string{"b3: 90f198ee56343ba864fe8b2a57d3eff7-f457b5a2e4d86bd1-1"},
+			"90f198ee56343ba864fe8b2a57d3eff7", "f457b5a2e4d86bd1", "addsvc", "post /sum", "sum"},
+	}
+	for _, tc := range cases {
+		args := []string{"-sS", "--fail", "--max-time", "10", "-H", "Content-Type: application/json", "-d", tc.body}
+		for _, h := range tc.headers {
+			args = append(args, "-H", h)
+		}
+		if out, code := run(t, curl, append(args, tc.url)...); code != 0 {
+			t.Fatalf("curl with %s: exit %d, %q", tc.name, code, out)
+		}
+	}
+	// SIGTERM flushes addsvc's spans.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("addsvc still running 30s after SIGTERM:\n%s", p.log())
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("addsvc: %v\n%s", err, p.log())
+	}
+	// Two spans (server, endpoint) per case.
+	spans := col.Wait(t, func(s otelcoltest.Spans) bool {
+		for _, tc := range cases {
+			if len(s.Trace(tc.trace)) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, tc := range cases {
+		tr := spans.Trace(tc.trace)
+		if len(tr) != 2 {
+			t.Errorf("%s: trace %s has %d spans, want 2 (server, endpoint):\n%s", tc.name, tc.trace, len(tr), tr)
+			continue
+		}
+		var server otelcoltest.Span
+		for _, s := range tr {
+			if s.ParentSpanID == tc.parent {
+				server = s
+			}
+		}
+		if server.SpanID == "" {
+			t.Errorf("%s: no span whose parent is curl's %s:\n%s", tc.name, tc.parent, tr)
+			continue
+		}
+		if !strings.EqualFold(server.Name, tc.server) || server.Kind != otelcoltest.KindServer || server.Service != tc.service {
+			t.Errorf("%s: server span %v, want %s %q of kind server", tc.name, server, tc.service, tc.server)
+		}
+		if ep := only(t, tr.Children(server)); ep.Name != tc.endpoint {
+			t.Errorf("%s: endpoint span %v, want %s", tc.name, ep, tc.endpoint)
+		}
+	}
 }

@@ -195,7 +195,8 @@ func clientException(typ int32, msg string) *ApplicationError {
 		o = endpoint.Outcome{Kind: endpoint.Overloaded, Retryable: true}
 	case thrift.PROTOCOL_ERROR, thrift.UNKNOWN_METHOD, thrift.INVALID_MESSAGE_TYPE_EXCEPTION,
 		thrift.WRONG_METHOD_NAME, thrift.INVALID_TRANSFORM, thrift.INVALID_PROTOCOL,
-		thrift.UNSUPPORTED_CLIENT_TYPE, thrift.VALIDATION_FAILED:
+		thrift.UNSUPPORTED_CLIENT_TYPE, thrift.VALIDATION_FAILED,
+		ExceptionUnauthenticated, ExceptionPermissionDenied:
 		o = endpoint.Outcome{Kind: endpoint.CallerError}
 	case thrift.MISSING_RESULT:
 		o = endpoint.Outcome{Kind: endpoint.DependencyFailure}

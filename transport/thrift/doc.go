@@ -38,7 +38,10 @@
 // [endpoint.Classify] and becomes an [*ApplicationError] whose message is
 // chosen, never the error's own text ([ExceptionOf] has the table): a limiter's
 // refusal is [ExceptionOverloaded] "overloaded", a spent deadline
-// [ExceptionTimeout], a decoder's error thrift.PROTOCOL_ERROR, anything else
+// [ExceptionTimeout], a refusal for want of credentials (an error whose
+// StatusCode() is 401, as auth/jwt's and auth/mtls's are)
+// [ExceptionUnauthenticated] and one of a caller not allowed (403)
+// [ExceptionPermissionDenied], a decoder's error thrift.PROTOCOL_ERROR, anything else
 // thrift.INTERNAL_ERROR "internal error". A panic in a decoder, endpoint or
 // encoder is recovered into a [*PanicError] (value and stack) for the
 // ErrorHandler; the client sees INTERNAL_ERROR "internal error". The generated
@@ -49,7 +52,8 @@
 //
 // On the client side, an exception received is an [*ApplicationError] that
 // implements endpoint.Classified: ExceptionOverloaded is a retryable
-// Overloaded, the protocol and unknown-method exceptions are the caller's,
+// Overloaded; the protocol, unknown-method, Unauthenticated and
+// PermissionDenied exceptions are the caller's (not retried);
 // the rest are the dependency's failures. A call cut short by its context
 // wraps the context's error (and its cause, endpoint.ErrTimeout for this
 // hop's own timeouts), so that endpoint.Classify tells the caller's deadline

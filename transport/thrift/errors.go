@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/apache/thrift/lib/go/thrift"
 
@@ -24,6 +25,14 @@ const (
 	// ExceptionTimeout is sent when the call ran out of time: the caller's
 	// budget (TimeoutHeader) or this server's own limit.
 	ExceptionTimeout int32 = 101
+	// ExceptionUnauthenticated is sent when the call was refused for want
+	// of valid credentials: a caller's error whose StatusCode() is 401
+	// (auth/jwt's and auth/mtls's refusals), as gRPC's Unauthenticated.
+	ExceptionUnauthenticated int32 = 102
+	// ExceptionPermissionDenied is sent when the caller is known but not
+	// allowed: a caller's error whose StatusCode() is 403, as gRPC's
+	// PermissionDenied.
+	ExceptionPermissionDenied int32 = 103
 )
 
 // Sentinel errors, wrapped by the errors a Server reports so that errors.Is
@@ -156,6 +165,8 @@ func declared(err error) (thrift.TException, bool) {
 //	ErrDeadlineExceeded, or ctx done by its deadline   ExceptionTimeout "deadline exceeded"
 //	ctx canceled                                       ExceptionTimeout "canceled"
 //	Overloaded (a limiter's or breaker's refusal)      ExceptionOverloaded "overloaded"
+//	CallerError with StatusCode() 401                  ExceptionUnauthenticated "unauthenticated"
+//	CallerError with StatusCode() 403                  ExceptionPermissionDenied "permission denied"
 //	other CallerError                                  PROTOCOL_ERROR "bad request"
 //	this hop's own timeout (endpoint.ErrTimeout)       ExceptionTimeout "timeout"
 //	any other error                                    INTERNAL_ERROR "internal error"
@@ -181,6 +192,10 @@ func ExceptionOf(ctx context.Context, err error) error {
 		e.Class = endpoint.Outcome{Kind: endpoint.CallerError}
 	case errors.As(err, &de):
 		e.Type, e.Message = thrift.PROTOCOL_ERROR, "bad request: "+de.err.Error()
+	case o.Kind == endpoint.CallerError && statusOf(err) == http.StatusUnauthorized:
+		e.Type, e.Message = ExceptionUnauthenticated, "unauthenticated"
+	case o.Kind == endpoint.CallerError && statusOf(err) == http.StatusForbidden:
+		e.Type, e.Message = ExceptionPermissionDenied, "permission denied"
 	case errors.Is(err, ErrDeadlineExceeded):
 		// The caller's budget was spent on its way here: its own doing.
 		e.Type, e.Message = ExceptionTimeout, "deadline exceeded"
@@ -198,6 +213,16 @@ func ExceptionOf(ctx context.Context, err error) error {
 		e.Type, e.Message = ExceptionTimeout, "timeout"
 	}
 	return e
+}
+
+// statusOf returns the HTTP status err carries (StatusCode() int, as
+// auth/jwt's and auth/mtls's errors do), or 0.
+func statusOf(err error) int {
+	var sc interface{ StatusCode() int }
+	if errors.As(err, &sc) {
+		return sc.StatusCode()
+	}
+	return 0
 }
 
 // ErrorHandler observes every error a Server or ConnServer meets: it logs
@@ -222,11 +247,13 @@ var exceptionNames = map[int32]string{
 	thrift.PROTOCOL_ERROR:                 "PROTOCOL_ERROR",
 	ExceptionOverloaded:                   "OVERLOADED",
 	ExceptionTimeout:                      "TIMEOUT",
+	ExceptionUnauthenticated:              "UNAUTHENTICATED",
+	ExceptionPermissionDenied:             "PERMISSION_DENIED",
 }
 
 // ExceptionName is the name of a TApplicationException type, as kit's logs
 // and traces spell it: "INTERNAL_ERROR", "PROTOCOL_ERROR", "OVERLOADED",
-// "TIMEOUT"; "UNKNOWN" for a type it does not know.
+// "TIMEOUT", "UNAUTHENTICATED", "PERMISSION_DENIED"; "UNKNOWN" for a type it does not know.
 func ExceptionName(typ int32) string {
 	if n, ok := exceptionNames[typ]; ok {
 		return n

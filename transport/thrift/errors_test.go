@@ -17,6 +17,13 @@ import (
 
 // TestExceptionOf checks every row of ExceptionOf's table: the exception
 // type, the message the client sees, and the server-side classification.
+// statusError is an error carrying an HTTP status, as auth/jwt's and
+// auth/mtls's refusals do; endpoint.Classify reads it.
+type statusError struct{ code int }
+
+func (e statusError) Error() string   { return "secret" }
+func (e statusError) StatusCode() int { return e.code }
+
 func TestExceptionOf(t *testing.T) {
 	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
@@ -42,6 +49,9 @@ func TestExceptionOf(t *testing.T) {
 		{"caller canceled", canceled, context.Canceled, kitthrift.ExceptionTimeout, "canceled", endpoint.CallerError},
 		{"overloaded", bg, endpoint.WithOutcome(errors.New("secret"), overloaded), kitthrift.ExceptionOverloaded, "overloaded", endpoint.Overloaded},
 		{"other caller error", bg, endpoint.WithOutcome(errors.New("secret"), endpoint.Outcome{Kind: endpoint.CallerError}), thrift.PROTOCOL_ERROR, "bad request", endpoint.CallerError},
+		{"unauthenticated", bg, statusError{401}, kitthrift.ExceptionUnauthenticated, "unauthenticated", endpoint.CallerError},
+		{"permission denied", bg, statusError{403}, kitthrift.ExceptionPermissionDenied, "permission denied", endpoint.CallerError},
+		{"other 4xx", bg, statusError{404}, thrift.PROTOCOL_ERROR, "bad request", endpoint.CallerError},
 		{"this hop's timeout", hop, fmt.Errorf("db: %w", context.DeadlineExceeded), kitthrift.ExceptionTimeout, "timeout", endpoint.DependencyFailure},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,6 +24,10 @@
 // the call, a client span per attempt and, with addsvc traced too, its
 // server and endpoint spans.
 //
+// -auth.token (or the ADDCLI_TOKEN environment variable) is a Bearer token
+// sent on every call, for an addsvc started with -auth.jwks; with -tls.cert
+// and -tls.key, addcli shows a client certificate for -auth.allow.
+//
 // -n repeats the call, printing each result. It exits 0 on success, 2 on a
 // business error (integer overflow, maximum length) and 1 when a call itself
 // fails.
@@ -37,6 +41,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/endpointkit/kit/examples/addsvc/pkg/addclient"
@@ -63,6 +68,7 @@ func call(args []string, stdout, stderr io.Writer) int {
 		repeat   = fs.Int("n", 1, "how many times to make the call")
 		timeout  = fs.Duration("timeout", 5*time.Second, "deadline of each call, retries included")
 		logLevel = fs.String("log.level", "warn", "lowest level logged to stderr: debug, info, warn or error")
+		token    = fs.String("auth.token", "", "Bearer token sent on every call (default: $ADDCLI_TOKEN, which other users of the machine cannot read in the process list)")
 	)
 	tracing := addtracing.Flags(fs, "addcli") // -zipkin-url, -otlp-endpoint, -trace-sample
 	fs.SetOutput(stderr)
@@ -122,6 +128,7 @@ func call(args []string, stdout, stderr io.Writer) int {
 	// endpointers are closed (and with them every instance's connection)
 	// when call returns.
 	settings.TracerProvider, settings.Zipkin = tracers.OTel(), tracers.ZipkinTracer()
+	settings.Token = bearerToken(*token, os.Getenv)
 	svc, closer, err := addclient.New(instancer, settings, logger)
 	if err != nil {
 		return fail(err)
@@ -143,6 +150,15 @@ func call(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, out)
 	}
 	return 0
+}
+
+// bearerToken returns the token to send: the -auth.token flag's, or else
+// the ADDCLI_TOKEN environment variable's; spaces around it are dropped.
+func bearerToken(flagValue string, getenv func(string) string) string {
+	if flagValue != "" {
+		return strings.TrimSpace(flagValue)
+	}
+	return strings.TrimSpace(getenv("ADDCLI_TOKEN"))
 }
 
 // callMethod calls method; business errors come back as errBusiness.

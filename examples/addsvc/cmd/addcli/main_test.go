@@ -83,3 +83,26 @@ func TestConsulMode(t *testing.T) {
 		})
 	}
 }
+
+// TestBearerToken: -auth.token wins over ADDCLI_TOKEN; spaces around
+// either are dropped; neither gives no token.
+func TestBearerToken(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "ADDCLI_TOKEN" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct{ flag, env, want string }{
+		{"", "", ""},
+		{"a.b.c", "", "a.b.c"},
+		{"", " d.e.f\n", "d.e.f"},
+		{"a.b.c", "d.e.f", "a.b.c"},
+	} {
+		if got := bearerToken(tc.flag, env(tc.env)); got != tc.want {
+			t.Errorf("bearerToken(%q, ADDCLI_TOKEN=%q) = %q, want %q", tc.flag, tc.env, got, tc.want)
+		}
+	}
+}

@@ -38,6 +38,18 @@
 // other -fault.* flags, off by default), and switched at run time with PUT
 // /debug/fault on the debug listener; see fault.go.
 //
+// # Who may call
+//
+// -auth.allow (client certificate identities, with mutual TLS) and
+// -auth.jwks (Bearer tokens signed by a JWK Set's keys, with
+// -auth.jwt-issuer, -auth.jwt-audience, -auth.jwt-subjects,
+// -auth.jwt-algs) each add a check every call on every transport must
+// pass; by default everyone may call. A caller without valid credentials
+// is refused 401 / Unauthenticated, one proven but not allowed 403 /
+// PermissionDenied (Thrift: kitthrift.ExceptionUnauthenticated and
+// ExceptionPermissionDenied; JSON-RPC: -32602 with the HTTP status). See
+// auth.go.
+//
 // # Tracing
 //
 // -otlp-endpoint (OTLP/HTTP, host:port or URL) and -zipkin-url (a Zipkin v2
@@ -116,6 +128,7 @@ func serve(args []string, stderr io.Writer) error {
 	)
 	faults := registerFaultFlags(fs) // fault.go
 	tlsFlags := registerTLSFlags(fs)
+	authFlags := registerAuthFlags(fs)        // -auth.*: who may call (auth.go)
 	tracing := addtracing.Flags(fs, "addsvc") // -zipkin-url, -otlp-endpoint, -trace-sample
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +146,11 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-thrift-protocol: %w", err)
 	}
+	authorize, releaseAuth, err := authFlags.middleware(*tlsFlags.clientCA != "")
+	if err != nil {
+		return err
+	}
+	defer releaseAuth()
 
 	// The logger: logfmt lines, one Write each, on a writer shared by every
 	// goroutine; a UTC timestamp and the call site on each line; lines below
@@ -201,6 +219,13 @@ func serve(args []string, stderr io.Writer) error {
 			return ratelimit.NewBulkhead(*maxInFlight, ratelimit.BulkheadInFlight(inFlight.With("method", method))).Middleware
 		})
 	}
+	// Authorisation (-auth.*) inside the rate limit, which so also bounds
+	// how much token verification a flood of bad tokens costs, and outside
+	// the concurrency limits and the service, which only callers allowed
+	// reach. Refusals are the caller's errors: they trip no breaker.
+	if authorize != nil {
+		endpoints = endpoints.Wrap(func(string) endpoint.Middleware { return authorize })
+	}
 	if *rateLimit > 0 {
 		burst := *rateBurst
 		if burst <= 0 {
@@ -230,15 +255,21 @@ func serve(args []string, stderr io.Writer) error {
 	}()
 	endpoints = endpoints.Wrap(tracers.Endpoint)
 	traced := addtransport.WithTracing(tracers.OTel(), tracers.ZipkinTracer())
+	transportOpts := []addtransport.Option{traced}
+	if authorize != nil {
+		// The transports put each caller's token and client certificate
+		// identity in the context, for authorize.
+		transportOpts = append(transportOpts, addtransport.WithCallerIdentity())
+	}
 
 	// The transports, each logging its errors at level error, and the calls
 	// refused by a limiter at level warn: a flood of refusals is the limiter
 	// working, not the service failing.
 	var (
-		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger, traced)
-		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger, traced)
-		grpcServer     = addtransport.NewGRPCServer(endpoints, logger, traced)
-		thriftHandler  = addtransport.NewThriftServer(endpoints, logger, traced)
+		httpHandler    = addtransport.NewHTTPHandler(endpoints, logger, transportOpts...)
+		jsonrpcHandler = addtransport.NewJSONRPCHandler(endpoints, logger, transportOpts...)
+		grpcServer     = addtransport.NewGRPCServer(endpoints, logger, transportOpts...)
+		thriftHandler  = addtransport.NewThriftServer(endpoints, logger, transportOpts...)
 	)
 	infoLogger := level.Info(logger)
 	tlsConf, err := tlsFlags.settings(level.Error(logger))

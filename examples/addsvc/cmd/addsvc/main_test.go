@@ -21,6 +21,12 @@ func TestBadFlags(t *testing.T) {
 		{"tls cert without key", []string{"-tls.cert", "c.pem"}, "-tls.cert and -tls.key go together"},
 		{"tls client CA alone", []string{"-tls.client-ca", "ca.pem"}, "-tls.cert and -tls.key go together"},
 		{"tls files missing", []string{"-debug-addr", "127.0.0.1:0", "-tls.cert", "/nonexistent/c.pem", "-tls.key", "/nonexistent/k.pem"}, "no such file"},
+		{"auth.allow without mutual TLS", []string{"-auth.allow", "spiffe://example.org/a"}, "-auth.allow needs -tls.client-ca"},
+		{"auth.jwt-issuer without jwks", []string{"-auth.jwt-issuer", "https://idp/"}, "need -auth.jwks"},
+		{"auth.jwt-algs HMAC", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", "HS256"}, `"HS256" is not an asymmetric`},
+		{"auth.jwt-algs none", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", "none"}, `"none" is not an asymmetric`},
+		{"auth.jwt-algs unknown", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", "RS256,XX1"}, `"XX1" is not an asymmetric`},
+		{"auth.jwt-algs empty", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", " , "}, "no algorithm"},
 		{"bad address", []string{"-debug-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:nope"}, "http listener"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -117,6 +117,11 @@ type Settings struct {
 	// GetClientCertificate), mutual TLS. Nil means plaintext. Thrift
 	// ignores it.
 	TLS *tls.Config
+	// Token, when not empty, is sent as a Bearer token on every call
+	// (addtransport.WithBearerToken): the Authorization header over HTTP
+	// and JSON-RPC, "authorization" metadata over gRPC, the THeader header
+	// "authorization" over Thrift. A token is a secret: it is never logged.
+	Token string
 	// TracerProvider and Zipkin, when not nil, trace each call: a span for
 	// the call as a whole ("addcli.sum"), under it a span per attempt
 	// ("attempt", tagged with its number and instance), and under that the
@@ -290,6 +295,7 @@ func (cs closeAll) Close() error {
 func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Factory, error) {
 	transport := s.Transport
 	traced := addtransport.WithTracing(s.TracerProvider, s.Zipkin)
+	token := addtransport.WithBearerToken(s.Token)
 	pick := func(set addendpoint.Set) endpoint.Endpoint {
 		if method == "concat" {
 			return set.ConcatEndpoint
@@ -313,7 +319,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 				}
 			}
 			client := &http.Client{Transport: tr}
-			set, err := newClient(instance, client, traced)
+			set, err := newClient(instance, client, traced, token)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -326,7 +332,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 			if s.ThriftFramed {
 				options = append(options, kitthrift.ClientFramed())
 			}
-			set, closer := addtransport.NewThriftClientWith(instance, []addtransport.Option{traced}, options...)
+			set, closer := addtransport.NewThriftClientWith(instance, []addtransport.Option{traced, token}, options...)
 			return pick(set), closer, nil
 		}, nil
 	case "grpc":
@@ -335,7 +341,7 @@ func newFactory(s Settings, method string, conns *grpcConns) (loadbalancer.Facto
 			if err != nil {
 				return nil, nil, err
 			}
-			return pick(addtransport.NewGRPCClient(conn, traced)), release, nil
+			return pick(addtransport.NewGRPCClient(conn, traced, token)), release, nil
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown transport %q", transport)
