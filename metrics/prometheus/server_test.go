@@ -3,23 +3,17 @@ package prometheus_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/endpointkit/kit/internal/promtest"
 	"github.com/endpointkit/kit/internal/testenv"
 	kitprom "github.com/endpointkit/kit/metrics/prometheus"
 )
@@ -92,9 +86,8 @@ func TestPromtoolAcceptsExposition(t *testing.T) {
 // TestPrometheusScrapes runs the real Prometheus server, lets it scrape the
 // test's /metrics and reads the values back through its query API.
 func TestPrometheusScrapes(t *testing.T) {
-	bin := testenv.LookPath(t, "prometheus")
 	_, srv := instrumented(t)
-	api := startPrometheus(t, bin, srv.Listener.Addr().String())
+	prom := promtest.Start(t, srv.Listener.Addr().String())
 
 	tests := []struct {
 		query string
@@ -111,123 +104,12 @@ func TestPrometheusScrapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			got, err := queryUntil(api, tt.query, 20*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := got - tt.want; diff > 1e-9 || diff < -1e-9 {
-				t.Errorf("query %s = %v, want %v", tt.query, got, tt.want)
+			// The first scrape is queryable only a few seconds after start.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := prom.WaitFor(ctx, tt.query, tt.want); err != nil {
+				t.Error(err)
 			}
 		})
 	}
-}
-
-// startPrometheus starts the server on a free loopback port with a temp dir,
-// scraping target every second, and returns its base URL once it is ready.
-func startPrometheus(t *testing.T, bin, target string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n- job_name: kit\n  static_configs: [{targets: [%q]}]\n", target)
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	cmd := exec.Command(bin,
-		"--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--log.level=warn",
-	)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 15s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// queryUntil polls an instant query until it returns one sample, for at most
-// timeout: the first scrape becomes queryable only a few seconds after start.
-func queryUntil(base, query string, timeout time.Duration) (float64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var last string
-	for {
-		v, ok, err := queryOnce(ctx, base, query)
-		if ok {
-			return v, nil
-		}
-		if err != nil {
-			last = err.Error()
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("query %s: no sample after %v (last: %s)", query, timeout, last)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-func queryOnce(ctx context.Context, base, query string) (float64, bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query?query="+url.QueryEscape(query), nil)
-	if err != nil {
-		return 0, false, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, false, err
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Status string
-		Error  string
-		Data   struct {
-			Result []struct {
-				Value [2]any
-			}
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return 0, false, err
-	}
-	if r.Status != "success" {
-		return 0, false, fmt.Errorf("status %s: %s", r.Status, r.Error)
-	}
-	if len(r.Data.Result) != 1 {
-		return 0, false, fmt.Errorf("%d results", len(r.Data.Result))
-	}
-	s, _ := r.Data.Result[0].Value[1].(string)
-	v, err := strconv.ParseFloat(s, 64)
-	return v, err == nil, err
 }
