@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -79,7 +80,10 @@ func TestScenarioFailover(t *testing.T) {
 		detect, readmit      time.Duration
 		ejectedAtAll, wasOut bool
 	}
+	tl := newTimeline("failover")
+	defer writeTimeline(t, tl)
 	run := func(name string, resilient bool) result {
+		s := tl.series(strings.NewReplacer(", no retries", "", "retry+budget over p2c+ejection", "retry+budget+p2c+ejection").Replace(name))
 		backends := make([]*flakyBackend, 3)
 		var urls []string
 		for i := range backends {
@@ -89,7 +93,7 @@ func TestScenarioFailover(t *testing.T) {
 		}
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 		defer client.CloseIdleConnections()
-		e := loadbalancer.NewEndpointer(static.NewInstancer(urls), statusFactory(client), nil)
+		e := loadbalancer.NewEndpointer(static.NewInstancer(urls), countAttempts(statusFactory(client), s, urls), nil)
 		defer e.Close()
 
 		var outlier *loadbalancer.OutlierEndpointer
@@ -125,6 +129,10 @@ func TestScenarioFailover(t *testing.T) {
 		healthy, down, recovering, after := 2*time.Second, 5*time.Second, 5*time.Second, 4*time.Second
 		if short {
 			healthy, down, recovering, after = healthy/4, down/4, recovering/4, after/4
+		}
+		if tl.faultCount() == 0 {
+			tl.fault(healthy, healthy+down, "i1 fails every call")
+			tl.fault(healthy+down, healthy+down+recovering, "i1 recovers (100% → 0 failures)")
 		}
 		start := time.Now()
 		faultDone := make(chan struct{})
@@ -173,7 +181,10 @@ func TestScenarioFailover(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				requests.Add(1)
-				if _, err := call(context.Background(), nil); err != nil {
+				sent := time.Now()
+				_, err := call(context.Background(), nil)
+				s.request(sent, time.Since(sent), err != nil)
+				if err != nil {
 					if failures.Add(1) <= 3 {
 						t.Logf("%s: a client-visible failure: %v", name, err)
 					}
