@@ -21,7 +21,8 @@ import (
 // idempotent. Contestants: round robin without hedging, round robin
 // hedged with loadbalancer.HedgeSettings' defaults (a backup after the
 // 98th percentile of recent latency, at most 5% extra attempts), and the
-// same over p2c. The draws are seeded: every run gives the same figures.
+// same over p2c. Each instance draws from its own seeded sequence: every
+// run gives the same figures.
 const (
 	hedgeInstances = 5
 	hedgeMedian    = 10 * time.Millisecond
@@ -39,8 +40,7 @@ type hedgeResult struct {
 // recording it in s (nil: nowhere).
 func hedgeRun(contestant string, s *series) hedgeResult {
 	var mu sync.Mutex
-	rng := rand.New(rand.NewPCG(1, 2))
-	draw := func() time.Duration {
+	draw := func(rng *rand.Rand) time.Duration {
 		mu.Lock()
 		defer mu.Unlock()
 		d := hedgeMedian/2 + time.Duration(rng.Int64N(int64(hedgeMedian))) // uniform [5ms, 15ms)
@@ -53,12 +53,13 @@ func hedgeRun(contestant string, s *series) hedgeResult {
 	var eps loadbalancer.FixedEndpointer
 	for i := range hedgeInstances {
 		name := fmt.Sprintf("i%d", i+1)
+		rng := rand.New(rand.NewPCG(1, uint64(i))) // each instance its own draws
 		eps = append(eps, func(ctx context.Context, _ any) (any, error) {
 			mu.Lock()
 			attempts++
 			mu.Unlock()
 			s.attempt(name)
-			t := time.NewTimer(draw())
+			t := time.NewTimer(draw(rng))
 			defer t.Stop()
 			select {
 			case <-t.C:
