@@ -183,7 +183,7 @@ func readCSV(path string, want []string, required bool, row func(fields)) error 
 	}
 	defer file.Close()
 	r := csv.NewReader(file)
-	r.FieldsPerRecord = len(want)
+	r.FieldsPerRecord = -1 // the header's length is checked below
 	header, err := r.Read()
 	if err == io.EOF {
 		return fmt.Errorf("%s: empty file, want the header %s", path, strings.Join(want, ","))
@@ -194,6 +194,7 @@ func readCSV(path string, want []string, required bool, row func(fields)) error 
 	if !slices.Equal(header, want) {
 		return fmt.Errorf("%s:1: header %s, want %s", path, strings.Join(header, ","), strings.Join(want, ","))
 	}
+	r.FieldsPerRecord = len(want)
 	var bad error
 	for {
 		rec, err := r.Read()
