@@ -266,10 +266,29 @@ func TestOvServerKeepsDeadlines(t *testing.T) {
 }
 
 func overloadHTTP(c overloadContestant, precise bool) httpResult {
+	if *ovRemote != "" {
+		r, err := overloadRemote(c, precise, *ovRemote)
+		if err != nil {
+			panic(err) // the benchmark's own harness is broken: say so loudly
+		}
+		return r
+	}
 	s, h := newOvServer(c.make(), precise)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	defer close(s.stop) // runs first: queued handlers leave
+	return overloadClient(srv.URL, func() ([]ovJob, []ovRefusal) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return slices.Clone(s.jobs), slices.Clone(s.refusals)
+	})
+}
+
+// overloadClient offers the scenario's load to the server at url and
+// computes the result from the client's samples and the server's records,
+// which it reads with records once every request was answered.
+func overloadClient(url string, records func() ([]ovJob, []ovRefusal)) httpResult {
+	srv := struct{ URL string }{url}
 	tr := &http.Transport{MaxIdleConnsPerHost: 512}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -352,9 +371,7 @@ func overloadHTTP(c overloadContestant, precise bool) httpResult {
 	var busy, svc time.Duration
 	var jobs, goodJobs int
 	var queue []time.Duration
-	s.mu.Lock()
-	allJobs, allRefusals := slices.Clone(s.jobs), slices.Clone(s.refusals)
-	s.mu.Unlock()
+	allJobs, allRefusals := records()
 	for _, j := range allJobs {
 		busy += overlap(j.start, j.done, holdFrom, holdTo)
 		if j.start.Before(holdFrom) || !j.start.Before(holdTo) {
