@@ -161,7 +161,11 @@ func TestScenarioSlowBackend(t *testing.T) {
 	tl := newTimeline("slow-backend")
 	defer writeTimeline(t, tl)
 	run := func(name string, newBalancer func(loadbalancer.Endpointer) loadbalancer.Balancer, slow bool) {
-		s := tl.series(name)
+		series := name
+		if !slow {
+			series += ", no fault (baseline)"
+		}
+		s := tl.series(series)
 		backends := make([]*backend, 5)
 		var urls []string
 		for i := range backends {

@@ -38,7 +38,8 @@ import (
 // second (attempts/requests is the amplification); the quantiles are of
 // the latencies of that second's requests that succeeded, in milliseconds
 // (empty when none did). share is an instance's part of that second's
-// attempts. The faults file gives the fault windows, in seconds since the
+// attempts (0 for an instance the series sent attempts to in other
+// seconds but not this one). The faults file gives the fault windows, in seconds since the
 // run began, the same for every contestant.
 var csvDir = flag.String("csv", "", "write each scenario's per-second timeline as CSV files into this directory")
 
@@ -102,10 +103,11 @@ func (tl *timeline) series(name string) *series {
 // series is one contestant's timeline. Its methods are safe for
 // concurrent use.
 type series struct {
-	name  string
-	begin time.Time
-	mu    sync.Mutex
-	secs  map[int]*second
+	name      string
+	begin     time.Time
+	mu        sync.Mutex
+	secs      map[int]*second
+	instances []string // every instance attempted, sorted
 }
 
 type second struct {
@@ -162,6 +164,9 @@ func (s *series) attempt(instance string) {
 	sec.attempts++
 	if instance != "" {
 		sec.perInstance[instance]++
+		if i, found := slices.BinarySearch(s.instances, instance); !found {
+			s.instances = slices.Insert(s.instances, i, instance)
+		}
 	}
 }
 
@@ -223,12 +228,10 @@ func (tl *timeline) write(dir string) error {
 			main = append(main, []string{t, s.name, strconv.Itoa(sec.requests), strconv.Itoa(sec.errors),
 				strconv.Itoa(sec.attempts), quantileMS(sec.latencies, 0.5), quantileMS(sec.latencies, 0.99),
 				quantileMS(sec.latencies, 0.999)})
-			instances := make([]string, 0, len(sec.perInstance))
-			for in := range sec.perInstance {
-				instances = append(instances, in)
-			}
-			slices.Sort(instances)
-			for _, in := range instances {
+			for _, in := range s.instances { // those without an attempt too: share 0
+				if sec.attempts == 0 {
+					break
+				}
 				share = append(share, []string{t, s.name, in,
 					strconv.FormatFloat(float64(sec.perInstance[in])/float64(sec.attempts), 'f', 4, 64)})
 			}
@@ -292,7 +295,9 @@ func TestTimelineCSV(t *testing.T) {
 		time.Sleep(1200 * time.Millisecond)
 		s.attempt("i2")
 		s.request(time.Now(), 7*time.Millisecond, false)
-		tl.series("p2c") // no requests: no rows
+		time.Sleep(time.Second)
+		s.request(time.Now(), 0, true) // no attempt at all
+		tl.series("p2c")               // no requests: no rows
 		if err := tl.write(dir); err != nil {
 			t.Fatal(err)
 		}
@@ -300,9 +305,10 @@ func TestTimelineCSV(t *testing.T) {
 	for file, want := range map[string]string{
 		"x.csv": "t_s,series,requests,errors,attempts,p50_ms,p99_ms,p999_ms\n" +
 			"0,rr,4,1,5,2.000,3.000,3.000\n" +
-			"1,rr,1,0,1,7.000,7.000,7.000\n",
+			"1,rr,1,0,1,7.000,7.000,7.000\n" +
+			"2,rr,1,1,0,,,\n",
 		"x-share.csv": "t_s,series,instance,share\n" +
-			"0,rr,i1,0.6000\n0,rr,i2,0.4000\n1,rr,i2,1.0000\n",
+			"0,rr,i1,0.6000\n0,rr,i2,0.4000\n1,rr,i1,0.0000\n1,rr,i2,1.0000\n",
 		"x-faults.csv": "start_s,end_s,label\n1.5,3,i2 down\n",
 	} {
 		got, err := os.ReadFile(filepath.Join(dir, file))

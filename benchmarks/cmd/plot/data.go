@@ -211,3 +211,34 @@ func readCSV(path string, want []string, required bool, row func(fields)) error 
 		}
 	}
 }
+
+// dropPartialLast leaves out each series' last second when it holds under
+// half the series' median requests a second: the run ended early in that
+// second, and its few requests (stragglers) make its quantiles and shares
+// noise. It returns the seconds left out, as "series@t".
+func (tl *timeline) dropPartialLast() []string {
+	var dropped []string
+	for _, name := range tl.seriesNames() {
+		var reqs []int
+		last := -1
+		for _, s := range tl.samples {
+			if s.series == name {
+				reqs = append(reqs, s.requests)
+				last = max(last, s.t)
+			}
+		}
+		if len(reqs) < 3 {
+			continue
+		}
+		slices.Sort(reqs)
+		median := reqs[len(reqs)/2]
+		i := slices.IndexFunc(tl.samples, func(s sample) bool { return s.series == name && s.t == last })
+		if 2*tl.samples[i].requests >= median {
+			continue
+		}
+		tl.samples = slices.Delete(tl.samples, i, i+1)
+		tl.shares = slices.DeleteFunc(tl.shares, func(s share) bool { return s.series == name && s.t == last })
+		dropped = append(dropped, fmt.Sprintf("%s@%d", name, last))
+	}
+	return dropped
+}

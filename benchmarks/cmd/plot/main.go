@@ -20,6 +20,10 @@
 //	<name>-share.csv   t_s,series,instance,share
 //	<name>-faults.csv  start_s,end_s,label
 //
+// A series' last second is left out when it holds under half the series'
+// median requests a second (the run ended early in it: its few requests
+// make its quantiles and shares noise); the program says so on stderr.
+//
 // A malformed file stops the program with an error naming the file, the
 // line and the column.
 package main
@@ -109,6 +113,9 @@ func renderTimeline(base, out string) ([]string, error) {
 	tl, err := loadTimeline(base, name)
 	if err != nil {
 		return nil, err
+	}
+	if dropped := tl.dropPartialLast(); len(dropped) > 0 {
+		fmt.Fprintf(os.Stderr, "plot: %s: partial last second left out: %s\n", name, strings.Join(dropped, ", "))
 	}
 	dir := filepath.Dir(base)
 	if out != "" {

@@ -141,3 +141,23 @@ func TestBadCSV(t *testing.T) {
 		t.Errorf("a -share.csv given alone: no error")
 	}
 }
+
+// TestDropPartialLast: a series' last second with few requests is left
+// out, a full one is kept.
+func TestDropPartialLast(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"s.csv": smallCSV + "3,p2c,10,0,10,1,2,3\n", "s-share.csv": smallShare + "3,p2c,i1,1\n"})
+	tl, err := loadTimeline(filepath.Join(dir, "s"), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tl.dropPartialLast(); len(got) != 1 || got[0] != "p2c@3" {
+		t.Errorf("dropped %v, want [p2c@3]", got)
+	}
+	if n := len(tl.samples); n != 6 {
+		t.Errorf("%d samples left, want the 6 full seconds", n)
+	}
+	if n := len(tl.shares); n != 4 {
+		t.Errorf("%d shares left, want 4", n)
+	}
+}

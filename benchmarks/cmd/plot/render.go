@@ -103,8 +103,10 @@ func (tl *timeline) panels() []panel {
 		}
 		return ls
 	}
+	// Series drawn first are drawn wider, so that a line hidden under a
+	// later one (two contestants behaving alike) still shows at its edges.
 	solid := func(i int) draw.LineStyle {
-		return draw.LineStyle{Color: pick(palette, i), Width: vg.Points(1.6)}
+		return draw.LineStyle{Color: pick(palette, i), Width: vg.Points(1.4 + 0.5*float64(len(names)-1-i))}
 	}
 	thinDashed := func(i int) draw.LineStyle {
 		return draw.LineStyle{Color: pick(palette, i), Width: vg.Points(1.1), Dashes: dashed}
@@ -247,6 +249,7 @@ func (tl *timeline) render(w io.Writer, title string, panels []panel, keys [][]l
 				ylo, yhi = min(ylo, pt.Y), max(yhi, pt.Y)
 			}
 		}
+		p.X.Tick.Marker = readableTicks{plot.DefaultTicks{}}
 		p.Y.Tick.Marker = readableTicks{plot.DefaultTicks{}}
 		logScale := false
 		switch {
