@@ -4,7 +4,8 @@
 # the limiter's. With SPLIT=1 (the default) the server is pinned to CPU 0
 # and the client to CPU 1 (taskset), so neither takes the other's CPU
 # either; SPLIT=0 leaves both free. COUNT (default 6) runs per contestant;
-# the output is the benchmark's, for benchstat.
+# the output is the benchmark's, for benchstat. Further arguments go to the
+# client (-overload.loaded reports runs on a loaded machine).
 #
 #   ./overload2p.sh > two-process.txt && benchstat two-process.txt
 set -euo pipefail
@@ -31,4 +32,4 @@ for _ in $(seq 100); do [[ -s $dir/url ]] && break; sleep 0.1; done
 url=$(head -1 "$dir/url")
 [[ $url == http://* ]] || { echo "the server did not start" >&2; exit 1; }
 "${client_cpu[@]}" "$bin" -test.run '^$' -test.bench ScenarioOverloadHTTP -test.benchtime 1x \
-	-test.count "$count" -overload.remote "$url"
+	-test.count "$count" -overload.remote "$url" "$@"
