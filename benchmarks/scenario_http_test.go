@@ -68,6 +68,7 @@ func BenchmarkScenarioOverloadHTTP(b *testing.B) {
 				b.ReportMetric(float64(r.svcMean)/float64(time.Millisecond), "job-ms")
 				b.ReportMetric(100*r.busy, "busy-%")
 				b.ReportMetric(100*r.idleRefusals, "idle-refused-%")
+				b.ReportMetric(100*r.refusedThenIdle, "refused-then-idle-%")
 				b.ReportMetric(float64(r.queueP99)/float64(time.Millisecond), "wait-p99-ms")
 				b.ReportMetric(100*r.slow, "slow-%")
 				b.ReportMetric(float64(r.sendLateP99)/float64(time.Millisecond), "send-late-p99-ms")
@@ -115,9 +116,14 @@ type httpResult struct {
 	busy         float64       // share of worker time busy during the hold
 	goodJobs     float64       // share of jobs started in the hold answered within the SLO
 	idleRefusals float64       // share of refusals made while a worker was idle and none waited
-	queueP99     time.Duration // wait for a worker of admitted requests
-	sendLateP99  time.Duration // client lateness against the schedule
-	slow         float64       // share of answered hold requests beyond the SLO
+	// share of refusals followed, within one service time, by a moment
+	// with a worker idle: had the limit admitted the request, that worker
+	// would have served it within the SLO (a limit too tight shows here
+	// even when no refusal found a worker idle at the instant it was made)
+	refusedThenIdle float64
+	queueP99        time.Duration // wait for a worker of admitted requests
+	sendLateP99     time.Duration // client lateness against the schedule
+	slow            float64       // share of answered hold requests beyond the SLO
 }
 
 // capacity returns the capacity measured in the run: ovWorkers jobs per
@@ -400,7 +406,8 @@ func overloadClient(url string, records func() ([]ovJob, []ovRefusal)) httpResul
 	}
 	r.goodput = float64(goodJobs) / httpHold.Seconds()
 	r.queueP99 = p99(queue)
-	var inHold, idle int
+	var inHold, idle, thenIdle int
+	gaps := idleIntervals(allJobs, ovWorkers)
 	for _, f := range allRefusals {
 		if f.at.Before(holdFrom) || !f.at.Before(holdTo) {
 			continue
@@ -409,11 +416,69 @@ func overloadClient(url string, records func() ([]ovJob, []ovRefusal)) httpResul
 		if f.idle {
 			idle++
 		}
+		if idleWithin(gaps, f.at, f.at.Add(ovService)) {
+			thenIdle++
+		}
 	}
 	if inHold > 0 {
 		r.idleRefusals = float64(idle) / float64(inHold)
+		r.refusedThenIdle = float64(thenIdle) / float64(inHold)
 	}
 	return r
+}
+
+// idleIntervals returns the intervals, from the first job's start to the
+// last one's end, during which fewer than workers jobs were running,
+// sorted and disjoint.
+func idleIntervals(jobs []ovJob, workers int) [][2]time.Time {
+	type event struct {
+		at    time.Time
+		delta int
+	}
+	var evs []event
+	for _, j := range jobs {
+		evs = append(evs, event{j.start, 1}, event{j.done, -1})
+	}
+	slices.SortFunc(evs, func(a, b event) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta // an end before a start at the same instant
+	})
+	var gaps [][2]time.Time
+	busy := 0
+	var from time.Time
+	for i, e := range evs {
+		was := busy
+		busy += e.delta
+		switch {
+		case was >= workers && busy < workers:
+			from = e.at
+		case was < workers && busy >= workers && i > 0 && !from.IsZero():
+			if e.at.After(from) {
+				gaps = append(gaps, [2]time.Time{from, e.at})
+			}
+			from = time.Time{}
+		case i == 0 && busy < workers:
+			from = e.at
+		}
+	}
+	if !from.IsZero() && len(evs) > 0 && evs[len(evs)-1].at.After(from) {
+		gaps = append(gaps, [2]time.Time{from, evs[len(evs)-1].at})
+	}
+	return gaps
+}
+
+// idleWithin reports whether any of the sorted, disjoint gaps overlaps
+// [from, to).
+func idleWithin(gaps [][2]time.Time, from, to time.Time) bool {
+	i, _ := slices.BinarySearchFunc(gaps, from, func(g [2]time.Time, t time.Time) int {
+		if !g[1].After(t) {
+			return -1 // ends at or before from
+		}
+		return 1
+	})
+	return i < len(gaps) && gaps[i][0].Before(to)
 }
 
 // overlap returns how much of [from, to) lies within [lo, hi).
