@@ -59,9 +59,10 @@ func (b band) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(b.color, []vg.Point{c.Min, {X: c.Max.X, Y: c.Min.Y}, c.Max, {X: c.Min.X, Y: c.Max.Y}})
 }
 
-// swatch is a legend entry's line.
+// swatch is a legend entry's line: it draws a horizontal stroke.
 type swatch draw.LineStyle
 
+// Thumbnail implements plot.Thumbnailer.
 func (s swatch) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
 	c.StrokeLine2(draw.LineStyle(s), c.Min.X, y, c.Max.X, y)
@@ -81,8 +82,9 @@ type line struct {
 	style draw.LineStyle
 }
 
-// latencyPanels, attemptsPanel... build a timeline's panels; each returns
-// nil when the timeline has nothing to show in it.
+// panels returns a timeline's panels, one line per series in each:
+// latency (p99 and p50; p99.9) when any request succeeded, attempts per
+// request when they ever differ from requests, errors when there are any.
 func (tl *timeline) panels() []panel {
 	names := tl.seriesNames()
 	per := func(get func(sample) (float64, bool), style func(i int) draw.LineStyle) []line {
@@ -176,8 +178,8 @@ func (tl *timeline) xRange() (float64, float64) {
 	return lo, hi
 }
 
-// legend is an image's key: a title, then entries side by side in
-// columns.
+// legendEntry is a line of an image's key; render lays the key out in
+// columns side by side.
 type legendEntry struct {
 	label string
 	thumb plot.Thumbnailer
@@ -328,9 +330,14 @@ func (tl *timeline) seriesKeys() []legendEntry {
 func (tl *timeline) faultKeys() []legendEntry {
 	var es []legendEntry
 	for i, f := range tl.faults {
-		es = append(es, legendEntry{fmt.Sprintf("%s (%gs–%gs)", f.label, f.start, f.end), band{f, pick(faultColors, i)}})
+		es = append(es, legendEntry{fmt.Sprintf("%s (%ss–%ss)", f.label, tenths(f.start), tenths(f.end)), band{f, pick(faultColors, i)}})
 	}
 	return es
+}
+
+// tenths formats seconds to a tenth, without trailing zeros.
+func tenths(s float64) string {
+	return strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64)
 }
 
 func (tl *timeline) instanceKeys() []legendEntry {
