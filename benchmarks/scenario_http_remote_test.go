@@ -199,27 +199,29 @@ func newLoopbackServer(t *testing.T, h http.Handler) string {
 }
 
 // TestIdleIntervals checks the accounting behind refused-then-idle-%: two
-// workers; a gap while only one job runs; a refusal followed by that gap
-// within one service time counts, one long before it does not.
+// workers; a gap while only one job runs and none waits counts, a
+// hand-off to a waiting job does not; a refusal followed by a gap within
+// one service time counts, one long before it does not.
 func TestIdleIntervals(t *testing.T) {
 	at := func(ms int) time.Time { return time.Unix(0, 0).Add(time.Duration(ms) * time.Millisecond) }
+	job := func(enter, start, done int) ovJob { return ovJob{enter: at(enter), start: at(start), done: at(done)} }
 	jobs := []ovJob{
-		{start: at(0), done: at(10)},
-		{start: at(0), done: at(10)},
-		{start: at(10), done: at(20)},
-		{start: at(13), done: at(23)}, // the second worker idles 10–13
-		{start: at(20), done: at(30)},
-		{start: at(23), done: at(33)}, // idles 30–33 at the end: one job left
+		job(0, 0, 10),
+		job(0, 0, 10),
+		job(5, 11, 21),  // waited from 5: the hand-off 10–11 is not idle
+		job(13, 13, 23), // the other worker idles 11–13 with none waiting
+		job(20, 21, 31),
+		job(23, 23, 33), // one job left at 31: idle 31–33
 	}
 	gaps := idleIntervals(jobs, 2)
-	want := [][2]time.Time{{at(10), at(13)}, {at(30), at(33)}}
+	want := [][2]time.Time{{at(11), at(13)}, {at(31), at(33)}}
 	if !slices.EqualFunc(gaps, want, func(a, b [2]time.Time) bool { return a[0].Equal(b[0]) && a[1].Equal(b[1]) }) {
 		t.Fatalf("gaps %v, want %v", gaps, want)
 	}
 	for _, tc := range []struct {
 		refused int
 		want    bool
-	}{{1, true}, {0, false}, {12, true}, {13, false}, {25, true}, {33, false}} {
+	}{{2, true}, {1, false}, {12, true}, {13, false}, {25, true}, {33, false}} {
 		if got := idleWithin(gaps, at(tc.refused), at(tc.refused).Add(ovService)); got != tc.want {
 			t.Errorf("refusal at %dms: idle within %v = %v, want %v", tc.refused, ovService, got, tc.want)
 		}

@@ -427,43 +427,40 @@ func overloadClient(url string, records func() ([]ovJob, []ovRefusal)) httpResul
 	return r
 }
 
-// idleIntervals returns the intervals, from the first job's start to the
-// last one's end, during which fewer than workers jobs were running,
+// idleIntervals returns the intervals, from the first job's arrival to
+// the last one's end, during which fewer than workers jobs were running
+// and no admitted job waited for a worker (so a worker had nothing to do;
+// the hand-off from a finishing job to a waiting one is not such a gap),
 // sorted and disjoint.
 func idleIntervals(jobs []ovJob, workers int) [][2]time.Time {
 	type event struct {
-		at    time.Time
-		delta int
+		at            time.Time
+		busy, waiting int
 	}
 	var evs []event
 	for _, j := range jobs {
-		evs = append(evs, event{j.start, 1}, event{j.done, -1})
+		evs = append(evs, event{j.enter, 0, 1}, event{j.start, 1, -1}, event{j.done, -1, 0})
 	}
-	slices.SortFunc(evs, func(a, b event) int {
-		if c := a.at.Compare(b.at); c != 0 {
-			return c
-		}
-		return a.delta - b.delta // an end before a start at the same instant
-	})
+	slices.SortFunc(evs, func(a, b event) int { return a.at.Compare(b.at) })
 	var gaps [][2]time.Time
-	busy := 0
+	busy, waiting := 0, 0
 	var from time.Time
-	for i, e := range evs {
-		was := busy
-		busy += e.delta
+	for i := 0; i < len(evs); {
+		at := evs[i].at
+		for ; i < len(evs) && evs[i].at.Equal(at); i++ { // an instant's events at once
+			busy += evs[i].busy
+			waiting += evs[i].waiting
+		}
+		idle := busy < workers && waiting == 0
 		switch {
-		case was >= workers && busy < workers:
-			from = e.at
-		case was < workers && busy >= workers && i > 0 && !from.IsZero():
-			if e.at.After(from) {
-				gaps = append(gaps, [2]time.Time{from, e.at})
-			}
+		case idle && from.IsZero():
+			from = at
+		case !idle && !from.IsZero():
+			gaps = append(gaps, [2]time.Time{from, at})
 			from = time.Time{}
-		case i == 0 && busy < workers:
-			from = e.at
 		}
 	}
-	if !from.IsZero() && len(evs) > 0 && evs[len(evs)-1].at.After(from) {
+	if !from.IsZero() && evs[len(evs)-1].at.After(from) {
 		gaps = append(gaps, [2]time.Time{from, evs[len(evs)-1].at})
 	}
 	return gaps
