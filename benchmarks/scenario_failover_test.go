@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,7 +82,11 @@ func TestScenarioFailover(t *testing.T) {
 	tl := newTimeline("failover")
 	defer writeTimeline(t, tl)
 	run := func(name string, resilient bool) result {
-		s := tl.series(strings.NewReplacer(", no retries", "", "retry+budget over p2c+ejection", "retry+budget+p2c+ejection").Replace(name))
+		seriesName := "round_robin"
+		if resilient {
+			seriesName = "retry+budget+p2c+ejection"
+		}
+		s := tl.series(seriesName)
 		backends := make([]*flakyBackend, 3)
 		var urls []string
 		for i := range backends {
