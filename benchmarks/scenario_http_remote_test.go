@@ -33,6 +33,8 @@ var (
 	ovRemote = flag.String("overload.remote", "", "BenchmarkScenarioOverloadHTTP: load the server at this URL (started with -overload.serve) instead of one in this process")
 )
 
+// TestMain runs the tests, or, with -overload.serve, only the overload
+// scenario's server until the process is killed.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if *ovServe != "" {
@@ -64,6 +66,7 @@ type ovRemoteServer struct {
 	h  http.Handler
 }
 
+// ServeHTTP implements http.Handler.
 func (rs *ovRemoteServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/reset":
