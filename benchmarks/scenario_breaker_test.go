@@ -81,11 +81,13 @@ type detectResult struct {
 	rejectedWhileFixed int           // rejected from 150s to the end
 }
 
-func detect(c detectContestant) (res detectResult) {
+// detect runs the scenario for c, recording it in s (nil: nowhere).
+func detect(c detectContestant, s *series) (res detectResult) {
 	res.actAt25, res.actAt100, res.recover95 = -1, -1, -1
 	rng := rand.New(rand.NewPCG(1, 2))
 	var failP float64
 	e := c.make(3)(func(context.Context, any) (any, error) {
+		s.attempt("")
 		if rng.Float64() < failP {
 			return nil, errors.New("unavailable")
 		}
@@ -111,7 +113,9 @@ func detect(c detectContestant) (res detectResult) {
 		default:
 			failP = 0
 		}
+		sent := time.Now()
 		_, err := e(context.Background(), nil)
+		s.request(sent, time.Since(sent), err != nil)
 		rejected := errors.Is(err, circuitbreaker.ErrOpen)
 		failed := err != nil && !rejected
 		switch {
@@ -174,9 +178,13 @@ func TestScenarioBreakerDetection(t *testing.T) {
 	fmt.Fprintln(&b, "| impl | rejected at 3% | failures before acting | to act at 25% | to act at 100% | failures reaching it (60–150s) | recovery to >95% | success after recovery |")
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|")
 	results := map[string]detectResult{}
+	tl := newTimeline("breaker")
+	defer writeTimeline(t, tl)
+	tl.fault(phasePartial, phaseDown, "25% fail")
+	tl.fault(phaseDown, phaseRecovered, "100% fail")
 	for _, c := range detectContestants {
 		var r detectResult
-		synctest.Test(t, func(t *testing.T) { r = detect(c) })
+		synctest.Test(t, func(t *testing.T) { r = detect(c, tl.series(c.name)) })
 		results[c.name] = r
 		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %d | %s | %.1f%% |\n", c.name, r.falseRejects, r.failedBeforeAct,
 			fmtDur(r.actAt25), fmtDur(r.actAt100), r.failedReached, fmtDur(r.recover95), 100*r.successAfterRecov)

@@ -52,7 +52,8 @@ type overloadResult struct {
 	rejected float64       // share of requests refused during the hold
 }
 
-func overload(c overloadContestant) overloadResult {
+// overload runs the scenario for c, recording it in s (nil: nowhere).
+func overload(c overloadContestant, s *series) overloadResult {
 	slots := make(chan struct{}, ovWorkers)
 	server := func(context.Context, any) (any, error) {
 		slots <- struct{}{} // wait for a worker
@@ -83,8 +84,10 @@ func overload(c overloadContestant) overloadResult {
 		inHold := at >= ovRamp
 		wg.Go(func() {
 			t0 := time.Now()
+			s.attempt("")
 			_, err := e(context.Background(), nil)
 			lat := time.Since(t0)
+			s.request(t0, lat, err != nil)
 			if !inHold {
 				return
 			}
@@ -127,9 +130,13 @@ func TestScenarioOverload(t *testing.T) {
 	fmt.Fprintln(&b, "| limiter | goodput (req/s) | goodput / capacity | p99 of accepted | rejected |")
 	fmt.Fprintln(&b, "|---|---|---|---|---|")
 	results := map[string]overloadResult{}
+	tl := newTimeline("overload")
+	defer writeTimeline(t, tl)
+	tl.fault(0, ovRamp, "offered load ramps 0.5x → 3x capacity")
+	tl.fault(ovRamp, ovRamp+ovHold, "offered 3x capacity")
 	for _, c := range overloadContestants {
 		var r overloadResult
-		synctest.Test(t, func(t *testing.T) { r = overload(c) })
+		synctest.Test(t, func(t *testing.T) { r = overload(c, tl.series(c.name)) })
 		results[c.name] = r
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f%% | %v | %.0f%% |\n", c.name, r.goodput, 100*r.goodput/ovCapacity,
 			r.p99.Round(time.Millisecond), 100*r.rejected)

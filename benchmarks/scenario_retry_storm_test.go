@@ -69,11 +69,19 @@ func TestScenarioRetryStorm(t *testing.T) {
 	if short {
 		window = 1500 * time.Millisecond
 	}
+	tl := newTimeline("retry-storm")
+	defer writeTimeline(t, tl)
+	tl.fault(0, window, "C serves at most half the load")
 	run := func(budgeted bool) (requests, atC int64, failures int64) {
+		s := tl.series("naive 3x3")
+		if budgeted {
+			s = tl.series("budget+no retry of retried")
+		}
 		var cCalls atomic.Int64
 		sem := make(chan struct{}, 1)
 		c := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cCalls.Add(1)
+			s.attempt("")
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
@@ -116,7 +124,10 @@ func TestScenarioRetryStorm(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				n.Add(1)
-				if _, err := entry(context.Background(), nil); err != nil {
+				sent := time.Now()
+				_, err := entry(context.Background(), nil)
+				s.request(sent, time.Since(sent), err != nil)
+				if err != nil {
 					failed.Add(1)
 				}
 			}()

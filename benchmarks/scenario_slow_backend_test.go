@@ -95,8 +95,9 @@ func (r scenarioResult) quantile(q float64) time.Duration {
 
 // openLoop sends rate requests per second through call for d, each on its
 // own goroutine with a 1s timeout, whatever the answers (open loop: a slow
-// answer does not slow the sender), and waits for them all.
-func openLoop(call endpoint.Endpoint, rate int, d time.Duration) scenarioResult {
+// answer does not slow the sender), and waits for them all. It records
+// each request in s (nil: nowhere).
+func openLoop(call endpoint.Endpoint, rate int, d time.Duration, s *series) scenarioResult {
 	var mu sync.Mutex
 	var res scenarioResult
 	var wg sync.WaitGroup
@@ -111,6 +112,7 @@ func openLoop(call endpoint.Endpoint, rate int, d time.Duration) scenarioResult 
 			start := time.Now()
 			_, err := call(ctx, nil)
 			lat := time.Since(start)
+			s.request(start, lat, err != nil)
 			mu.Lock()
 			defer mu.Unlock()
 			res.latencies = append(res.latencies, lat)
@@ -156,7 +158,14 @@ func TestScenarioSlowBackend(t *testing.T) {
 		res  scenarioResult
 	}
 	var rows []row
+	tl := newTimeline("slow-backend")
+	defer writeTimeline(t, tl)
 	run := func(name string, newBalancer func(loadbalancer.Endpointer) loadbalancer.Balancer, slow bool) {
+		series := name
+		if !slow {
+			series += ", no fault (baseline)"
+		}
+		s := tl.series(series)
 		backends := make([]*backend, 5)
 		var urls []string
 		for i := range backends {
@@ -166,7 +175,7 @@ func TestScenarioSlowBackend(t *testing.T) {
 		}
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 		defer client.CloseIdleConnections()
-		e := loadbalancer.NewEndpointer(static.NewInstancer(urls), httpFactory(client), nil)
+		e := loadbalancer.NewEndpointer(static.NewInstancer(urls), countAttempts(httpFactory(client), s, urls), nil)
 		defer e.Close()
 		b := newBalancer(e)
 		call := func(ctx context.Context, req any) (any, error) {
@@ -176,10 +185,14 @@ func TestScenarioSlowBackend(t *testing.T) {
 			}
 			return ep(ctx, req)
 		}
-		openLoop(call, rate, warm) // warm-up, healthy
+		openLoop(call, rate, warm, s) // warm-up, healthy
 		backends[0].held.Store(slow)
-		res := openLoop(call, rate, window)
+		heldAt := time.Now()
+		res := openLoop(call, rate, window, s)
 		backends[0].held.Store(false)
+		if slow && tl.faultCount() == 0 {
+			tl.fault(s.since(heldAt), s.since(time.Now()), "i1 answers in 1s")
+		}
 		rows = append(rows, row{name, res})
 	}
 	if short {
