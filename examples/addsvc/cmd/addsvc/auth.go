@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	stdjwt "github.com/golang-jwt/jwt/v5"
 
@@ -27,7 +28,9 @@ import (
 //   - -auth.jwks: the caller must send a Bearer token signed by a key of
 //     this JWK Set (auth/jwt.JWKS), with -auth.jwt-algs' algorithms, and,
 //     when given, the issuer -auth.jwt-issuer, an audience of
-//     -auth.jwt-audience and a subject of -auth.jwt-subjects.
+//     -auth.jwt-audience and a subject of -auth.jwt-subjects. The key set
+//     is fetched again every -auth.jwks-refresh, and when a token names a
+//     key id it does not hold, at most once per -auth.jwks-min-refresh.
 //
 // A call without credentials, or with a bad token, is refused 401 (gRPC
 // Unauthenticated, Thrift ExceptionUnauthenticated); a caller proven but
@@ -35,6 +38,7 @@ import (
 // answers both with code -32602 and the HTTP status.
 type authFlags struct {
 	allow, jwks, issuer, audience, subjects, algs *string
+	refresh, minRefresh                           *time.Duration
 }
 
 func registerAuthFlags(fs *flag.FlagSet) authFlags {
@@ -45,6 +49,9 @@ func registerAuthFlags(fs *flag.FlagSet) authFlags {
 		audience: fs.String("auth.jwt-audience", "", "with -auth.jwks: comma-separated audiences, one of which tokens must name (empty: any)"),
 		subjects: fs.String("auth.jwt-subjects", "", "with -auth.jwks: comma-separated subjects (sub) allowed to call; others are refused 403 (empty: any valid token)"),
 		algs:     fs.String("auth.jwt-algs", "RS256,ES256,EdDSA", "with -auth.jwks: comma-separated signing algorithms accepted (asymmetric only)"),
+		refresh:  fs.Duration("auth.jwks-refresh", time.Hour, "with -auth.jwks: how often the key set is fetched again"),
+		minRefresh: fs.Duration("auth.jwks-min-refresh", 30*time.Second,
+			"with -auth.jwks: the least time between two fetches that tokens naming an unknown key id (a key rotated in) may cause"),
 	}
 }
 
@@ -78,7 +85,10 @@ func (f authFlags) middleware(mutualTLS bool) (endpoint.Middleware, func(), erro
 				return err == nil && slices.Contains(subs, sub)
 			}))
 		}
-		keys := jwt.NewJWKS(*f.jwks, jwt.JWKSSettings{})
+		if *f.refresh <= 0 || *f.minRefresh <= 0 {
+			return nil, nil, errors.New("-auth.jwks-refresh and -auth.jwks-min-refresh must be positive")
+		}
+		keys := jwt.NewJWKS(*f.jwks, jwt.JWKSSettings{RefreshInterval: *f.refresh, MinRefreshInterval: *f.minRefresh})
 		release = func() { _ = keys.Close() }
 		mws = append(mws, jwt.NewParser(keys.Keyfunc, methods[0], jwt.RegisteredClaimsFactory, opts...))
 	} else if *f.issuer != "" || *f.audience != "" || *f.subjects != "" {

@@ -27,6 +27,8 @@ func TestBadFlags(t *testing.T) {
 		{"auth.jwt-algs none", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", "none"}, `"none" is not an asymmetric`},
 		{"auth.jwt-algs unknown", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", "RS256,XX1"}, `"XX1" is not an asymmetric`},
 		{"auth.jwt-algs empty", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwt-algs", " , "}, "no algorithm"},
+		{"auth.jwks-min-refresh zero", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwks-min-refresh", "0s"}, "must be positive"},
+		{"auth.jwks-refresh negative", []string{"-auth.jwks", "http://127.0.0.1:1/jwks", "-auth.jwks-refresh", "-1s"}, "must be positive"},
 		{"bad address", []string{"-debug-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:nope"}, "http listener"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
