@@ -92,11 +92,9 @@ type exchange struct {
 	called bool
 }
 
-// serve returns the Endpoint that runs next for one exchange. A panic in
-// next is recovered into a *PanicError that the middleware sees; the
-// adapter panics again with the value once the middleware returns.
+// serve returns the Endpoint that runs next for one exchange.
 func serve(next http.Handler) endpoint.Endpoint {
-	return func(ctx context.Context, request any) (resp any, err error) {
+	return func(ctx context.Context, request any) (any, error) {
 		ex, ok := request.(*exchange)
 		if !ok {
 			return nil, fmt.Errorf("handler: the middleware passed on a %T instead of the request value it received; the handler was not run", request)
@@ -109,40 +107,41 @@ func serve(next http.Handler) endpoint.Endpoint {
 		if ctx != r.Context() {
 			r = r.WithContext(ctx)
 		}
-		// The recovery is here rather than in a function of its own around
-		// next: one frame less on every request.
-		defer func() {
-			if v := recover(); v != nil {
-				ex.panic = &kithttp.PanicError{Value: v, Stack: debug.Stack()}
-				resp, err = ex.served(r), ex.panic
-			}
-		}()
-		next.ServeHTTP(&ex.rec, r)
-		res := ex.served(r)
+		err := ex.run(next, r)
+		if r != ex.r && ex.r.Pattern == "" {
+			// A ServeMux inside set the pattern on the copy; Route reads
+			// the request the adapter received.
+			ex.r.Pattern = r.Pattern
+		}
+		resp := &ex.rec.resp
+		if resp.Status == 0 {
+			resp.Status = http.StatusOK // as net/http sends it
+		}
+		if err != nil {
+			return resp, err
+		}
 		if !ex.rec.wrote && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			// The handler gave up at its deadline (a Timeout's, the
 			// caller's) without answering: net/http would send an empty
 			// 200, which a client would take for a success.
-			return res, errDeadline
+			return resp, errDeadline
 		}
-		if res.Status >= 400 {
-			return res, statusError(res.Status)
+		if resp.Status >= 400 {
+			return resp, statusError(resp.Status)
 		}
-		return res, nil
+		return resp, nil
 	}
 }
 
-// served completes the exchange once the handler has returned (or
-// panicked) serving r, and returns its Response.
-func (ex *exchange) served(r *http.Request) *Response {
-	if r != ex.r && ex.r.Pattern == "" {
-		// A ServeMux inside set the pattern on the copy; Route reads the
-		// request the adapter received.
-		ex.r.Pattern = r.Pattern
-	}
-	res := &ex.rec.resp
-	if res.Status == 0 {
-		res.Status = http.StatusOK // as net/http sends it
-	}
-	return res
+// run serves r, recovering a panic into a *PanicError that the middleware
+// sees; the adapter panics again with the value once the middleware returns.
+func (ex *exchange) run(next http.Handler, r *http.Request) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			ex.panic = &kithttp.PanicError{Value: v, Stack: debug.Stack()}
+			err = ex.panic
+		}
+	}()
+	next.ServeHTTP(&ex.rec, r)
+	return nil
 }
