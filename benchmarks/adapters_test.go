@@ -105,6 +105,46 @@ func handBreakerLimit(b *circuitbreaker.Breaker, l *rate.Limiter) func(http.Hand
 	}
 }
 
+// handBreakerLimitFaithful is handBreakerLimit with the rest of what
+// kit's handler.Middleware does on every request: a panic in the handler is
+// recovered, recorded by the breaker as a 500 (so a half-open breaker's
+// probe is returned) and raised again for net/http; a handler that gave up
+// at its context's deadline without writing anything is answered 504 and
+// classified by endpoint.Classify (the caller's deadline or this hop's own
+// timeout), not counted as an empty 200.
+func handBreakerLimitFaithful(b *circuitbreaker.Breaker, l *rate.Limiter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !l.Allow() {
+				http.Error(w, "limit exceeded", http.StatusTooManyRequests)
+				return
+			}
+			t, err := b.AllowAt(time.Now())
+			if err != nil {
+				http.Error(w, "breaker open", http.StatusTooManyRequests)
+				return
+			}
+			sw := &statusRecorder{ResponseWriter: w}
+			defer func() {
+				if v := recover(); v != nil {
+					b.DoneAt(t, time.Now(), endpoint.OutcomeOfStatus(http.StatusInternalServerError))
+					panic(v)
+				}
+			}()
+			next.ServeHTTP(sw, r)
+			o := endpoint.Outcome{Kind: endpoint.Success}
+			switch {
+			case sw.status == 0 && r.Context().Err() == context.DeadlineExceeded:
+				http.Error(w, "deadline exceeded", http.StatusGatewayTimeout)
+				o = endpoint.Classify(r.Context(), nil, context.DeadlineExceeded)
+			case sw.status >= 400:
+				o = endpoint.OutcomeOfStatus(sw.status)
+			}
+			b.DoneAt(t, time.Now(), o)
+		})
+	}
+}
+
 // handMetrics is request metrics written by hand over client_golang, with
 // the same names and labels as kit's.
 func handMetrics(reg prometheus.Registerer) func(http.Handler) http.Handler {
@@ -177,6 +217,7 @@ var handlerWorkloads = []struct {
 }{
 	{"breaker+limit", []handlerContestant{
 		{"hand", func(testing.TB) func(http.Handler) http.Handler { return handBreakerLimit(resilience()) }},
+		{"hand-faithful", func(testing.TB) func(http.Handler) http.Handler { return handBreakerLimitFaithful(resilience()) }},
 		{"kit", func(testing.TB) func(http.Handler) http.Handler {
 			b, l := resilience()
 			return handler.Middleware(endpoint.Chain(ratelimit.NewErroringLimiter(l), b.Middleware))
@@ -232,6 +273,79 @@ func TestHandlerContestantsAgree(t *testing.T) {
 	}
 }
 
+// TestBreakerLimitFaithful checks that the hand-written contestants labelled
+// faithful do what kit's adapters do around a breaker beyond the happy
+// path: a 4xx or InvalidArgument leaves the breaker closed, a panic is
+// recovered (into Internal for gRPC; raised again for net/http) and opens
+// it, and the refusal that follows is a 429 or ResourceExhausted.
+func TestBreakerLimitFaithful(t *testing.T) {
+	breaker := func() (*circuitbreaker.Breaker, *rate.Limiter) {
+		return circuitbreaker.NewBreaker(circuitbreaker.Settings{MinRequests: 1}), rate.NewLimiter(rate.Inf, 1)
+	}
+	httpImpls := map[string]func(*circuitbreaker.Breaker, *rate.Limiter) func(http.Handler) http.Handler{
+		"hand-faithful": handBreakerLimitFaithful,
+		"kit": func(b *circuitbreaker.Breaker, l *rate.Limiter) func(http.Handler) http.Handler {
+			return handler.Middleware(endpoint.Chain(ratelimit.NewErroringLimiter(l), b.Middleware))
+		},
+	}
+	for impl, wrap := range httpImpls {
+		b, l := breaker()
+		serve := func(h http.HandlerFunc) (code int, panicked any) {
+			defer func() { panicked = recover() }()
+			rec := httptest.NewRecorder()
+			wrap(b, l)(h).ServeHTTP(rec, httptest.NewRequest("GET", "/items/7", nil))
+			return rec.Code, nil
+		}
+		if code, _ := serve(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadRequest) }); code != http.StatusBadRequest {
+			t.Errorf("http/%s: a 400 handler answered %d", impl, code)
+		}
+		if s := b.State(time.Now()); s != circuitbreaker.Closed {
+			t.Errorf("http/%s: breaker %v after a 400, want closed", impl, s)
+		}
+		if _, v := serve(func(http.ResponseWriter, *http.Request) { panic("boom") }); v != "boom" {
+			t.Errorf("http/%s: a panicking handler: recovered %v outside, want the panic raised again", impl, v)
+		}
+		if s := b.State(time.Now()); s != circuitbreaker.Open {
+			t.Errorf("http/%s: breaker %v after a panic, want open", impl, s)
+		}
+		if code, _ := serve(func(http.ResponseWriter, *http.Request) {
+			t.Errorf("http/%s: handler run through an open breaker", impl)
+		}); code != http.StatusTooManyRequests {
+			t.Errorf("http/%s: refusal answered %d, want 429", impl, code)
+		}
+	}
+
+	grpcImpls := map[string]func(*circuitbreaker.Breaker, *rate.Limiter) grpc.UnaryServerInterceptor{
+		"hand-faithful": handUnaryBreakerLimitFaithful,
+		"kit": func(b *circuitbreaker.Breaker, l *rate.Limiter) grpc.UnaryServerInterceptor {
+			return kitgrpc.UnaryServerInterceptor(endpoint.Chain(ratelimit.NewErroringLimiter(l), b.Middleware))
+		},
+	}
+	for impl, icpt := range grpcImpls {
+		b, l := breaker()
+		call := func(h grpc.UnaryHandler) codes.Code {
+			_, err := icpt(b, l)(context.Background(), "req", icptInfo, h)
+			return status.Code(err)
+		}
+		invalid := func(context.Context, any) (any, error) { return nil, status.Error(codes.InvalidArgument, "bad") }
+		if c := call(invalid); c != codes.InvalidArgument {
+			t.Errorf("grpc/%s: an InvalidArgument handler: %v", impl, c)
+		}
+		if s := b.State(time.Now()); s != circuitbreaker.Closed {
+			t.Errorf("grpc/%s: breaker %v after InvalidArgument, want closed", impl, s)
+		}
+		if c := call(func(context.Context, any) (any, error) { panic("boom") }); c != codes.Internal {
+			t.Errorf("grpc/%s: a panicking handler: %v, want Internal", impl, c)
+		}
+		if s := b.State(time.Now()); s != circuitbreaker.Open {
+			t.Errorf("grpc/%s: breaker %v after a panic, want open", impl, s)
+		}
+		if c := call(icptHandler); c != codes.ResourceExhausted {
+			t.Errorf("grpc/%s: refusal: %v, want ResourceExhausted", impl, c)
+		}
+	}
+}
+
 func BenchmarkHandlerAdapter(b *testing.B) {
 	for _, wl := range handlerWorkloads {
 		for _, c := range wl.contestants {
@@ -269,6 +383,57 @@ func handUnaryBreakerLimit(b *circuitbreaker.Breaker, l *rate.Limiter) grpc.Unar
 		return resp, err
 	}
 }
+
+// handUnaryBreakerLimitFaithful is handUnaryBreakerLimit with the rest of
+// what kit's UnaryServerInterceptor does on every call: a panic in the
+// handler is recovered into an Internal status (grpc-go itself does not
+// recover, so without this a panic kills the process) and recorded by the
+// breaker as a failure, and a context error without a status is classified
+// by the code grpc-go sends for it (DeadlineExceeded or Canceled), not as
+// Unknown.
+func handUnaryBreakerLimitFaithful(b *circuitbreaker.Breaker, l *rate.Limiter) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+		if !l.Allow() {
+			return nil, status.Error(codes.ResourceExhausted, "limit exceeded")
+		}
+		t, err := b.AllowAt(time.Now())
+		if err != nil {
+			return nil, status.Error(codes.ResourceExhausted, "breaker open")
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				resp, err = nil, status.Error(codes.Internal, "internal error")
+			}
+			code := codes.OK
+			if err != nil {
+				s, ok := status.FromError(err)
+				if !ok {
+					s = status.FromContextError(err)
+				}
+				code = s.Code()
+			}
+			b.DoneAt(t, time.Now(), kitgrpc.OutcomeOfCode(code))
+		}()
+		return h(ctx, req)
+	}
+}
+
+// handUnaryBreakerLimitAlloc is handUnaryBreakerLimitFaithful that also
+// allocates the per-call value kit's interceptor hands its middleware (a
+// *kitgrpc.ServerCall, passed through an Endpoint-like indirect call so that
+// it escapes as kit's does). Not a contestant users would write: it shows
+// what that one allocation costs on its own, the floor of any adapter that
+// gives its middleware a request value of its own per call.
+func handUnaryBreakerLimitAlloc(b *circuitbreaker.Breaker, l *rate.Limiter) grpc.UnaryServerInterceptor {
+	faithful := handUnaryBreakerLimitFaithful(b, l)
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		passOn(&kitgrpc.ServerCall{FullMethod: info.FullMethod, Request: req})
+		return faithful(ctx, req, info, h)
+	}
+}
+
+// passOn is an indirect call, as an Endpoint's is, that does nothing.
+var passOn = func(any) {}
 
 func handUnaryMetrics(reg prometheus.Registerer) grpc.UnaryServerInterceptor {
 	labels := []string{"grpc_type", "grpc_service", "grpc_method", "grpc_code"}
@@ -315,6 +480,8 @@ var interceptorWorkloads = []struct {
 }{
 	{"breaker+limit", []interceptorContestant{
 		{"hand", func(testing.TB) grpc.UnaryServerInterceptor { return handUnaryBreakerLimit(resilience()) }},
+		{"hand-faithful", func(testing.TB) grpc.UnaryServerInterceptor { return handUnaryBreakerLimitFaithful(resilience()) }},
+		{"hand-faithful+alloc", func(testing.TB) grpc.UnaryServerInterceptor { return handUnaryBreakerLimitAlloc(resilience()) }},
 		{"kit", func(testing.TB) grpc.UnaryServerInterceptor {
 			b, l := resilience()
 			return kitgrpc.UnaryServerInterceptor(endpoint.Chain(ratelimit.NewErroringLimiter(l), b.Middleware))
@@ -391,7 +558,8 @@ func BenchmarkServerInterceptorLoopback(b *testing.B) {
 	contestants := []interceptorContestant{
 		{"none", func(testing.TB) grpc.UnaryServerInterceptor { return bare }},
 		interceptorWorkloads[0].contestants[0], // breaker+limit by hand
-		interceptorWorkloads[0].contestants[1], // breaker+limit through kit
+		interceptorWorkloads[0].contestants[1], // breaker+limit by hand, with what kit also does
+		interceptorWorkloads[0].contestants[3], // breaker+limit through kit
 	}
 	for _, c := range contestants {
 		b.Run("workload=breaker+limit/impl="+c.impl, func(b *testing.B) {

@@ -64,6 +64,9 @@ var streamDesc = grpc.ServiceDesc{
 			if in.Value == "invalid" {
 				return status.Error(codes.InvalidArgument, "bad count")
 			}
+			if in.Value == "panic" {
+				panic("the stream's devil")
+			}
 			if in.Value == "wait" {
 				<-stream.Context().Done()
 				return stream.Context().Err()
@@ -426,5 +429,25 @@ func TestServerInterceptorNilArguments(t *testing.T) {
 	conn2 := serveTCP(t, endpoint.Chain(kitgrpc.ServerMetrics(nil), kitgrpc.ServerAccessLog(nil)))
 	if out, err := callUpper(context.Background(), conn2, "x"); err != nil || out != "OK x" {
 		t.Errorf("nil metrics and logger: %q, %v; want OK x", out, err)
+	}
+}
+
+// TestStreamServerInterceptorHandlerPanic checks that a stream handler's
+// panic reaches the middleware as a failure (a *PanicError, classified
+// DependencyFailure, so that a breaker counts it), the client as Internal
+// "internal error", and that the server survives it.
+func TestStreamServerInterceptorHandlerPanic(t *testing.T) {
+	var rec recorder
+	conn := serveTCP(t, rec.middleware)
+	_, err := streamCount(context.Background(), conn, "panic")
+	if status.Code(err) != codes.Internal || status.Convert(err).Message() != "internal error" {
+		t.Errorf("stream handler panics: %v, want Internal \"internal error\"", err)
+	}
+	o, call := rec.last()
+	if o.Kind != endpoint.DependencyFailure || call == nil || call.Type() != "server_stream" {
+		t.Errorf("the middleware saw %v for %+v, want DependencyFailure for the server stream", o, call)
+	}
+	if _, err := streamCount(context.Background(), conn, "2"); err != nil {
+		t.Errorf("a stream after the panic: %v, want it served", err)
 	}
 }

@@ -1,10 +1,12 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -365,5 +367,42 @@ func TestConcurrentRequests(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	if bad.Load() != 0 || h.calls.Load() != 200 {
 		t.Errorf("%d bad responses, %d served; want 0 and 200", bad.Load(), h.calls.Load())
+	}
+}
+
+// TestHandlerPanicRoute checks what the middleware sees of a request whose
+// handler panics behind a ServeMux, when the middleware changed the context
+// (so the handler ran on a copy of the request): the route the mux
+// matched, status 500 and a dependency failure; the panic still reaches
+// the caller.
+func TestHandlerPanicRoute(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	addValue := func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			return next(context.WithValue(ctx, ctxKey{}, "v"), req)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	h := handler.Middleware(endpoint.Chain(handler.AccessLogMiddleware(logger), addValue))(mux)
+	var recovered any
+	func() {
+		defer func() { recovered = recover() }()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/7", nil))
+	}()
+	if recovered != "boom" {
+		t.Errorf("recovered %v outside the adapter, want the handler's panic", recovered)
+	}
+	var line struct {
+		Route   string
+		Status  int
+		Outcome string
+	}
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("access log %q: %v", buf.String(), err)
+	}
+	if line.Route != "GET /items/{id}" || line.Status != 500 || line.Outcome != "dependency_failure" {
+		t.Errorf("access log saw route %q, status %d, outcome %q; want \"GET /items/{id}\", 500, dependency_failure", line.Route, line.Status, line.Outcome)
 	}
 }
