@@ -44,8 +44,10 @@ func TestP2CPrefersFastInstances(t *testing.T) {
 			counts[call(t, e)]++
 		}
 		// After one probe, slow is picked only when both draws are slow, which
-		// cannot happen with distinct draws; its decayed cost must first fall
-		// below the fast ones' (1s·e^(-t/10s) < 10ms takes ~46s of calls).
+		// cannot happen with distinct draws, or when its estimate has had no
+		// sample for ProbeAfter (10s: about once in these ~10s of calls); its
+		// decayed cost alone would take ~46s to fall below the fast ones'
+		// (1s·e^(-t/10s) < 10ms).
 		if counts["slow"] > 30 {
 			t.Errorf("slow instance got %d of 1000 picks, want few (counts %v)", counts["slow"], counts)
 		}
