@@ -31,7 +31,9 @@ type LatencyWeightedSettings struct {
 	// FailurePenalty, however fast it failed, and that floor fades by a
 	// factor e every FailureDecay, so that an instance refusing
 	// connections (or whose breaker is open) does not take the largest
-	// weight for failing in microseconds. Zero means 1s.
+	// weight for failing in microseconds. The failed call's own time
+	// counts as a lower bound of the latency (a timeout raises the
+	// estimate to its duration). Zero means 1s.
 	FailurePenalty time.Duration
 	// FailureDecay is the time constant of the failure penalty, kept apart
 	// from the latency average: an instance that stops failing is back to

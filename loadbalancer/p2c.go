@@ -25,7 +25,11 @@ type P2CSettings struct {
 	// and that floor fades by a factor e every FailureDecay. An instance
 	// that refuses connections or whose breaker is open answers in
 	// microseconds, and would otherwise look like the best instance of all
-	// and draw most calls, each a failure for a retry to pay for.
+	// and draw most calls, each a failure for a retry to pay for. The
+	// failed call's own time counts as a lower bound of the latency: a
+	// timeout raises the estimate to its duration, which the decay or
+	// ProbeAfter forgets, so that an instance that stalled is probed again
+	// within ProbeAfter.
 	Penalty time.Duration
 	// FailureDecay is the time constant of the failure penalty, kept apart
 	// from the latency average: after its latest failure an instance is
