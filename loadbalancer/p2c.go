@@ -98,7 +98,8 @@ func (s P2CSettings) withDefaults() P2CSettings {
 //     calls it cannot serve, and is probed again about two seconds after
 //     its latest failure; each failed probe renews the penalty, and a
 //     recovered instance takes its share at once, its latency estimate
-//     untouched by the failures.
+//     untouched by failures that came fast (a slow one, a timeout, raises
+//     it to its duration).
 //   - An estimate older than [P2CSettings.ProbeAfter] (Decay by default)
 //     is forgotten and the instance probed as a new one, so that one slow
 //     answer does not banish an instance for longer than that.
