@@ -1,6 +1,7 @@
 package loadbalancer
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -142,6 +143,29 @@ func (b *P2C) Endpoint() (endpoint.Endpoint, error) {
 
 // less reports whether x costs less than y now.
 func (b *P2C) less(x, y *node) bool {
+	xs, ys := x.st, y.st
+	if xs.observed.Load() && ys.observed.Load() && xs.inflight.Load() == 0 && ys.inflight.Load() == 0 &&
+		xs.failed.Load() == 0 && ys.failed.Load() == 0 {
+		// Idle instances that never failed: their costs decay by
+		// exp(-(now-stamp)/tau), and comparing them needs only the
+		// difference of their stamps, which spares a clock read. An
+		// estimate staleAfter older than the other's is stale now too
+		// (now is past both stamps) and costs nothing. When both are
+		// stale, this compares what they were, where cost calls it a
+		// tie: either way the other is probed at its next draw.
+		sx, sy := xs.stamp.Load(), ys.stamp.Load()
+		if st := b.t.staleAfter; st > 0 {
+			if sy-sx >= st {
+				return true
+			}
+			if sx-sy >= st {
+				return false
+			}
+		}
+		cx := math.Float64frombits(xs.cost.Load())
+		cy := math.Float64frombits(ys.cost.Load())
+		return cx*math.Exp(float64(sx-sy)/b.t.tau) < cy
+	}
 	now := b.t.clock()
 	return b.cost(x, now) < b.cost(y, now)
 }
