@@ -45,6 +45,17 @@
 // against the instance. A Factory that fails is retried after 1s, then
 // after waits doubling up to 1m, while discovery lists its instance.
 //
+// P2C and LatencyWeighted read it too (their settings' Classifier): a
+// failed call (Outcome.Failed: a DependencyFailure or an Overloaded
+// refusal) sets a failure penalty of 1s of latency on its instance,
+// however fast it failed, kept apart from the latency average and fading
+// with its own 250ms time constant (FailureDecay), so that a failing
+// instance is avoided and probed about every two seconds, and a recovered
+// one takes its share again within that time. A call its caller gave up
+// on (a canceled context, a hedged call's losing attempt) says only that
+// the instance takes at least that long: it may raise the latency
+// estimate, never lower it.
+//
 // # Typical use
 //
 //	instancer := static.NewInstancer([]string{"10.0.0.1:8080", "10.0.0.2:8080"})

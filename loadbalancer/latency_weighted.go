@@ -25,15 +25,28 @@ type LatencyWeightedSettings struct {
 	// weight, so that a slow instance still gets probes and its recovery is
 	// seen. Zero means 0.05; a negative value means no floor.
 	Floor float64
-	// FailurePenalty is the latency that a failed call counts as (one
-	// whose Outcome, by Classifier, is Failed: a DependencyFailure or an
-	// Overloaded refusal), however fast it failed, so that an instance
-	// refusing connections (or whose breaker is open) does not take the
-	// largest weight for failing in microseconds. Zero means 1s.
+	// FailurePenalty is the failure penalty: a failed call (one whose
+	// Outcome, by Classifier, is Failed: a DependencyFailure or an
+	// Overloaded refusal) sets its instance's latency to at least
+	// FailurePenalty, however fast it failed, and that floor fades by a
+	// factor e every FailureDecay, so that an instance refusing
+	// connections (or whose breaker is open) does not take the largest
+	// weight for failing in microseconds. The failed call's own time
+	// counts as a lower bound of the latency (a timeout raises the
+	// estimate to its duration). Zero means 1s.
 	FailurePenalty time.Duration
+	// FailureDecay is the time constant of the failure penalty, kept apart
+	// from the latency average: an instance that stops failing is back to
+	// the weight of its latency about FailureDecay·ln(FailurePenalty/its
+	// latency) after its latest failure (1.7s for a 1ms instance with the
+	// defaults). Zero means 250ms.
+	FailureDecay time.Duration
 	// Classifier tells failed calls from the others. Nil means
-	// endpoint.Classify: a caller's own cancellation or a bad request
-	// counts as its latency, not as a failure of the instance.
+	// endpoint.Classify: a bad request counts as its latency, not as a
+	// failure of the instance; a call its caller gave up on (a canceled
+	// context, the caller's deadline, a hedged call's losing attempt)
+	// counts as a lower bound of the latency, which may raise the
+	// estimate but never lowers it.
 	Classifier endpoint.Classifier
 }
 
@@ -53,6 +66,9 @@ func (s LatencyWeightedSettings) withDefaults() LatencyWeightedSettings {
 	if s.FailurePenalty <= 0 {
 		s.FailurePenalty = time.Second
 	}
+	if s.FailureDecay <= 0 {
+		s.FailureDecay = 250 * time.Millisecond
+	}
 	if s.Classifier == nil {
 		s.Classifier = endpoint.Classify
 	}
@@ -71,8 +87,12 @@ const minLatency = float64(time.Microsecond)
 // The latency of an instance is the peak EWMA of the calls made through the
 // endpoints this balancer returns (as for [P2C]), or the mean age of its
 // calls in flight if that is larger, so that an instance that stopped
-// answering loses its share before any call times out. A failed call counts
-// as [LatencyWeightedSettings.FailurePenalty] of latency. An instance that gets
+// answering loses its share before any call times out. A failed call sets a
+// failure penalty of [LatencyWeightedSettings.FailurePenalty] of latency,
+// kept apart from the latency average and fading with its own short time
+// constant, [LatencyWeightedSettings.FailureDecay], so that an instance that
+// recovers is back to its share about two seconds after its latest failure;
+// the weights are recomputed at the first pick after a failure. An instance that gets
 // no calls drifts back to the mean over [LatencyWeightedSettings.Decay]; a
 // new instance starts at the mean weight; no instance falls below
 // [LatencyWeightedSettings.Floor] of the mean weight.
@@ -98,6 +118,7 @@ type latencyTable struct {
 	nodes []*node   // the tracker's node set the table was built from
 	cum   []float64 // cum[i] is the total weight of nodes[:i+1]
 	at    int64     // tracker clock when built
+	fails uint64    // the tracker's count of failed calls when built
 }
 
 // NewLatencyWeighted returns a balancer over s that weights instances by the
@@ -105,7 +126,7 @@ type latencyTable struct {
 func NewLatencyWeighted(s Endpointer, settings LatencyWeightedSettings) *LatencyWeighted {
 	settings = settings.withDefaults()
 	t := newTracker(s, settings.Decay, true)
-	t.failCost, t.classify = float64(settings.FailurePenalty), settings.Classifier
+	t.failCost, t.failTau, t.classify = float64(settings.FailurePenalty), float64(settings.FailureDecay), settings.Classifier
 	b := &LatencyWeighted{
 		t:       t,
 		refresh: int64(settings.Refresh),
@@ -150,9 +171,11 @@ func (b *LatencyWeighted) current() (*latencyTable, error) {
 	if len(nodes) < 2 {
 		return tab, nil
 	}
-	if now := b.t.clock(); now-tab.at >= b.refresh && b.mu.TryLock() {
+	// A failure since the table was built recomputes it at once, so that
+	// a failing instance does not keep its weight for up to Refresh.
+	if now := b.t.clock(); (now-tab.at >= b.refresh || b.t.failures.Load() != tab.fails) && b.mu.TryLock() {
 		defer b.mu.Unlock()
-		if tab = b.table.Load(); sameSet(nodes, tab.nodes) && now-tab.at >= b.refresh {
+		if tab = b.table.Load(); sameSet(nodes, tab.nodes) && (now-tab.at >= b.refresh || b.t.failures.Load() != tab.fails) {
 			tab = b.rebuild(nodes, now)
 		}
 	}
@@ -162,14 +185,16 @@ func (b *LatencyWeighted) current() (*latencyTable, error) {
 // rebuild computes the weights of nodes at now and publishes the table.
 // b.mu must be held.
 func (b *LatencyWeighted) rebuild(nodes []*node, now int64) *latencyTable {
-	tab := &latencyTable{nodes: nodes, cum: make([]float64, len(nodes)), at: now}
+	tab := &latencyTable{nodes: nodes, cum: make([]float64, len(nodes)), at: now, fails: b.t.failures.Load()}
 	// The mean latency, as the harmonic mean of the observed instances'
-	// (the latency at which an instance has the mean weight).
+	// (the latency at which an instance has the mean weight), each at
+	// least its failure penalty: an instance failing in microseconds must
+	// not drag the mean down to its speed.
 	var inv float64
 	var observed int
 	for _, n := range nodes {
 		if n.st.observed.Load() {
-			inv += 1 / max(math.Float64frombits(n.st.cost.Load()), minLatency)
+			inv += 1 / max(math.Float64frombits(n.st.cost.Load()), n.st.failPenalty(now, b.t.failCost, b.t.failTau), minLatency)
 			observed++
 		}
 	}
@@ -190,7 +215,7 @@ func (b *LatencyWeighted) rebuild(nodes []*node, now int64) *latencyTable {
 			age := float64(max(now-n.st.stamp.Load(), 0))
 			lat = mean + (cost-mean)*math.Exp(-age/b.t.tau)
 		}
-		lat = max(lat, n.st.pendingAge(now), minLatency)
+		lat = max(lat, n.st.pendingAge(now), n.st.failPenalty(now, b.t.failCost, b.t.failTau), minLatency)
 		tab.cum[i] = 1 / lat
 		total += tab.cum[i]
 	}

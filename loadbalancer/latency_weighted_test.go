@@ -295,3 +295,33 @@ func TestLatencyWeightedAvoidsFastFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestLatencyWeightedRecoversAfterFailures: as TestP2CRecoversAfterFailures
+// for LatencyWeighted: few calls while failing, its share within 3s of its
+// recovery. Before, a failure counted as 1s of latency in the average,
+// which decays over Decay (10s): 3-5s after recovery the instance still
+// had about its floor (under 2% of the calls).
+func TestLatencyWeightedRecoversAfterFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var failing atomic.Bool
+		b := loadbalancer.NewLatencyWeighted(loadbalancer.FixedEndpointer{
+			latencyEndpoint("ok1", time.Millisecond),
+			latencyEndpoint("ok2", time.Millisecond),
+			flaky("flaky", &failing),
+		}, loadbalancer.LatencyWeightedSettings{})
+		shares(t, b, 100)
+		failedPicks, firstOK, share := recovery(t, b, &failing, 10*time.Second)
+		t.Logf("failed calls while failing: %d; first success %v after recovery; share 3-5s after: %.3f", failedPicks, firstOK, share)
+		// Its floor (5% of the mean weight) is about 1.7% of 5000 calls;
+		// each failure recomputes the weights at once.
+		if failedPicks > 150 {
+			t.Errorf("while failing for 10s: %d failed calls, want at most 150 (about its floor)", failedPicks)
+		}
+		if firstOK < 0 || firstOK > 2500*time.Millisecond {
+			t.Errorf("first call to the recovered instance %v after its recovery, want within 2.5s", firstOK)
+		}
+		if share < 0.25 {
+			t.Errorf("3-5s after its recovery the instance took %.3f of the calls, want at least 0.25 (a fair share is 1/3)", share)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -43,8 +44,10 @@ func TestP2CPrefersFastInstances(t *testing.T) {
 			counts[call(t, e)]++
 		}
 		// After one probe, slow is picked only when both draws are slow, which
-		// cannot happen with distinct draws; its decayed cost must first fall
-		// below the fast ones' (1s·e^(-t/10s) < 10ms takes ~46s of calls).
+		// cannot happen with distinct draws, or when its estimate has had no
+		// sample for ProbeAfter (10s: about once in these ~10s of calls); its
+		// decayed cost alone would take ~46s to fall below the fast ones'
+		// (1s·e^(-t/10s) < 10ms).
 		if counts["slow"] > 30 {
 			t.Errorf("slow instance got %d of 1000 picks, want few (counts %v)", counts["slow"], counts)
 		}
@@ -90,7 +93,10 @@ func TestP2CDecayForgivesSlowness(t *testing.T) {
 				return "was_slow", nil
 			},
 		}
-		b := loadbalancer.NewP2C(eps, loadbalancer.P2CSettings{Decay: 10 * time.Second})
+		// ProbeAfter off: this test is about the decay alone (with it, a
+		// minute without calls makes both estimates stale, and both are
+		// probed afresh: TestP2CProbesAfterOneSlowAnswer).
+		b := loadbalancer.NewP2C(eps, loadbalancer.P2CSettings{Decay: 10 * time.Second, ProbeAfter: -1})
 		// Both get probed once.
 		for range 2 {
 			e, _ := b.Endpoint()
@@ -268,6 +274,190 @@ func TestP2CCallerErrorsDoNotPenalise(t *testing.T) {
 		}
 		if counts["caller-error"] < 90 {
 			t.Errorf("instance answering 4xx in 1ms got %d of 100 picks, want most (a caller error is not its failure; counts %v)", counts["caller-error"], counts)
+		}
+	})
+}
+
+// flaky is an instance answering its name after 1ms, or failing at once
+// (a refused connection) while failing is set.
+func flaky(name string, failing *atomic.Bool) endpoint.Endpoint {
+	refused := endpoint.WithOutcome(io.ErrUnexpectedEOF, endpoint.Outcome{Kind: endpoint.DependencyFailure, Retryable: true})
+	return func(context.Context, any) (any, error) {
+		if failing.Load() {
+			return nil, refused
+		}
+		time.Sleep(time.Millisecond)
+		return name, nil
+	}
+}
+
+// recovery drives b with one call every ~2ms of fake time (1ms of call,
+// 1ms apart) while flakyName fails for failFor, then for another 5s after
+// it recovered. It returns the calls flakyName took while failing, the
+// time from its recovery to its first success, and its share of the calls
+// in [3s, 5s) after its recovery.
+func recovery(t *testing.T, b loadbalancer.Balancer, failing *atomic.Bool, failFor time.Duration) (failedPicks int, firstOK time.Duration, share float64) {
+	t.Helper()
+	failing.Store(true)
+	start := time.Now()
+	for time.Since(start) < failFor {
+		e, err := b.Endpoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e(context.Background(), nil); err != nil {
+			failedPicks++
+		}
+		time.Sleep(time.Millisecond)
+	}
+	failing.Store(false)
+	recovered := time.Now()
+	firstOK = -1
+	var inWindow, flakyInWindow int
+	for time.Since(recovered) < 5*time.Second {
+		e, err := b.Endpoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := call(t, e)
+		since := time.Since(recovered)
+		if got == "flaky" && firstOK < 0 {
+			firstOK = since
+		}
+		if since >= 3*time.Second {
+			inWindow++
+			if got == "flaky" {
+				flakyInWindow++
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return failedPicks, firstOK, float64(flakyInWindow) / float64(inWindow)
+}
+
+// TestP2CRecoversAfterFailures: an instance that fails at once gets few
+// calls while it fails and, once it recovers, its share within 3s. Before
+// the failure penalty was kept apart from the latency average with its own
+// 250ms time constant, a failure counted as 1s of latency in the average,
+// which decays over Decay (10s): the recovered instance got no call for
+// ~50s (its share 3-5s after recovery was 0).
+func TestP2CRecoversAfterFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var failing atomic.Bool
+		b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{
+			latencyEndpoint("ok1", time.Millisecond),
+			latencyEndpoint("ok2", time.Millisecond),
+			flaky("flaky", &failing),
+		}, loadbalancer.P2CSettings{})
+		shares(t, b, 100) // every instance known and healthy
+		// Failing for 10s: about 5000 calls. The failure penalty fades
+		// below the others' 1ms·2 in about 250ms·ln(500) ≈ 1.6s, so the
+		// instance is probed every ~1.6s.
+		failedPicks, firstOK, share := recovery(t, b, &failing, 10*time.Second)
+		t.Logf("failed calls while failing: %d; first success %v after recovery; share 3-5s after: %.3f", failedPicks, firstOK, share)
+		if failedPicks > 20 {
+			t.Errorf("while failing for 10s: %d failed calls, want at most 20 (about one probe per 1.6s)", failedPicks)
+		}
+		if firstOK < 0 || firstOK > 2500*time.Millisecond {
+			t.Errorf("first call to the recovered instance %v after its recovery, want within 2.5s", firstOK)
+		}
+		if share < 0.25 {
+			t.Errorf("3-5s after its recovery the instance took %.3f of the calls, want at least 0.25 (a fair share is 1/3)", share)
+		}
+	})
+}
+
+// TestP2CProbesAfterOneSlowAnswer: an instance that answered slowly once
+// gets no calls while its cost is above the others', so no answer corrects
+// its estimate; ProbeAfter (Decay by default) bounds that. Before, with
+// one 2s answer among 10ms ones, the instance got no call for the ~50s
+// its cost took to decay under the others'.
+func TestP2CProbesAfterOneSlowAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var slowOnce atomic.Bool
+		b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{
+			latencyEndpoint("ok1", 10*time.Millisecond),
+			latencyEndpoint("ok2", 10*time.Millisecond),
+			func(context.Context, any) (any, error) {
+				if slowOnce.CompareAndSwap(true, false) {
+					time.Sleep(2 * time.Second) // the tail, once
+				} else {
+					time.Sleep(10 * time.Millisecond)
+				}
+				return "tail", nil
+			},
+		}, loadbalancer.P2CSettings{})
+		shares(t, b, 100)
+		slowOnce.Store(true)
+		for slowOnce.Load() { // until the tail instance drew its slow answer
+			e, _ := b.Endpoint()
+			call(t, e)
+		}
+		slowAt := time.Now()
+		var last time.Duration
+		counts := map[string]int{}
+		for time.Since(slowAt) < 15*time.Second {
+			e, _ := b.Endpoint()
+			got := call(t, e)
+			since := time.Since(slowAt)
+			if got == "tail" {
+				last = since
+			}
+			if since >= 12*time.Second {
+				counts[got]++
+			}
+		}
+		if last < 12*time.Second {
+			t.Fatalf("after its 2s answer the instance got its last call %v later, want calls again from ProbeAfter (10s) on", last)
+		}
+		total := counts["ok1"] + counts["ok2"] + counts["tail"]
+		t.Logf("last call to the once-slow instance %v after its slow answer; calls 12-15s after: %v", last, counts)
+		if share := float64(counts["tail"]) / float64(total); share < 0.25 {
+			t.Errorf("12-15s after its 2s answer the instance took %.3f of the calls, want at least 0.25 (counts %v)", share, counts)
+		}
+	})
+}
+
+// TestHedgedP2CAvoidsStalledInstance decides what P2C records of a hedged
+// call's losing attempt, canceled when the backup won: a lower bound of
+// the instance's latency (its elapsed time, taken when above the estimate,
+// dropped otherwise), not nothing. An instance that stalls (answers
+// nothing until canceled) then costs about the hedge delay once, and P2C
+// avoids it: 1 backup in 1000 calls here. Not recorded at all, its
+// estimate would stay that of a healthy instance, decaying towards zero as
+// it finishes no call, and it took most first attempts, each costing a
+// backup (686 backups in 1000 calls with the sample dropped).
+func TestHedgedP2CAvoidsStalledInstance(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var stalled atomic.Bool
+		b := loadbalancer.NewP2C(loadbalancer.FixedEndpointer{
+			latencyEndpoint("ok1", time.Millisecond),
+			latencyEndpoint("ok2", time.Millisecond),
+			func(ctx context.Context, _ any) (any, error) {
+				if stalled.Load() {
+					<-ctx.Done()
+					return nil, ctx.Err()
+				}
+				time.Sleep(time.Millisecond)
+				return "stalled", nil
+			},
+		}, loadbalancer.P2CSettings{})
+		var backups atomic.Int64
+		h := loadbalancer.Hedged(b, loadbalancer.HedgeSettings{
+			Delay: 20 * time.Millisecond, Budget: generous(), AllIdempotent: true,
+			OnBackup: func(context.Context, string) { backups.Add(1) },
+		})
+		shares(t, b, 100)
+		stalled.Store(true)
+		for range 1000 {
+			if _, err := h(context.Background(), nil); err != nil {
+				t.Fatalf("hedged call: %v", err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Logf("backups: %d of 1000 calls", backups.Load())
+		if n := backups.Load(); n > 10 {
+			t.Errorf("%d backups in 1000 calls with one instance of three stalled, want at most 10 (P2C must learn from the canceled attempts)", n)
 		}
 	})
 }

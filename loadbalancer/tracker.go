@@ -30,24 +30,75 @@ type stats struct {
 	cost     atomic.Uint64
 	stamp    atomic.Int64
 	observed atomic.Bool
+
+	// failed is the tracker clock of the latest failed call plus one (0:
+	// none yet). The failure penalty fades from it; see failPenalty.
+	failed atomic.Int64
 }
 
 // observe folds one round-trip time into the peak EWMA: a slower sample is
 // taken at once (the peak), a faster one pulls the average down with a
 // weight that grows with the time since the last sample.
-func (s *stats) observe(now int64, rtt float64, tau float64) {
+//
+// A lower bound (bound true) is the time of a call that ended without an
+// answer: it failed, or its caller gave up on it (a hedge's losing
+// attempt, a caller's deadline). The instance's latency is then known to be
+// at least rtt and nothing more: it raises the estimate to rtt when the
+// estimate is lower, and is dropped otherwise, so that a call cut short
+// never makes an instance look faster than it was.
+//
+// When staleAfter > 0 and the last sample is at least that old, what was
+// known is forgotten: the sample starts the estimate afresh, as an
+// instance's first does.
+func (s *stats) observe(now int64, rtt, tau float64, bound bool, staleAfter int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cost := math.Float64frombits(s.cost.Load())
-	if !s.observed.Load() || rtt > cost {
+	age := max(now-s.stamp.Load(), 0)
+	switch {
+	case !s.observed.Load() || (staleAfter > 0 && age >= staleAfter):
 		cost = rtt
-	} else {
-		w := math.Exp(-float64(max(now-s.stamp.Load(), 0)) / tau)
+	case bound:
+		if rtt <= cost*math.Exp(-float64(age)/tau) {
+			return // no news: the current estimate is already at least rtt
+		}
+		cost = rtt
+	case rtt > cost:
+		cost = rtt
+	default:
+		w := math.Exp(-float64(age) / tau)
 		cost = cost*w + rtt*(1-w)
 	}
 	s.cost.Store(math.Float64bits(cost))
 	s.stamp.Store(now)
 	s.observed.Store(true)
+}
+
+// fail records a failed call that ended at now.
+func (s *stats) fail(now int64) {
+	for {
+		old := s.failed.Load()
+		if old > now || s.failed.CompareAndSwap(old, now+1) {
+			return
+		}
+	}
+}
+
+// failPenalty returns the failure penalty of the instance at now: penalty
+// at its latest failure, fading by a factor e every tau since; 0 when it
+// never failed.
+func (s *stats) failPenalty(now int64, penalty, tau float64) float64 {
+	f := s.failed.Load()
+	if f == 0 {
+		return 0
+	}
+	return penalty * math.Exp(-float64(max(now-(f-1), 0))/tau)
+}
+
+// stale reports whether the instance's estimate is at least staleAfter old
+// at now (never when staleAfter is 0).
+func (s *stats) stale(now, staleAfter int64) bool {
+	return staleAfter > 0 && now-s.stamp.Load() >= staleAfter
 }
 
 // ewma returns the peak-EWMA latency decayed towards zero for the time since
@@ -101,11 +152,19 @@ type tracker struct {
 	epoch   time.Time // the clock reads the monotonic time since epoch
 	tau     float64   // EWMA decay time in nanoseconds
 	latency bool      // whether calls are timed (P2C) or only counted (LeastInFlight)
-	// failCost, when > 0, is the least latency a failed call (classify
-	// says Failed) counts as, so that failing fast does not look fast.
-	// Set by the constructor before any call; nil classify means none.
-	failCost float64
-	classify endpoint.Classifier
+	// failCost is the failure penalty, in nanoseconds of latency, that a
+	// failed call (classify says Failed) sets on its instance, fading with
+	// time constant failTau, so that failing fast does not look fast.
+	// staleAfter, when > 0, is the age after which an estimate is
+	// forgotten (see stats.observe). Set by the constructor before any
+	// call; nil classify means no call counts as failed.
+	failCost   float64
+	failTau    float64
+	staleAfter int64
+	classify   endpoint.Classifier
+	// failures counts failed calls, so that LatencyWeighted can recompute
+	// its weights at the first pick after one.
+	failures atomic.Uint64
 
 	set atomic.Pointer[nodeSet]
 	mu  sync.Mutex // serialises rebuilds
@@ -203,11 +262,17 @@ func (t *tracker) instrument(instance string, st *stats, next endpoint.Endpoint)
 		defer st.finish(p)
 		resp, err := next(ctx, req)
 		end := t.clock()
-		rtt := float64(end - start)
-		if err != nil && t.failCost > 0 && t.classify(ctx, resp, err).Failed() {
-			rtt = max(rtt, t.failCost)
+		bound := false
+		if err != nil {
+			if t.classify != nil && t.classify(ctx, resp, err).Failed() {
+				st.fail(end)
+				t.failures.Add(1)
+				bound = true
+			} else if ctx.Err() != nil {
+				bound = true // canceled: it would have taken at least this long
+			}
 		}
-		st.observe(end, rtt, t.tau)
+		st.observe(end, float64(end-start), t.tau, bound, t.staleAfter)
 		return resp, err
 	}
 	return n
