@@ -107,7 +107,7 @@ func GRPCServerSpec(c Convention) Spec {
 	}
 }
 
-// EndpointSpec returns the names of [Endpoint]'s metrics. No ecosystem
+// EndpointSpec returns the names of [Endpoints]'s metrics. No ecosystem
 // convention exists for calls of an Endpoint, so they follow Prometheus'
 // style: endpoint_requests_total and endpoint_request_duration_seconds
 // labelled by method and outcome (an endpoint.Kind name).
