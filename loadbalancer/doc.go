@@ -54,7 +54,10 @@
 // one takes its share again within that time. A call its caller gave up
 // on (a canceled context, a hedged call's losing attempt) says only that
 // the instance takes at least that long: it may raise the latency
-// estimate, never lower it.
+// estimate, never lower it. P2C also forgets an estimate with no sample
+// for P2CSettings.ProbeAfter (its 10s Decay by default) and probes the
+// instance afresh, so that one slow answer does not keep an instance out
+// for longer than that.
 //
 // # Typical use
 //
