@@ -169,74 +169,55 @@ func quotedHitFast(x uint64) uint64 {
 
 // JSONClean reports whether JSONPlain(s) == len(s).
 func JSONClean(s string) bool {
-	var x uint64
-	switch n := len(s); {
-	case n >= 8:
-		var hits uint64
-		for i := 0; i+8 <= n; i += 8 {
-			hits |= jsonHitFast(load64(s, i))
-		}
-		return hits|jsonHitFast(load64(s, n-8)) == 0
-	case n >= 4:
-		// Two overlapping halves: every byte of s is in x.
-		x = load32(s, 0) | load32(s, n-4)<<32
-	case n >= 2:
-		x = load16(s, 0) | load16(s, n-2)<<16
-		x |= x << 32
-	case n == 1:
-		x = uint64(s[0]) * lo
-	default:
-		return true
+	n := len(s)
+	if n < 8 {
+		return n == 0 || jsonHitFast(short(s)) == 0
 	}
-	return jsonHitFast(x) == 0
+	var hits uint64
+	for i := 0; i+8 <= n; i += 8 {
+		hits |= jsonHitFast(load64(s, i))
+	}
+	return hits|jsonHitFast(load64(s, n-8)) == 0
 }
 
 // BareClean reports whether LogfmtBare(s) == len(s).
 func BareClean(s string) bool {
-	var x uint64
-	switch n := len(s); {
-	case n >= 8:
-		var hits uint64
-		for i := 0; i+8 <= n; i += 8 {
-			hits |= bareHitFast(load64(s, i))
-		}
-		return hits|bareHitFast(load64(s, n-8)) == 0
-	case n >= 4:
-		// Two overlapping halves: every byte of s is in x.
-		x = load32(s, 0) | load32(s, n-4)<<32
-	case n >= 2:
-		x = load16(s, 0) | load16(s, n-2)<<16
-		x |= x << 32
-	case n == 1:
-		x = uint64(s[0]) * lo
-	default:
-		return true
+	n := len(s)
+	if n < 8 {
+		return n == 0 || bareHitFast(short(s)) == 0
 	}
-	return bareHitFast(x) == 0
+	var hits uint64
+	for i := 0; i+8 <= n; i += 8 {
+		hits |= bareHitFast(load64(s, i))
+	}
+	return hits|bareHitFast(load64(s, n-8)) == 0
 }
 
 // QuotedClean reports whether LogfmtQuoted(s) == len(s).
 func QuotedClean(s string) bool {
-	var x uint64
+	n := len(s)
+	if n < 8 {
+		return n == 0 || quotedHitFast(short(s)) == 0
+	}
+	var hits uint64
+	for i := 0; i+8 <= n; i += 8 {
+		hits |= quotedHitFast(load64(s, i))
+	}
+	return hits|quotedHitFast(load64(s, n-8)) == 0
+}
+
+// short packs a string of 1 to 7 bytes into one word holding every byte
+// of it (some twice), for the Clean scans.
+func short(s string) uint64 {
 	switch n := len(s); {
-	case n >= 8:
-		var hits uint64
-		for i := 0; i+8 <= n; i += 8 {
-			hits |= quotedHitFast(load64(s, i))
-		}
-		return hits|quotedHitFast(load64(s, n-8)) == 0
 	case n >= 4:
 		// Two overlapping halves: every byte of s is in x.
-		x = load32(s, 0) | load32(s, n-4)<<32
+		return load32(s, 0) | load32(s, n-4)<<32
 	case n >= 2:
-		x = load16(s, 0) | load16(s, n-2)<<16
-		x |= x << 32
-	case n == 1:
-		x = uint64(s[0]) * lo
-	default:
-		return true
+		x := load16(s, 0) | load16(s, n-2)<<16
+		return x | x<<32
 	}
-	return quotedHitFast(x) == 0
+	return uint64(s[0]) * lo
 }
 
 // load32 returns the four bytes of s from i as a little-endian word.
