@@ -10,6 +10,7 @@ import (
 
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/metrics/instrument"
+	"github.com/endpointkit/kit/transport/internal/accesslog"
 )
 
 // ServerMetrics returns a middleware for [UnaryServerInterceptor] and
@@ -82,7 +83,7 @@ func ServerAccessLog(logger *slog.Logger) endpoint.Middleware {
 				return resp, err
 			}
 			o := endpoint.Classify(ctx, resp, err)
-			level := levelOf(o)
+			level := accesslog.Level(o)
 			if !logger.Enabled(ctx, level) {
 				return resp, err
 			}
@@ -101,16 +102,4 @@ func ServerAccessLog(logger *slog.Logger) endpoint.Middleware {
 			return resp, err
 		}
 	}
-}
-
-// levelOf is the level ServerAccessLog logs a call at (transport/http/
-// handler's access log has the same rule).
-func levelOf(o endpoint.Outcome) slog.Level {
-	switch o.Kind {
-	case endpoint.Success, endpoint.BusinessError:
-		return slog.LevelInfo
-	case endpoint.CallerError, endpoint.Overloaded:
-		return slog.LevelWarn
-	}
-	return slog.LevelError
 }

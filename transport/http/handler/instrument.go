@@ -9,6 +9,7 @@ import (
 	"github.com/endpointkit/kit/endpoint"
 	"github.com/endpointkit/kit/metrics/instrument"
 	kithttp "github.com/endpointkit/kit/transport/http"
+	"github.com/endpointkit/kit/transport/internal/accesslog"
 )
 
 // Metrics returns net/http middleware that records every request into m
@@ -106,7 +107,7 @@ func AccessLogMiddleware(logger *slog.Logger) endpoint.Middleware {
 				return resp, err
 			}
 			o := endpoint.Classify(ctx, resp, err)
-			level := levelOf(o)
+			level := accesslog.Level(o)
 			if !logger.Enabled(ctx, level) {
 				return resp, err
 			}
@@ -123,16 +124,4 @@ func AccessLogMiddleware(logger *slog.Logger) endpoint.Middleware {
 			return resp, err
 		}
 	}
-}
-
-// levelOf is the level AccessLog logs a request at (transport/grpc's
-// access log has the same rule).
-func levelOf(o endpoint.Outcome) slog.Level {
-	switch o.Kind {
-	case endpoint.Success, endpoint.BusinessError:
-		return slog.LevelInfo
-	case endpoint.CallerError, endpoint.Overloaded:
-		return slog.LevelWarn
-	}
-	return slog.LevelError
 }
