@@ -310,12 +310,5 @@ func headerFromContext(ctx context.Context) ([]string, bool) {
 // refusal is written as transport/http's DefaultErrorEncoder writes it (401
 // with the challenge).
 func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
-	toCtx := HTTPToContext()
-	adapt := handler.Middleware(mw) // mw is applied once per handler, not per request
-	return func(next http.Handler) http.Handler {
-		h := adapt(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h.ServeHTTP(w, r.WithContext(toCtx(r.Context(), r)))
-		})
-	}
+	return handler.Middleware(mw, handler.Before(HTTPToContext()))
 }

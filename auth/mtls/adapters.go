@@ -1,11 +1,9 @@
 package mtls
 
 import (
-	"context"
 	"net/http"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/endpointkit/kit/endpoint"
 	kitgrpc "github.com/endpointkit/kit/transport/grpc"
@@ -21,14 +19,7 @@ import (
 // lets it through; otherwise the refusal is written as transport/http's
 // DefaultErrorEncoder writes it (401 or 403 with a JSON body).
 func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
-	toCtx := HTTPToContext()
-	adapt := handler.Middleware(mw) // mw is applied once per handler, not per request
-	return func(next http.Handler) http.Handler {
-		h := adapt(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h.ServeHTTP(w, r.WithContext(toCtx(r.Context(), r)))
-		})
-	}
+	return handler.Middleware(mw, handler.Before(HTTPToContext()))
 }
 
 // UnaryServerInterceptor returns a grpc-go interceptor that runs mw around
@@ -38,7 +29,7 @@ func HTTPHandler(mw endpoint.Middleware) func(http.Handler) http.Handler {
 // GRPCToContext followed by mw: statuses, outcomes and panics are handled
 // as that package documents.
 func UnaryServerInterceptor(mw endpoint.Middleware) grpc.UnaryServerInterceptor {
-	return kitgrpc.UnaryServerInterceptor(endpoint.Chain(fromMetadata(GRPCToContext()), mw))
+	return kitgrpc.UnaryServerInterceptor(mw, kitgrpc.ServerInterceptorBefore(GRPCToContext()))
 }
 
 // StreamServerInterceptor returns a grpc-go interceptor that runs mw once
@@ -46,16 +37,5 @@ func UnaryServerInterceptor(mw endpoint.Middleware) grpc.UnaryServerInterceptor 
 // context only when mw lets it through. It is transport/grpc's
 // StreamServerInterceptor over GRPCToContext followed by mw.
 func StreamServerInterceptor(mw endpoint.Middleware) grpc.StreamServerInterceptor {
-	return kitgrpc.StreamServerInterceptor(endpoint.Chain(fromMetadata(GRPCToContext()), mw))
-}
-
-// fromMetadata is a middleware that runs toCtx on the call's incoming
-// metadata, as a kit Server runs its ServerBefore functions.
-func fromMetadata(toCtx kitgrpc.ServerRequestFunc) endpoint.Middleware {
-	return func(next endpoint.Endpoint) endpoint.Endpoint {
-		return func(ctx context.Context, req any) (any, error) {
-			md, _ := metadata.FromIncomingContext(ctx)
-			return next(toCtx(ctx, md), req)
-		}
-	}
+	return kitgrpc.StreamServerInterceptor(mw, kitgrpc.ServerInterceptorBefore(GRPCToContext()))
 }

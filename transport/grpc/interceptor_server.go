@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/endpointkit/kit/endpoint"
@@ -84,6 +85,29 @@ type ServerInterceptorOption func(*interceptorConfig)
 type interceptorConfig struct {
 	errorHandler ErrorHandler
 	verbose      bool
+	before       []ServerRequestFunc
+}
+
+// ServerInterceptorBefore adds functions run on each call's incoming
+// metadata before the middleware, in order, as a [Server]'s ServerBefore
+// functions run: the context they return is the one the middleware
+// receives (and, through it, the handler). auth/jwt's and auth/mtls's
+// GRPCToContext are such functions.
+func ServerInterceptorBefore(before ...ServerRequestFunc) ServerInterceptorOption {
+	return func(c *interceptorConfig) { c.before = append(c.before, before...) }
+}
+
+// context returns ctx with the before functions applied to its incoming
+// metadata.
+func (cfg *interceptorConfig) context(ctx context.Context) context.Context {
+	if len(cfg.before) == 0 {
+		return ctx
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, f := range cfg.before {
+		ctx = f(ctx, md)
+	}
+	return ctx
 }
 
 // ServerInterceptorErrorHandler sets what observes every error of a call
@@ -138,6 +162,7 @@ func UnaryServerInterceptor(mw endpoint.Middleware, opts ...ServerInterceptorOpt
 				resp, err = nil, cfg.panicked(ctx, v)
 			}
 		}()
+		ctx = cfg.context(ctx)
 		resp, err = ep(ctx, call)
 		if err != nil {
 			return nil, cfg.failed(ctx, call, err)
@@ -188,6 +213,7 @@ func (cfg *interceptorConfig) call(ctx context.Context, ep endpoint.Endpoint, ca
 			resp, err = nil, cfg.panicked(ctx, v)
 		}
 	}()
+	ctx = cfg.context(ctx)
 	resp, err = ep(ctx, call)
 	if err != nil {
 		return nil, cfg.failed(ctx, call, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -449,5 +451,42 @@ func TestStreamServerInterceptorHandlerPanic(t *testing.T) {
 	}
 	if _, err := streamCount(context.Background(), conn, "2"); err != nil {
 		t.Errorf("a stream after the panic: %v, want it served", err)
+	}
+}
+
+// TestServerInterceptorBefore: the before functions read the call's
+// incoming metadata into the context, in order, and the middleware and the
+// handler see what they put there, for unary calls and streams alike.
+func TestServerInterceptorBefore(t *testing.T) {
+	var seenByMiddleware []string
+	var mu sync.Mutex
+	fromMD := func(ctx context.Context, md metadata.MD) context.Context {
+		return context.WithValue(ctx, ctxKey{}, strings.Join(md.Get("x-user"), ","))
+	}
+	suffix := func(ctx context.Context, _ metadata.MD) context.Context {
+		v, _ := ctx.Value(ctxKey{}).(string)
+		return context.WithValue(ctx, ctxKey{}, v+"!")
+	}
+	look := func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			v, _ := ctx.Value(ctxKey{}).(string)
+			mu.Lock()
+			seenByMiddleware = append(seenByMiddleware, v)
+			mu.Unlock()
+			return next(ctx, req)
+		}
+	}
+	conn := serveTCP(t, look, kitgrpc.ServerInterceptorBefore(fromMD, suffix))
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-user", "ann")
+	if out, err := callUpper(ctx, conn, "value"); err != nil || out != "ann!" {
+		t.Errorf("unary handler's context value: %q, %v; want %q", out, err, "ann!")
+	}
+	if got, err := streamCount(ctx, conn, "n"); err != nil || len(got) != 2 || got[0] != "ann!" {
+		t.Errorf("stream: %q, %v; want [ann! n]", got, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seenByMiddleware) != 2 || seenByMiddleware[0] != "ann!" || seenByMiddleware[1] != "ann!" {
+		t.Errorf("the middleware saw %q, want [ann! ann!]", seenByMiddleware)
 	}
 }

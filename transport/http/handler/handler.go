@@ -27,6 +27,16 @@ type Option func(*config)
 
 type config struct {
 	errorEncoder kithttp.ErrorEncoder
+	before       []kithttp.RequestFunc
+}
+
+// Before adds functions run on each request before the middleware, in
+// order, as a transport/http Server's ServerBefore functions run: the
+// context they return is the one the middleware receives (and, through
+// it, the handler). auth/jwt's and auth/mtls's HTTPToContext are such
+// functions.
+func Before(before ...kithttp.RequestFunc) Option {
+	return func(c *config) { c.before = append(c.before, before...) }
 }
 
 // ErrorEncoder sets how an error the middleware returns is written when
@@ -52,11 +62,14 @@ func Middleware(mw endpoint.Middleware, opts ...Option) func(http.Handler) http.
 	}
 	return func(next http.Handler) http.Handler {
 		ep := mw(serve(next))
-		ee := cfg.errorEncoder
+		ee, before := cfg.errorEncoder, cfg.before
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ex := &exchange{r: r}
 			ex.rec.ResponseWriter = w
 			ctx := r.Context()
+			for _, f := range before {
+				ctx = f(ctx, r)
+			}
 			_, err := ep(ctx, ex)
 			if ex.panic != nil {
 				panic(ex.panic.Value)

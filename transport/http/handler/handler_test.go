@@ -406,3 +406,33 @@ func TestHandlerPanicRoute(t *testing.T) {
 		t.Errorf("access log saw route %q, status %d, outcome %q; want \"GET /items/{id}\", 500, dependency_failure", line.Route, line.Status, line.Outcome)
 	}
 }
+
+// TestBefore: the Before functions run on each request, in order, before
+// the middleware; the middleware and the handler see the context they
+// return.
+func TestBefore(t *testing.T) {
+	fromHeader := func(ctx context.Context, r *http.Request) context.Context {
+		return context.WithValue(ctx, ctxKey{}, r.Header.Get("X-User"))
+	}
+	suffix := func(ctx context.Context, _ *http.Request) context.Context {
+		v, _ := ctx.Value(ctxKey{}).(string)
+		return context.WithValue(ctx, ctxKey{}, v+"!")
+	}
+	var inMiddleware, inHandler string
+	look := func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			inMiddleware, _ = ctx.Value(ctxKey{}).(string)
+			return next(ctx, req)
+		}
+	}
+	h := handler.Middleware(look, handler.Before(fromHeader, suffix))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inHandler, _ = r.Context().Value(ctxKey{}).(string)
+	}))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("X-User", "ann")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK || inMiddleware != "ann!" || inHandler != "ann!" {
+		t.Errorf("status %d, middleware saw %q, handler saw %q; want 200, ann!, ann!", w.Code, inMiddleware, inHandler)
+	}
+}
