@@ -97,12 +97,9 @@ func ServerInterceptorBefore(before ...ServerRequestFunc) ServerInterceptorOptio
 	return func(c *interceptorConfig) { c.before = append(c.before, before...) }
 }
 
-// context returns ctx with the before functions applied to its incoming
-// metadata.
-func (cfg *interceptorConfig) context(ctx context.Context) context.Context {
-	if len(cfg.before) == 0 {
-		return ctx
-	}
+// runBefore returns ctx with the before functions applied to its incoming
+// metadata (callers check that there are some: no call without).
+func (cfg *interceptorConfig) runBefore(ctx context.Context) context.Context {
 	md, _ := metadata.FromIncomingContext(ctx)
 	for _, f := range cfg.before {
 		ctx = f(ctx, md)
@@ -162,7 +159,9 @@ func UnaryServerInterceptor(mw endpoint.Middleware, opts ...ServerInterceptorOpt
 				resp, err = nil, cfg.panicked(ctx, v)
 			}
 		}()
-		ctx = cfg.context(ctx)
+		if len(cfg.before) > 0 {
+			ctx = cfg.runBefore(ctx)
+		}
 		resp, err = ep(ctx, call)
 		if err != nil {
 			return nil, cfg.failed(ctx, call, err)
@@ -213,7 +212,9 @@ func (cfg *interceptorConfig) call(ctx context.Context, ep endpoint.Endpoint, ca
 			resp, err = nil, cfg.panicked(ctx, v)
 		}
 	}()
-	ctx = cfg.context(ctx)
+	if len(cfg.before) > 0 {
+		ctx = cfg.runBefore(ctx)
+	}
 	resp, err = ep(ctx, call)
 	if err != nil {
 		return nil, cfg.failed(ctx, call, err)
