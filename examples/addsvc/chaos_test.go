@@ -20,7 +20,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/endpointkit/kit/internal/testenv"
 )
 
 // TestChaos runs kit's whole client stack against real faults between real
@@ -80,7 +79,8 @@ func TestChaos(t *testing.T) {
 	if long {
 		sc = longChaos
 	}
-	addsvcBin, addloadBin := buildChaos(t)
+	bins := buildCommands(t, "addsvc", "addload")
+	addsvcBin, addloadBin := bins[0], bins[1]
 
 	// Three instances on fixed free ports, so that a restart comes back
 	// where discovery says it is.
@@ -367,18 +367,6 @@ func checkChaos(secs []secRow, faults []fault, baseline time.Duration) chaosResu
 		}
 	}
 	return r
-}
-
-// buildChaos compiles addsvc and addload into a temp dir.
-func buildChaos(t *testing.T) (addsvc, addload string) {
-	t.Helper()
-	goBin := testenv.LookPath(t, "go")
-	dir := t.TempDir()
-	out, err := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/addsvc", "./cmd/addload").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/...: %v\n%s", err, out)
-	}
-	return filepath.Join(dir, "addsvc"), filepath.Join(dir, "addload")
 }
 
 // wait waits for p to exit, at most 15s, and returns its state.

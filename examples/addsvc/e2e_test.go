@@ -46,17 +46,31 @@ var (
 	callLine = regexp.MustCompile(` method=(sum|concat) `)
 )
 
-// build compiles the example's commands into a temp dir.
+// build compiles addsvc and addcli into a temp dir.
 func build(t *testing.T) (addsvc, addcli string) {
+	t.Helper()
+	bins := buildCommands(t, "addsvc", "addcli")
+	return bins[0], bins[1]
+}
+
+// buildCommands compiles the example's commands named (./cmd/<name>) into a
+// temp dir and returns their paths, in order. One go build for all, so that
+// they compile and link in parallel.
+func buildCommands(t *testing.T, names ...string) []string {
 	t.Helper()
 	goBin := testenv.LookPath(t, "go")
 	dir := t.TempDir()
-	// One go build for both, so that they compile and link in parallel.
-	out, err := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/addsvc", "./cmd/addcli").CombinedOutput()
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	bins := make([]string, len(names))
+	for i, name := range names {
+		args = append(args, "./cmd/"+name)
+		bins[i] = filepath.Join(dir, name)
+	}
+	out, err := exec.Command(goBin, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build ./cmd/...: %v\n%s", err, out)
 	}
-	return filepath.Join(dir, "addsvc"), filepath.Join(dir, "addcli")
+	return bins
 }
 
 // start runs addsvc on free loopback ports, with extra flags, and waits
