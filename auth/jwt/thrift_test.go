@@ -223,10 +223,7 @@ except TApplicationException as e:
 // that key set. A token of the wrong audience is refused with
 // ExceptionUnauthenticated.
 func TestPythonThriftClientWithPyJWTToken(t *testing.T) {
-	thriftBin := testenv.LookPath(t, "thrift")
-	if err := exec.Command(python, "-c", "import thrift").Run(); err != nil {
-		testenv.Missing(t, "python3-thrift (/usr/bin/python3 -c 'import thrift')")
-	}
+	py, dir := testenv.PythonThrift(t, filepath.Join("..", "..", "examples", "addsvc", "addthrift", "addsvc.thrift"))
 	now := time.Now().Unix()
 	good := map[string]any{"sub": "carol", "iss": "https://idp.test/", "aud": "orders", "iat": now, "exp": now + 600}
 	wrongAud := map[string]any{"sub": "carol", "iss": "https://idp.test/", "aud": "billing", "iat": now, "exp": now + 600}
@@ -247,11 +244,6 @@ func TestPythonThriftClientWithPyJWTToken(t *testing.T) {
 	addr, _ := serveWho(t, jwt.NewParser(keys.Keyfunc, stdjwt.SigningMethodEdDSA, nil,
 		jwt.ParserIssuer("https://idp.test/"), jwt.ParserAudience("orders")))
 
-	dir := t.TempDir()
-	if out, err := exec.Command(thriftBin, "--gen", "py", "-out", dir,
-		filepath.Join("..", "..", "examples", "addsvc", "addthrift", "addsvc.thrift")).CombinedOutput(); err != nil {
-		t.Fatalf("thrift --gen py: %v\n%s", err, out)
-	}
 	script := filepath.Join(dir, "client.py")
 	if err := os.WriteFile(script, []byte(pythonThriftClient), 0o644); err != nil {
 		t.Fatal(err)
@@ -259,7 +251,7 @@ func TestPythonThriftClientWithPyJWTToken(t *testing.T) {
 	host, port, _ := net.SplitHostPort(addr)
 	run := func(header string) string {
 		t.Helper()
-		out, err := exec.Command(python, script, dir, host, port, header).CombinedOutput()
+		out, err := exec.Command(py, script, dir, host, port, header).CombinedOutput()
 		if err != nil {
 			t.Fatalf("python client: %v\n%s", err, out)
 		}

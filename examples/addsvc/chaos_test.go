@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-
 )
 
 // TestChaos runs kit's whole client stack against real faults between real

@@ -56,3 +56,21 @@ func LookPath(t testing.TB, name string) string {
 func Main(m *testing.M, options ...goleak.Option) {
 	goleak.VerifyTestMain(m, options...)
 }
+
+// PythonThrift returns Debian's python3, the one with the thrift module
+// (another python3 may come first on PATH), and a temp dir holding the
+// Python code the thrift compiler generates from idl. A missing compiler
+// or module is reported as Missing reports it.
+func PythonThrift(t testing.TB, idl string) (python, dir string) {
+	t.Helper()
+	thriftBin := LookPath(t, "thrift")
+	python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import thrift").Run(); err != nil {
+		Missing(t, "python3-thrift ("+python+" -c 'import thrift')")
+	}
+	dir = t.TempDir()
+	if out, err := exec.Command(thriftBin, "--gen", "py", "-out", dir, idl).CombinedOutput(); err != nil {
+		t.Fatalf("thrift --gen py %s: %v\n%s", idl, err, out)
+	}
+	return python, dir
+}

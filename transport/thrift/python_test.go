@@ -24,17 +24,7 @@ import (
 // temp dir holding the Python code generated from thrifttest.thrift.
 func python(t *testing.T) (bin, dir string) {
 	t.Helper()
-	thriftBin := testenv.LookPath(t, "thrift")
-	bin = "/usr/bin/python3"
-	if err := exec.Command(bin, "-c", "import thrift").Run(); err != nil {
-		testenv.Missing(t, "python3-thrift (/usr/bin/python3 -c 'import thrift')")
-	}
-	dir = t.TempDir()
-	idl := filepath.Join("internal", "thrifttest", "thrifttest.thrift")
-	if out, err := exec.Command(thriftBin, "--gen", "py", "-out", dir, idl).CombinedOutput(); err != nil {
-		t.Fatalf("thrift --gen py: %v\n%s", err, out)
-	}
-	return bin, dir
+	return testenv.PythonThrift(t, filepath.Join("internal", "thrifttest", "thrifttest.thrift"))
 }
 
 // pythonHeaderClient calls Echo over THeader, with the header given on its

@@ -59,20 +59,11 @@ trans.close()
 print(json.dumps(out))
 `
 
-// generatePython writes the Python code generated from addsvc.thrift, and
-// the client script, into a temp dir.
+// generatePython returns Debian's python3 and a temp dir holding the
+// Python code generated from addsvc.thrift.
 func generatePython(t *testing.T) (python, dir string) {
 	t.Helper()
-	thriftBin := testenv.LookPath(t, "thrift")
-	python = "/usr/bin/python3" // Debian's, which has the thrift module
-	if err := exec.Command(python, "-c", "import thrift").Run(); err != nil {
-		testenv.Missing(t, "python3-thrift (/usr/bin/python3 -c 'import thrift')")
-	}
-	dir = t.TempDir()
-	if out, err := exec.Command(thriftBin, "--gen", "py", "-out", dir, filepath.Join("..", "..", "addthrift", "addsvc.thrift")).CombinedOutput(); err != nil {
-		t.Fatalf("thrift --gen py: %v\n%s", err, out)
-	}
-	return python, dir
+	return testenv.PythonThrift(t, filepath.Join("..", "..", "addthrift", "addsvc.thrift"))
 }
 
 // serveThrift serves set over Thrift on a loopback port.
